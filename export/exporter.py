@@ -1,0 +1,193 @@
+"""`export_bundle`: checkpoint -> verified model bundle (directory or .zip)."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import onnx
+import torch
+
+from s2s.runtime.bundle import DECODER, ENCODER, MANIFEST, SOURCE_TOKENIZER, TARGET_TOKENIZER, load_bundle
+from s2s.training.checkpoint import Checkpoint, load_checkpoint
+from s2s.training.data import read_parallel
+from s2s.training.errors import TrainingInputError
+from s2s.training.tokenization import encode
+
+from .errors import ExportError
+from .graphs import DEFAULT_OPSET, SUPPORTED_OPSETS, export_graphs
+from .manifest import attribution_for, build_manifest, finalise
+from .parity import check_fp32, greedy_agreement
+from .quantize import quantize_int8
+
+log = logging.getLogger("s2s.export")
+
+# int8 is accepted when at least this share of sample sentences decode exactly as in fp32.
+# Exact sentence agreement is a strict measure (one changed token fails a sentence), and int8
+# rounding flips near-tie choices; 80% keeps corpus BLEU within a fraction of a point in practice.
+DEFAULT_INT8_AGREEMENT = 0.80
+
+
+@dataclass
+class ExportOptions:
+    out: Path
+    quantize: str | None = None  # None or "int8"
+    opset: int = DEFAULT_OPSET
+    zip: bool = False
+    force: bool = False
+    name: str | None = None
+    source_lang: str | None = None
+    target_lang: str | None = None
+    sample_size: int = 200
+    tolerance: float = 1e-4
+    min_int8_agreement: float = DEFAULT_INT8_AGREEMENT
+    command: str = ""
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    manifest: dict
+
+
+def sample_sources(checkpoint: Checkpoint, size: int, seed: int = 0) -> list[list[int]]:
+    """Token ids of real validation sentences when the checkpoint's validation data is readable,
+    else random token sequences."""
+    config = checkpoint.train_config
+    max_length = checkpoint.model_config.max_target_length
+    if config.valid:
+        try:
+            valid = read_parallel(config.valid, config.source_lang, config.target_lang)
+            ids = [s[:max_length] for s in encode(checkpoint.source_tokenizer, valid.sources[:size]) if s]
+            if ids:
+                return ids
+        except TrainingInputError:
+            log.warning("validation data %s not readable; checking parity on random token ids", config.valid)
+    generator = torch.Generator().manual_seed(seed)
+    vocab = checkpoint.model_config.source_vocab_size
+    lengths = torch.randint(1, 16, (size,), generator=generator).tolist()
+    return [torch.randint(4, max(vocab, 5), (n,), generator=generator).tolist() for n in lengths]
+
+
+def _check_output(out: Path, force: bool) -> None:
+    if out.exists() and not force:
+        if out.is_file() or any(out.iterdir()):
+            raise ExportError(f"{out} already exists and is not empty; use --force to replace it")
+
+
+def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportResult:
+    if options.opset not in SUPPORTED_OPSETS:
+        raise ExportError(
+            f"unsupported opset {options.opset}; supported: {SUPPORTED_OPSETS.start}-{SUPPORTED_OPSETS.stop - 1}"
+        )
+    if options.quantize not in (None, "int8"):
+        raise ExportError(f"unsupported quantisation {options.quantize!r}; supported: int8")
+    out = Path(options.out)
+    if options.zip and out.suffix != ".zip":
+        out = out.with_name(out.name + ".zip")
+    _check_output(out, options.force)
+    try:
+        checkpoint = load_checkpoint(checkpoint_dir)
+    except TrainingInputError as exc:
+        raise ExportError(str(exc)) from None
+    model = checkpoint.model.eval()
+    train = checkpoint.train_config
+
+    with tempfile.TemporaryDirectory(prefix="s2s-export-") as work:
+        work_dir = Path(work)
+        fp32_dir = work_dir / "fp32"
+        fp32_dir.mkdir()
+        log.info("exporting ONNX graphs (opset %d)", options.opset)
+        export_graphs(model, fp32_dir, options.opset)
+        for graph in (ENCODER, DECODER):
+            try:
+                onnx.checker.check_model(str(fp32_dir / graph), full_check=True)
+            except Exception as exc:  # onnx raises ValidationError / InferenceError
+                raise ExportError(f"{graph} fails onnx.checker: {str(exc).splitlines()[0]}") from None
+        checkpoint.source_tokenizer.save(str(fp32_dir / SOURCE_TOKENIZER))
+        checkpoint.target_tokenizer.save(str(fp32_dir / TARGET_TOKENIZER))
+
+        common = dict(
+            name=options.name or Path(checkpoint_dir).resolve().parent.name,
+            source_lang=options.source_lang or train.source_lang,
+            target_lang=options.target_lang or train.target_lang,
+            opset=options.opset,
+            max_source_length=checkpoint.model_config.max_target_length,
+            export_command=options.command,
+            attribution=attribution_for(train.train),
+        )
+        finalise(fp32_dir, build_manifest(checkpoint, precision="fp32", verification={}, **common))
+
+        sources = sample_sources(checkpoint, options.sample_size)
+        log.info("checking fp32 parity with PyTorch on %d sentences", len(sources))
+        report = check_fp32(model, load_bundle(fp32_dir), sources, tolerance=options.tolerance)
+        log.info("fp32 parity: %s", report.summary())
+        if not report.passed:
+            raise ExportError(f"fp32 parity check failed: {report.summary()}; nothing written")
+        verification = {
+            "fp32_parity": {
+                "sentences": report.sentences,
+                "max_encoder_error": report.max_encoder_error,
+                "max_log_prob_error": report.max_log_prob_error,
+                "steps_checked": report.steps_checked,
+                "tolerance": report.tolerance,
+                "greedy_identical": report.sentences - len(report.greedy_mismatches),
+                "summary": report.summary(),
+            }
+        }
+        final_dir = fp32_dir
+        precision = "fp32"
+        if options.quantize == "int8":
+            int8_dir = work_dir / "int8"
+            int8_dir.mkdir()
+            for graph in (ENCODER, DECODER):
+                quantize_int8(fp32_dir / graph, int8_dir / graph)
+            for name in (SOURCE_TOKENIZER, TARGET_TOKENIZER):
+                shutil.copy2(fp32_dir / name, int8_dir / name)
+            finalise(int8_dir, build_manifest(checkpoint, precision="int8", verification={}, **common))
+            limits = [model.config.decode_length_limit(len(s)) for s in sources]
+            agreement = greedy_agreement(load_bundle(fp32_dir), load_bundle(int8_dir), sources, limits)
+            fp32_bytes = sum((fp32_dir / g).stat().st_size for g in (ENCODER, DECODER))
+            int8_bytes = sum((int8_dir / g).stat().st_size for g in (ENCODER, DECODER))
+            log.info("int8: greedy agreement with fp32 %.1f%%, graphs %.1f -> %.1f MB",
+                     100 * agreement, fp32_bytes / 1e6, int8_bytes / 1e6)
+            if agreement < options.min_int8_agreement:
+                raise ExportError(
+                    f"int8 greedy agreement with fp32 is {100 * agreement:.1f}%, under the threshold of "
+                    f"{100 * options.min_int8_agreement:.0f}%; nothing written (export fp32, or lower --min-int8-agreement)"
+                )
+            verification["int8"] = {
+                "sentences": len(sources),
+                "greedy_agreement": agreement,
+                "threshold": options.min_int8_agreement,
+                "fp32_bytes": fp32_bytes,
+                "int8_bytes": int8_bytes,
+                "size_reduction": 1 - int8_bytes / fp32_bytes,
+            }
+            final_dir, precision = int8_dir, "int8"
+        manifest = finalise(final_dir, build_manifest(checkpoint, precision=precision, verification=verification, **common))
+        load_bundle(final_dir)  # the finished bundle verifies as the runtime will read it
+        _publish(final_dir, out, options)
+    return ExportResult(path=out, manifest=manifest)
+
+
+def _publish(directory: Path, out: Path, options: ExportOptions) -> None:
+    """Move the verified bundle into place; only a complete bundle ever appears at `out`."""
+    staging = out.with_name(out.name + ".partial")
+    if staging.exists():
+        shutil.rmtree(staging) if staging.is_dir() else staging.unlink()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if options.zip:
+        with zipfile.ZipFile(staging, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(directory.iterdir()):
+                archive.write(path, arcname=path.name)
+    else:
+        shutil.copytree(directory, staging)
+    if out.exists():
+        shutil.rmtree(out) if out.is_dir() else out.unlink()
+    staging.rename(out)
+    assert (out / MANIFEST).exists() or options.zip

@@ -1,0 +1,121 @@
+"""The bundle manifest (model.json): what the export writes, in the format s2s.runtime reads."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import platform
+from pathlib import Path
+from typing import Any
+
+from s2s.runtime.bundle import FORMAT_VERSION, MANIFEST, MODEL_CARD, sha256_file
+from s2s.runtime.model_card import render_model_card
+from s2s.training.checkpoint import Checkpoint
+from s2s.training.tokenization import EOS_ID, PAD_ID, SOS_ID, UNK_ID
+
+# Attribution the licences of the project's reference corpora ask for, found by path.
+KNOWN_CORPORA = {
+    "tatoeba": "Sentence pairs from the Tatoeba project (https://tatoeba.org), CC-BY 2.0 FR.",
+    "multi30k": 'Multi30k: Elliott et al., "Multi30K: Multilingual English-German Image Descriptions", 2016.',
+}
+
+
+def attribution_for(train_path: str) -> str | None:
+    lowered = train_path.lower()
+    for key, text in KNOWN_CORPORA.items():
+        if key in lowered:
+            return text
+    return None
+
+
+def machine_description() -> str:
+    import os
+
+    return f"{platform.machine()}, {os.cpu_count()} CPU cores, {platform.system()}"
+
+
+def build_manifest(
+    checkpoint: Checkpoint,
+    *,
+    name: str,
+    source_lang: str | None,
+    target_lang: str | None,
+    opset: int,
+    precision: str,
+    max_source_length: int,
+    verification: dict[str, Any],
+    export_command: str,
+    attribution: str | None,
+) -> dict[str, Any]:
+    config = checkpoint.model_config
+    train = checkpoint.train_config
+    state = checkpoint.state
+    import torch
+
+    return {
+        "format_version": FORMAT_VERSION,
+        "name": name,
+        "languages": {"source": source_lang, "target": target_lang},
+        "architecture": {
+            "cell": config.cell,
+            "attention": config.attention,
+            "layers": config.layers,
+            "bidirectional": config.bidirectional,
+            "embedding_dim": config.embedding_dim,
+            "hidden_dim": config.hidden_dim,
+            "memory_dim": config.encoder_state_dim,
+            "source_vocab_size": config.source_vocab_size,
+            "target_vocab_size": config.target_vocab_size,
+            "tie_embeddings": config.tie_embeddings,
+            "parameters": checkpoint.model.parameter_count(),
+        },
+        "special_ids": {"pad": PAD_ID, "sos": SOS_ID, "eos": EOS_ID, "unk": UNK_ID},
+        "decoding": {
+            "length_ratio": config.length_ratio,
+            "length_offset": config.length_offset,
+            "max_target_length": config.max_target_length,
+            "max_source_length": max_source_length,
+        },
+        "onnx": {
+            "opset": opset,
+            "precision": precision,
+            "exporter": f"torch.onnx.export (TorchScript-based, dynamo=False), torch {torch.__version__}",
+        },
+        "verification": verification,
+        "provenance": {
+            "checkpoint": str(checkpoint.path),
+            "training_command": train.extra.get("command"),
+            "training": {
+                "train": train.train,
+                "valid": train.valid,
+                "tokenizer": train.tokenizer,
+                "vocab_size": train.vocab_size,
+                "epochs_completed": state.epoch,
+                "best_epoch": state.best_epoch,
+                "best_valid_bleu": state.best_bleu if state.best_bleu >= 0 else None,
+                "training_minutes": round(state.elapsed_seconds / 60, 1),
+                "stop_reason": state.stop_reason,
+                "history": state.history,
+                "machine": machine_description(),
+            },
+            "export_command": export_command,
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        },
+        "attribution": attribution,
+        "files": {},
+    }
+
+
+def finalise(directory: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Write README.md (from the manifest), then model.json with every other file's sha256."""
+    files = {}
+    for path in sorted(directory.iterdir()):
+        if path.name in (MANIFEST, MODEL_CARD) or not path.is_file():
+            continue
+        files[path.name] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+    manifest["files"] = files
+    (directory / MODEL_CARD).write_text(render_model_card(manifest), encoding="utf-8")
+    card = directory / MODEL_CARD
+    manifest["files"][MODEL_CARD] = {"sha256": sha256_file(card), "bytes": card.stat().st_size}
+    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return manifest

@@ -1,0 +1,1 @@
+"""Model bundles shipped with the package (``s2s.models``)."""

@@ -1,0 +1,16 @@
+"""Runtime: translate with a model bundle using onnxruntime (no PyTorch).
+
+    from s2s.runtime import Translator
+    Translator.load().translate(["I am a student."])
+"""
+
+from .bundle import FORMAT_VERSION, Bundle, load_bundle
+from .errors import BundleError, InputError, S2SRuntimeError
+from .greedy import Hypothesis, greedy_decode
+from .beam import beam_search
+from .translator import Translation, Translator, default_bundle_path
+
+__all__ = [
+    "FORMAT_VERSION", "Bundle", "BundleError", "Hypothesis", "InputError", "S2SRuntimeError", "Translation",
+    "Translator", "beam_search", "default_bundle_path", "greedy_decode", "load_bundle",
+]

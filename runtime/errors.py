@@ -1,0 +1,13 @@
+"""Errors the runtime reports to users (the CLI prints them as one line and exits with code 2)."""
+
+
+class S2SRuntimeError(Exception):
+    """Base class of the runtime's user-facing errors."""
+
+
+class BundleError(S2SRuntimeError):
+    """A model bundle is missing, incomplete, corrupt, or from a newer format."""
+
+
+class InputError(S2SRuntimeError):
+    """Input text or options the runtime cannot use."""

@@ -1,0 +1,97 @@
+"""The bundle's README.md (model card), generated from its manifest and nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MiB"
+
+
+def render_model_card(manifest: dict[str, Any]) -> str:
+    arch = manifest["architecture"]
+    prov = manifest.get("provenance", {})
+    languages = manifest.get("languages", {})
+    verification = manifest.get("verification", {})
+    lines = [
+        f"# {manifest.get('name', 'model')}"
+        + (f": {languages['source']} → {languages['target']}" if languages.get("source") and languages.get("target") else ""),
+        "",
+        "An RNN encoder-decoder translation model bundle for the s2s-onnx runtime "
+        "(`s2s-translate -m THIS_DIRECTORY`), or any ONNX Runtime host (see the bundle format documentation).",
+        "",
+        "## Model",
+        "",
+        f"- {arch['cell'].upper()} encoder-decoder, {arch['layers']} layer(s), "
+        f"{'bidirectional' if arch['bidirectional'] else 'unidirectional'} encoder, "
+        f"attention: {arch['attention']}",
+        f"- embedding {arch['embedding_dim']}, hidden {arch['hidden_dim']}, "
+        f"vocabularies {arch['source_vocab_size']:,} (source) / {arch['target_vocab_size']:,} (target), "
+        f"tied output embeddings: {'yes' if arch.get('tie_embeddings') else 'no'}",
+        f"- parameters: {arch.get('parameters', 0):,}",
+        f"- precision: {manifest['onnx']['precision']}, ONNX opset {manifest['onnx']['opset']}",
+        "",
+        "## Files",
+        "",
+        "| file | size | sha256 |",
+        "|---|---|---|",
+    ]
+    for name, entry in manifest["files"].items():
+        if name == "README.md":
+            continue
+        lines.append(f"| {name} | {_mib(entry['bytes'])} | `{entry['sha256'][:16]}…` |")
+    total = sum(e["bytes"] for n, e in manifest["files"].items() if n != "README.md")
+    lines += [f"| total (without this card) | {_mib(total)} | |", ""]
+    lines += ["## Training", ""]
+    if prov.get("training_command"):
+        lines += ["```", prov["training_command"], "```", ""]
+    training = prov.get("training", {})
+    if training:
+        lines.append(
+            f"- data: `{training.get('train')}` (validation: `{training.get('valid')}`); "
+            f"{training.get('training_pairs', '?'):,} training pairs" if isinstance(training.get("training_pairs"), int)
+            else f"- data: `{training.get('train')}` (validation: `{training.get('valid')}`)"
+        )
+        if training.get("epochs_completed") is not None:
+            lines.append(
+                f"- {training['epochs_completed']} epochs in {training.get('training_minutes', 0):.1f} minutes"
+                + (f" ({training['stop_reason']})" if training.get("stop_reason") else "")
+                + f"; best epoch {training.get('best_epoch')}"
+            )
+        if training.get("best_valid_bleu") is not None:
+            lines.append(f"- validation BLEU (greedy, sacreBLEU) at the best epoch: {training['best_valid_bleu']:.2f}")
+        if training.get("machine"):
+            lines.append(f"- machine: {training['machine']}")
+        lines.append("")
+    lines += ["## Export", ""]
+    if prov.get("export_command"):
+        lines += ["```", prov["export_command"], "```", ""]
+    fp32 = verification.get("fp32_parity")
+    if fp32:
+        lines.append(f"- fp32 parity with PyTorch: {fp32['summary']}")
+    int8 = verification.get("int8")
+    if int8:
+        lines.append(
+            f"- int8: greedy output identical to fp32 for {100 * int8['greedy_agreement']:.1f}% of "
+            f"{int8['sentences']} sentences (threshold {100 * int8['threshold']:.0f}%); graphs "
+            f"{_mib(int8['fp32_bytes'])} → {_mib(int8['int8_bytes'])}"
+        )
+    lines.append("")
+    evaluation = manifest.get("evaluation")
+    if evaluation:
+        lines += ["## Evaluation", ""]
+        for result in evaluation:
+            lines.append(
+                f"- `{result['test']}` ({result['sentences']:,} sentences), beam {result['beam_size']}: "
+                f"BLEU {result['bleu']:.2f}, chrF {result['chrf']:.2f}; {result['sentences_per_second']:.0f} sentences/s "
+                f"on {result.get('threads', '?')} thread(s)"
+            )
+            if result.get("command"):
+                lines.append(f"  (`{result['command']}`)")
+            if result.get("signature"):
+                lines.append(f"  sacreBLEU signature: `{result['signature']}`")
+        lines.append("")
+    if manifest.get("attribution"):
+        lines += ["## Data licence and attribution", "", manifest["attribution"], ""]
+    return "\n".join(lines)

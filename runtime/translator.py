@@ -1,0 +1,165 @@
+"""`Translator`: text in, text out, over a model bundle. The library API the CLI wraps."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tokenizers import Tokenizer
+
+from .beam import beam_search
+from .bundle import SOURCE_TOKENIZER, TARGET_TOKENIZER, Bundle, load_bundle
+from .errors import BundleError, InputError
+from .greedy import Hypothesis, greedy_decode
+from .onnx_model import OnnxSeq2Seq
+
+log = logging.getLogger("s2s.runtime")
+
+DEFAULT_MODEL = "eng-fra"
+
+
+def default_bundle_path() -> Path:
+    """The English->French bundle shipped with the package."""
+    from importlib.resources import files
+
+    return Path(str(files("s2s.models") / DEFAULT_MODEL))
+
+
+@dataclass
+class Translation:
+    text: str
+    tokens: list[str]  # target subword tokens (without <eos>)
+    score: float  # sum of token log-probabilities
+    attention: np.ndarray | None  # [target tokens (+1 for <eos> when emitted), source tokens]
+    source_tokens: list[str]
+    truncated: bool = False
+
+
+class Translator:
+    """Translate with a model bundle. Thread-safe: onnxruntime sessions may be run from several
+    threads at once, and each call keeps its own decoding state."""
+
+    def __init__(self, bundle: Bundle, device: str = "cpu", threads: int | None = None) -> None:
+        self.bundle = bundle
+        self.model = OnnxSeq2Seq(bundle, device=device, threads=threads)
+        try:
+            self.source_tokenizer = Tokenizer.from_file(str(bundle.file(SOURCE_TOKENIZER)))
+            self.target_tokenizer = Tokenizer.from_file(str(bundle.file(TARGET_TOKENIZER)))
+        except Exception as exc:  # tokenizers raises a bare Exception for malformed files
+            raise BundleError(f"cannot read the tokenizers of {bundle.origin}: {exc}") from None
+        architecture = bundle.architecture
+        for side, tokenizer, key in (("source", self.source_tokenizer, "source_vocab_size"),
+                                     ("target", self.target_tokenizer, "target_vocab_size")):
+            if tokenizer.get_vocab_size() != architecture[key]:
+                raise BundleError(
+                    f"{side} tokenizer has {tokenizer.get_vocab_size()} tokens, the model expects {architecture[key]}"
+                )
+        ids = bundle.special_ids
+        self.pad_id, self.sos_id, self.eos_id = ids["pad"], ids["sos"], ids["eos"]
+        self.max_source_length = int(bundle.manifest["decoding"]["max_source_length"])
+        self._warn_lock = threading.Lock()
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, device: str = "cpu", threads: int | None = None) -> "Translator":
+        """Load a bundle directory or .zip (default: the bundled English->French model)."""
+        if path is None:
+            path = default_bundle_path()
+            if not (path / "model.json").exists():
+                raise BundleError("no default model is installed with this package; pass a bundle path (-m BUNDLE)")
+        return cls(load_bundle(path), device=device, threads=threads)
+
+    # ---- public API ----------------------------------------------------------------------
+    def translate(
+        self,
+        texts: str | list[str],
+        beam_size: int = 1,
+        max_length: int | None = None,
+        batch_size: int = 64,
+    ) -> list[str]:
+        """Translate each text; one string per input, in input order (a str gives a 1-list)."""
+        return [t.text for t in self.translate_detailed(texts, beam_size, max_length, batch_size)]
+
+    def translate_detailed(
+        self,
+        texts: str | list[str],
+        beam_size: int = 1,
+        max_length: int | None = None,
+        batch_size: int = 64,
+        attention: bool = True,
+    ) -> list[Translation]:
+        """Like `translate`, with tokens, score and the attention matrix of every sentence."""
+        if isinstance(texts, str):
+            texts = [texts]
+        if beam_size < 1:
+            raise InputError(f"beam size must be at least 1, got {beam_size}")
+        if batch_size < 1:
+            raise InputError(f"batch size must be at least 1, got {batch_size}")
+        if max_length is not None and max_length < 1:
+            raise InputError(f"max length must be at least 1, got {max_length}")
+        encodings = self.source_tokenizer.encode_batch([str(t) for t in texts], add_special_tokens=False)
+        sources, truncated = [], []
+        for encoding in encodings:
+            ids = encoding.ids
+            truncated.append(len(ids) > self.max_source_length)
+            sources.append(ids[: self.max_source_length])
+        if any(truncated):
+            with self._warn_lock:
+                log.warning(
+                    "%d input(s) longer than the model's %d source tokens were truncated",
+                    sum(truncated), self.max_source_length,
+                )
+        results: list[Translation | None] = [None] * len(texts)
+        non_empty = [i for i, ids in enumerate(sources) if ids]
+        for i in range(len(texts)):
+            if not sources[i]:
+                results[i] = Translation("", [], 0.0, None, [], truncated[i])
+        # Length buckets: similar lengths decode together (little padding, rows finish together).
+        order = sorted(non_empty, key=lambda i: len(sources[i]))
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            batch = [sources[i] for i in rows]
+            limits = [self._limit(len(ids), max_length) for ids in batch]
+            hypotheses = self._decode(batch, limits, beam_size, attention)
+            texts_out = self.target_tokenizer.decode_batch([h.tokens for h in hypotheses], skip_special_tokens=True)
+            for row, hypothesis, text in zip(rows, hypotheses, texts_out):
+                results[row] = Translation(
+                    text=text,
+                    tokens=[self.target_tokenizer.id_to_token(t) for t in hypothesis.tokens],
+                    score=hypothesis.score,
+                    attention=hypothesis.attention,
+                    source_tokens=[self.source_tokenizer.id_to_token(t) for t in sources[row]],
+                    truncated=truncated[row],
+                )
+        return [r for r in results if r is not None]
+
+    def translate_stream(
+        self, texts: Iterable[str], beam_size: int = 1, max_length: int | None = None, batch_size: int = 64,
+        chunk_size: int | None = None,
+    ) -> Iterator[str]:
+        """Translate an iterable lazily, yielding in input order. Memory is bounded by
+        `chunk_size` sentences (default 16 batches) whatever the length of the input."""
+        chunk_size = chunk_size or batch_size * 16
+        chunk: list[str] = []
+        for text in texts:
+            chunk.append(text)
+            if len(chunk) >= chunk_size:
+                yield from self.translate(chunk, beam_size, max_length, batch_size)
+                chunk = []
+        if chunk:
+            yield from self.translate(chunk, beam_size, max_length, batch_size)
+
+    # ---- internals -----------------------------------------------------------------------
+    def _limit(self, source_length: int, max_length: int | None) -> int:
+        limit = self.bundle.decode_length_limit(source_length)
+        return min(limit, max_length) if max_length is not None else limit
+
+    def _decode(self, batch: list[list[int]], limits: list[int], beam_size: int, attention: bool) -> list[Hypothesis]:
+        if beam_size == 1:
+            return greedy_decode(self.model, batch, limits, self.sos_id, self.eos_id, self.pad_id, attention)
+        return beam_search(
+            self.model, batch, limits, self.sos_id, self.eos_id, self.pad_id, beam_size, keep_attention=attention
+        )

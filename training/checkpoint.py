@@ -1,0 +1,175 @@
+"""Checkpoints without pickles: safetensors for tensors, JSON for everything else.
+
+A checkpoint is a directory:
+    checkpoint.json            format version, model and training configs, trainer state
+    model.safetensors          weights
+    optimizer.safetensors      Adam moments, and the torch RNG state (for exact resumption)
+    source.tokenizer.json, target.tokenizer.json
+It is written to a temporary directory and renamed into place, so a crash or kill at any
+moment leaves either the old checkpoint or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, load_model, save_file, save_model
+from tokenizers import Tokenizer
+
+from .config import ModelConfig, TrainConfig
+from .errors import TrainingInputError
+from .model import Seq2Seq
+from .tokenization import load_tokenizer
+
+CHECKPOINT_FORMAT = 1
+CHECKPOINT_FILES = (
+    "checkpoint.json",
+    "model.safetensors",
+    "optimizer.safetensors",
+    "source.tokenizer.json",
+    "target.tokenizer.json",
+)
+
+
+@dataclass
+class TrainerState:
+    epoch: int = 0  # epochs completed
+    batch_in_epoch: int = 0  # batches of the current epoch already trained (resume point)
+    step: int = 0
+    best_bleu: float = -1.0
+    best_epoch: int = 0
+    epochs_without_improvement: int = 0
+    elapsed_seconds: float = 0.0
+    finished: bool = False
+    stop_reason: str = ""
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Checkpoint:
+    model: Seq2Seq
+    model_config: ModelConfig
+    train_config: TrainConfig
+    state: TrainerState
+    source_tokenizer: Tokenizer
+    target_tokenizer: Tokenizer
+    optimizer_state: dict[str, Any] | None = None
+    rng_state: torch.Tensor | None = None
+    path: Path | None = None
+
+
+def _flatten_optimizer(optimizer_state: dict[str, Any]) -> tuple[dict[str, torch.Tensor], list[dict[str, Any]]]:
+    tensors = {}
+    for index, values in optimizer_state["state"].items():
+        for name, value in values.items():
+            tensors[f"state.{index}.{name}"] = torch.as_tensor(value).contiguous()
+    groups = [{k: v for k, v in group.items()} for group in optimizer_state["param_groups"]]
+    return tensors, groups
+
+
+def _unflatten_optimizer(tensors: dict[str, torch.Tensor], groups: list[dict[str, Any]]) -> dict[str, Any]:
+    state: dict[int, dict[str, torch.Tensor]] = {}
+    for key, value in tensors.items():
+        if not key.startswith("state."):
+            continue
+        _, index, name = key.split(".", 2)
+        state.setdefault(int(index), {})[name] = value
+    return {"state": state, "param_groups": groups}
+
+
+def save_checkpoint(
+    directory: Path,
+    model: Seq2Seq,
+    train_config: TrainConfig,
+    state: TrainerState,
+    source_tokenizer: Tokenizer,
+    target_tokenizer: Tokenizer,
+    optimizer: torch.optim.Optimizer | None = None,
+) -> None:
+    directory = Path(directory)
+    temporary = directory.with_name(directory.name + f".tmp-{os.getpid()}")
+    if temporary.exists():
+        shutil.rmtree(temporary)
+    temporary.mkdir(parents=True)
+    save_model(model, str(temporary / "model.safetensors"))
+    optimizer_tensors: dict[str, torch.Tensor] = {"rng.torch": torch.get_rng_state()}
+    groups: list[dict[str, Any]] = []
+    if optimizer is not None:
+        tensors, groups = _flatten_optimizer(optimizer.state_dict())
+        optimizer_tensors.update(tensors)
+    save_file(optimizer_tensors, str(temporary / "optimizer.safetensors"))
+    source_tokenizer.save(str(temporary / "source.tokenizer.json"))
+    target_tokenizer.save(str(temporary / "target.tokenizer.json"))
+    meta = {
+        "format_version": CHECKPOINT_FORMAT,
+        "model": model.config.to_dict(),
+        "training": train_config.to_dict(),
+        "optimizer_param_groups": groups,
+        "trainer_state": state.__dict__,
+    }
+    (temporary / "checkpoint.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for file in temporary.iterdir():
+        with open(file, "rb") as handle:
+            os.fsync(handle.fileno())
+    previous = directory.with_name(directory.name + ".old")
+    if previous.exists():
+        shutil.rmtree(previous)
+    if directory.exists():
+        directory.rename(previous)
+    temporary.rename(directory)
+    if previous.exists():
+        shutil.rmtree(previous)
+
+
+def load_checkpoint(directory: str | Path, with_optimizer: bool = False) -> Checkpoint:
+    """Load a checkpoint directory (as written by `save_checkpoint`)."""
+    directory = Path(directory)
+    if not directory.exists():
+        # A kill between the two renames of save_checkpoint leaves only the ".old" copy.
+        fallback = directory.with_name(directory.name + ".old")
+        if fallback.exists():
+            directory = fallback
+        else:
+            raise TrainingInputError(f"checkpoint not found: {directory}")
+    if not directory.is_dir():
+        raise TrainingInputError(f"a checkpoint is a directory: {directory}")
+    missing = [name for name in CHECKPOINT_FILES if not (directory / name).is_file()]
+    if missing:
+        raise TrainingInputError(f"incomplete checkpoint {directory}: missing {', '.join(missing)}")
+    try:
+        meta = json.loads((directory / "checkpoint.json").read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise TrainingInputError(f"{directory / 'checkpoint.json'} is not valid JSON: {exc}") from None
+    version = meta.get("format_version")
+    if not isinstance(version, int) or version > CHECKPOINT_FORMAT:
+        raise TrainingInputError(
+            f"checkpoint format {version} is newer than this version of s2s-onnx supports ({CHECKPOINT_FORMAT}); upgrade s2s-onnx"
+        )
+    model_config = ModelConfig.from_dict(meta["model"])
+    model = Seq2Seq(model_config)
+    load_model(model, str(directory / "model.safetensors"))
+    model.eval()
+    state = TrainerState(**meta["trainer_state"])
+    optimizer_state = rng_state = None
+    if with_optimizer:
+        tensors = load_file(str(directory / "optimizer.safetensors"))
+        rng_state = tensors.pop("rng.torch", None)
+        if meta.get("optimizer_param_groups"):
+            optimizer_state = _unflatten_optimizer(tensors, meta["optimizer_param_groups"])
+    return Checkpoint(
+        model=model,
+        model_config=model_config,
+        train_config=TrainConfig.from_dict(meta["training"]),
+        state=state,
+        source_tokenizer=load_tokenizer(directory / "source.tokenizer.json"),
+        target_tokenizer=load_tokenizer(directory / "target.tokenizer.json"),
+        optimizer_state=optimizer_state,
+        rng_state=rng_state,
+        path=directory,
+    )

@@ -1,0 +1,135 @@
+"""Reading parallel text (TSV or line-aligned file pairs) and batching it for training."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .errors import TrainingInputError
+from .tokenization import EOS_ID, PAD_ID, SOS_ID
+
+
+@dataclass
+class ParallelText:
+    sources: list[str]
+    targets: list[str]
+    skipped_empty: int = 0
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise TrainingInputError(f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise TrainingInputError(f"expected a file, got a directory: {path}") from None
+    except OSError as exc:
+        raise TrainingInputError(f"cannot read {path}: {exc.strerror}") from None
+    lines = raw.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    decoded = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            decoded.append(line.decode("utf-8").rstrip("\r"))
+        except UnicodeDecodeError as exc:
+            raise TrainingInputError(f"{path}, line {number}: invalid UTF-8 (byte {exc.start + 1})") from None
+    return decoded
+
+
+def read_parallel(path: str | Path, source_lang: str | None = None, target_lang: str | None = None) -> ParallelText:
+    """Read sentence pairs.
+
+    With both languages given, `path` is a prefix: PATH.<source_lang> and PATH.<target_lang>
+    are read line by line. Otherwise `path` is a TSV file, `source<TAB>target[<TAB>...]`.
+    Pairs with an empty side are skipped and counted.
+    """
+    if (source_lang is None) != (target_lang is None):
+        raise TrainingInputError("give both --source-lang and --target-lang, or neither (for a TSV file)")
+    path = Path(path)
+    if source_lang is not None and target_lang is not None:
+        source_path = path.with_name(f"{path.name}.{source_lang}")
+        target_path = path.with_name(f"{path.name}.{target_lang}")
+        sources, targets = _read_lines(source_path), _read_lines(target_path)
+        if len(sources) != len(targets):
+            raise TrainingInputError(
+                f"line counts differ: {source_path} has {len(sources)}, {target_path} has {len(targets)}"
+            )
+    else:
+        sources, targets = [], []
+        for number, line in enumerate(_read_lines(path), start=1):
+            if not line.strip():
+                sources.append("")
+                targets.append("")
+                continue
+            columns = line.split("\t")
+            if len(columns) < 2:
+                raise TrainingInputError(f"{path}, line {number}: no tab; expected source<TAB>target")
+            sources.append(columns[0])
+            targets.append(columns[1])
+    kept_sources, kept_targets = [], []
+    for source, target in zip(sources, targets):
+        if source.strip() and target.strip():
+            kept_sources.append(source.strip())
+            kept_targets.append(target.strip())
+    if not kept_sources:
+        raise TrainingInputError(f"empty corpus: no sentence pairs in {path}")
+    return ParallelText(kept_sources, kept_targets, skipped_empty=len(sources) - len(kept_sources))
+
+
+@dataclass
+class Batch:
+    source: torch.Tensor  # [batch, src_len] int64, padded with PAD_ID
+    source_lengths: torch.Tensor  # [batch] int64
+    target_in: torch.Tensor  # [batch, tgt_len] <sos> y1 .. yn (padded)
+    target_out: torch.Tensor  # [batch, tgt_len] y1 .. yn <eos> (padded)
+    indices: list[int]  # positions of the pairs in the dataset
+
+    @property
+    def target_tokens(self) -> int:
+        return int((self.target_out != PAD_ID).sum())
+
+
+def pad(sequences: list[list[int]], value: int = PAD_ID) -> torch.Tensor:
+    width = max((len(s) for s in sequences), default=0)
+    out = torch.full((len(sequences), max(width, 1)), value, dtype=torch.long)
+    for row, seq in enumerate(sequences):
+        if seq:
+            out[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+    return out
+
+
+def make_batch(source_ids: list[list[int]], target_ids: list[list[int]], indices: list[int]) -> Batch:
+    return Batch(
+        source=pad([source_ids[i] for i in indices]),
+        source_lengths=torch.tensor([len(source_ids[i]) for i in indices], dtype=torch.long),
+        target_in=pad([[SOS_ID] + target_ids[i] for i in indices]),
+        target_out=pad([target_ids[i] + [EOS_ID] for i in indices]),
+        indices=list(indices),
+    )
+
+
+def batch_order(lengths: list[int], batch_size: int, generator: torch.Generator) -> list[list[int]]:
+    """Shuffled batches of similar-length examples (little padding, random order).
+
+    Examples are shuffled, sorted by length within pools of 50 batches, cut into batches,
+    and the batches shuffled. Deterministic given the generator's state.
+    """
+    permutation = torch.randperm(len(lengths), generator=generator).tolist()
+    pool = batch_size * 50
+    batches: list[list[int]] = []
+    for start in range(0, len(permutation), pool):
+        chunk = sorted(permutation[start : start + pool], key=lambda i: lengths[i])
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    order = torch.randperm(len(batches), generator=generator).tolist()
+    return [batches[i] for i in order]
+
+
+def sequential_batches(lengths: list[int], batch_size: int) -> Iterator[list[int]]:
+    """Batches in length order (for evaluation: deterministic, little padding)."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    for start in range(0, len(order), batch_size):
+        yield order[start : start + batch_size]

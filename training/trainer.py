@@ -1,0 +1,292 @@
+"""The training loop: teacher forcing, validation every epoch, checkpoints, time budget, resume."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import random
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch.nn import functional as F
+from tqdm import tqdm
+
+from .checkpoint import TrainerState, load_checkpoint, save_checkpoint
+from .config import ModelConfig, TrainConfig
+from .data import batch_order, make_batch, read_parallel
+from .errors import TrainingInputError
+from .evaluation import perplexity, validation_bleu, validation_loss
+from .model import Seq2Seq
+from .plotting import plot_curves
+from .tokenization import PAD_ID, encode, train_tokenizer
+
+log = logging.getLogger("s2s.training")
+
+BEST, LAST = "checkpoint-best", "checkpoint-last"
+
+
+@dataclass
+class EncodedCorpus:
+    source_ids: list[list[int]]
+    target_ids: list[list[int]]
+    source_texts: list[str]
+    target_texts: list[str]
+
+
+@dataclass
+class TrainingResult:
+    state: TrainerState
+    best_checkpoint: Path
+    last_checkpoint: Path
+
+
+def _encode_corpus(texts_src, texts_tgt, source_tokenizer, target_tokenizer, max_length: int | None):
+    source_ids = encode(source_tokenizer, texts_src)
+    target_ids = encode(target_tokenizer, texts_tgt)
+    kept = EncodedCorpus([], [], [], [])
+    skipped_long = skipped_empty = 0
+    for s, t, st, tt in zip(source_ids, target_ids, texts_src, texts_tgt):
+        if not s or not t:
+            skipped_empty += 1
+            continue
+        if max_length is not None and (len(s) > max_length or len(t) > max_length):
+            skipped_long += 1
+            continue
+        kept.source_ids.append(s)
+        kept.target_ids.append(t)
+        kept.source_texts.append(st)
+        kept.target_texts.append(tt)
+    return kept, skipped_empty, skipped_long
+
+
+class Trainer:
+    """Build with `Trainer.start(...)` (a new run) or `Trainer.resume(out_dir)`, then `run()`."""
+
+    def __init__(self, model, model_config, train_config, state, source_tokenizer, target_tokenizer) -> None:
+        self.model: Seq2Seq = model
+        self.model_config: ModelConfig = model_config
+        self.config: TrainConfig = train_config
+        self.state: TrainerState = state
+        self.source_tokenizer = source_tokenizer
+        self.target_tokenizer = target_tokenizer
+        self.out = Path(train_config.out)
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=train_config.lr, weight_decay=train_config.weight_decay)
+        self._load_data()
+
+    # ---- construction -------------------------------------------------------------------
+    @classmethod
+    def start(cls, train_config: TrainConfig, model_overrides: dict | None = None) -> "Trainer":
+        out = Path(train_config.out)
+        if (out / LAST).exists():
+            raise TrainingInputError(f"{out} already holds a training run; use --resume to continue it, or another --out")
+        corpus = read_parallel(train_config.train, train_config.source_lang, train_config.target_lang)
+        if train_config.valid is not None:
+            read_parallel(train_config.valid, train_config.source_lang, train_config.target_lang)  # fail early
+        torch.manual_seed(train_config.seed)
+        random.seed(train_config.seed)
+        source_tokenizer = train_tokenizer(corpus.sources, train_config.tokenizer, train_config.vocab_size)
+        target_tokenizer = train_tokenizer(corpus.targets, train_config.tokenizer, train_config.vocab_size)
+        model_config = ModelConfig(
+            source_vocab_size=source_tokenizer.get_vocab_size(),
+            target_vocab_size=target_tokenizer.get_vocab_size(),
+            max_target_length=train_config.max_length * 2,
+            **(model_overrides or {}),
+        )
+        model = Seq2Seq(model_config)
+        out.mkdir(parents=True, exist_ok=True)
+        return cls(model, model_config, train_config, TrainerState(), source_tokenizer, target_tokenizer)
+
+    @classmethod
+    def resume(cls, out: str | Path, **overrides) -> "Trainer":
+        """Continue the run in `out` from its last checkpoint. `overrides` may change the budget
+        (epochs, max_minutes) but nothing that would change what is being trained."""
+        checkpoint = load_checkpoint(Path(out) / LAST, with_optimizer=True)
+        config = checkpoint.train_config
+        for key, value in overrides.items():
+            if value is not None:
+                setattr(config, key, value)
+        config.out = str(out)
+        trainer = cls(
+            checkpoint.model,
+            checkpoint.model_config,
+            config,
+            checkpoint.state,
+            checkpoint.source_tokenizer,
+            checkpoint.target_tokenizer,
+        )
+        if checkpoint.optimizer_state is not None:
+            trainer.optimizer.load_state_dict(checkpoint.optimizer_state)
+        if checkpoint.rng_state is not None:
+            torch.set_rng_state(checkpoint.rng_state)
+        trainer.state.finished = False
+        return trainer
+
+    def _load_data(self) -> None:
+        config = self.config
+        corpus = read_parallel(config.train, config.source_lang, config.target_lang)
+        self.train_data, skipped_empty, skipped_long = _encode_corpus(
+            corpus.sources, corpus.targets, self.source_tokenizer, self.target_tokenizer, config.max_length
+        )
+        self.skipped = {"empty": corpus.skipped_empty + skipped_empty, "too_long": skipped_long}
+        if not self.train_data.source_ids:
+            raise TrainingInputError(f"no training pairs left after filtering (max length {config.max_length} tokens)")
+        self.valid_data = None
+        if config.valid is not None:
+            valid = read_parallel(config.valid, config.source_lang, config.target_lang)
+            self.valid_data, _, _ = _encode_corpus(
+                valid.sources, valid.targets, self.source_tokenizer, self.target_tokenizer, None
+            )
+
+    # ---- the loop -------------------------------------------------------------------------
+    def _log_metrics(self, record: dict) -> None:
+        with open(self.out / "metrics.jsonl", "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+    def _save(self, name: str) -> None:
+        save_checkpoint(
+            self.out / name,
+            self.model,
+            self.config,
+            self.state,
+            self.source_tokenizer,
+            self.target_tokenizer,
+            self.optimizer,
+        )
+
+    def _train_batch(self, batch) -> float:
+        self.model.train()
+        logits = self.model(batch.source, batch.source_lengths, batch.target_in, self.config.teacher_forcing)
+        loss = F.cross_entropy(
+            logits.flatten(0, 1),
+            batch.target_out.flatten(),
+            ignore_index=PAD_ID,
+            label_smoothing=self.config.label_smoothing,
+        )
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.config.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+        self.optimizer.step()
+        return float(loss.detach())
+
+    def _validate(self) -> dict:
+        assert self.valid_data is not None
+        config = self.config
+        data = self.valid_data
+        loss = validation_loss(self.model, data.source_ids, data.target_ids, config.batch_size)
+        sources, references = data.source_ids, data.target_texts
+        if config.valid_bleu_samples is not None:
+            sources, references = sources[: config.valid_bleu_samples], references[: config.valid_bleu_samples]
+        bleu, _ = validation_bleu(self.model, self.target_tokenizer, sources, references, max(config.batch_size, 64))
+        return {"valid_loss": loss, "valid_ppl": perplexity(loss), "valid_bleu": bleu}
+
+    def _end_epoch(self, train_loss: float, tokens_per_second: float) -> None:
+        state, config = self.state, self.config
+        state.epoch += 1
+        state.batch_in_epoch = 0
+        record = {
+            "event": "epoch",
+            "epoch": state.epoch,
+            "step": state.step,
+            "train_loss": train_loss,
+            "tokens_per_s": tokens_per_second,
+            "lr": self.optimizer.param_groups[0]["lr"],
+            "elapsed_s": round(state.elapsed_seconds, 1),
+        }
+        improved = True
+        if self.valid_data is not None:
+            record.update(self._validate())
+            improved = record["valid_bleu"] > state.best_bleu
+        state.history.append(record)
+        self._log_metrics(record)
+        log.info(
+            "epoch %d: train loss %.3f%s",
+            state.epoch,
+            train_loss,
+            f", valid loss {record['valid_loss']:.3f}, valid BLEU {record['valid_bleu']:.2f}" if "valid_bleu" in record else "",
+        )
+        if improved:
+            state.best_bleu = record.get("valid_bleu", state.best_bleu)
+            state.best_epoch = state.epoch
+            state.epochs_without_improvement = 0
+            self._save(BEST)
+        else:
+            state.epochs_without_improvement += 1
+            if config.lr_patience > 0 and state.epochs_without_improvement % config.lr_patience == 0:
+                for group in self.optimizer.param_groups:
+                    group["lr"] *= config.lr_decay
+            if config.early_stopping > 0 and state.epochs_without_improvement >= config.early_stopping:
+                state.finished = True
+                state.stop_reason = f"early stopping: no validation BLEU gain for {config.early_stopping} epochs"
+        if state.epoch >= config.epochs and not state.finished:
+            state.finished = True
+            state.stop_reason = f"reached {config.epochs} epochs"
+
+    def run(self) -> TrainingResult:
+        config, state = self.config, self.state
+        torch.set_num_threads(config.threads or os.cpu_count() or 1)
+        deadline = time.monotonic() + config.max_minutes * 60 if config.max_minutes else math.inf
+        data = self.train_data
+        lengths = [len(s) for s in data.source_ids]
+        show_progress = sys.stderr.isatty()
+        started = time.monotonic()
+        elapsed_before = state.elapsed_seconds
+        try:
+            while not state.finished:
+                generator = torch.Generator().manual_seed(config.seed * 1000 + state.epoch)
+                batches = batch_order(lengths, config.batch_size, generator)
+                loss_sum = tokens = 0.0
+                epoch_started = time.monotonic()
+                progress = tqdm(
+                    total=len(batches),
+                    initial=state.batch_in_epoch,
+                    desc=f"epoch {state.epoch + 1}",
+                    disable=not show_progress,
+                    unit="batch",
+                    dynamic_ncols=True,
+                )
+                for indices in batches[state.batch_in_epoch :]:
+                    if time.monotonic() >= deadline:
+                        state.stop_reason = f"time budget of {config.max_minutes} minutes reached"
+                        break
+                    batch = make_batch(data.source_ids, data.target_ids, indices)
+                    loss = self._train_batch(batch)
+                    state.step += 1
+                    state.batch_in_epoch += 1
+                    loss_sum += loss * batch.target_tokens
+                    tokens += batch.target_tokens
+                    state.elapsed_seconds = elapsed_before + time.monotonic() - started
+                    rate = tokens / max(time.monotonic() - epoch_started, 1e-9)
+                    progress.update(1)
+                    progress.set_postfix(loss=f"{loss:.3f}", tok_s=f"{rate:,.0f}")
+                    if state.step % config.log_every == 0:
+                        self._log_metrics(
+                            {"event": "train", "epoch": state.epoch + 1, "step": state.step, "loss": loss,
+                             "lr": self.optimizer.param_groups[0]["lr"], "tokens_per_s": rate,
+                             "elapsed_s": round(state.elapsed_seconds, 1)}
+                        )
+                progress.close()
+                if state.stop_reason.startswith("time budget"):
+                    break
+                self._end_epoch(loss_sum / max(tokens, 1), tokens / max(time.monotonic() - epoch_started, 1e-9))
+                self._save(LAST)
+        except KeyboardInterrupt:
+            state.stop_reason = "interrupted"
+            state.elapsed_seconds = elapsed_before + time.monotonic() - started
+            self._save(LAST)
+            log.warning("interrupted: saved %s; continue with --resume", self.out / LAST)
+            raise
+        if not state.finished:
+            state.elapsed_seconds = elapsed_before + time.monotonic() - started
+            self._save(LAST)
+            log.info("stopped (%s); saved %s; continue with --resume", state.stop_reason, self.out / LAST)
+        if not (self.out / BEST).exists():
+            self._save(BEST)
+        if state.history:
+            plot_curves(state.history, self.out / "curves.png")
+        return TrainingResult(state, self.out / BEST, self.out / LAST)
