@@ -131,6 +131,9 @@ def export_graphs(model: Seq2Seq, directory: Path, opset: int = DEFAULT_OPSET) -
         # Warns for every RNN traced at batch > 1 in case h0 has a frozen batch size; ours is built
         # from the input's shape, and the parity check runs several batch sizes to prove it.
         warnings.filterwarnings("ignore", message="Exporting a model to ONNX with a batch_size other than 1")
+        # nn.RNN/GRU/LSTM validate input and state sizes with Python comparisons; traced, those
+        # checks become constants, which is harmless (they only raise on bad shapes).
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning, module=r"torch\.nn\.modules\.rnn")
         torch.onnx.export(
             EncoderGraph(model), encoder_inputs, str(encoder_path), input_names=["source_ids", "source_lengths"],
             output_names=encoder_outputs, dynamic_axes=encoder_axes, opset_version=opset, dynamo=False,

@@ -42,6 +42,8 @@ class TrainerState:
     epoch: int = 0  # epochs completed
     batch_in_epoch: int = 0  # batches of the current epoch already trained (resume point)
     step: int = 0
+    epoch_loss_sum: float = 0.0  # running sums of the current epoch (so a resumed epoch reports the same loss)
+    epoch_tokens: float = 0.0
     best_bleu: float = -1.0
     best_epoch: int = 0
     epochs_without_improvement: int = 0

@@ -88,6 +88,7 @@ class TrainConfig:
     max_length: int = 64  # tokens per side; longer pairs are skipped (and counted)
     epochs: int = 30
     max_minutes: float | None = None
+    max_steps: int | None = None  # stop (resumably) after this many optimizer steps in total
     batch_size: int = 64  # sentence pairs per batch
     lr: float = 1e-3
     lr_decay: float = 0.5  # multiply the learning rate by this when validation BLEU stalls

@@ -7,6 +7,8 @@ import logging
 import math
 import os
 import random
+import signal
+import threading
 import sys
 import time
 from dataclasses import dataclass
@@ -62,6 +64,10 @@ def _encode_corpus(texts_src, texts_tgt, source_tokenizer, target_tokenizer, max
         kept.source_texts.append(st)
         kept.target_texts.append(tt)
     return kept, skipped_empty, skipped_long
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
 
 
 class Trainer:
@@ -124,6 +130,7 @@ class Trainer:
         if checkpoint.rng_state is not None:
             torch.set_rng_state(checkpoint.rng_state)
         trainer.state.finished = False
+        trainer.state.stop_reason = ""
         return trainer
 
     def _load_data(self) -> None:
@@ -189,6 +196,7 @@ class Trainer:
         state, config = self.state, self.config
         state.epoch += 1
         state.batch_in_epoch = 0
+        state.epoch_loss_sum = state.epoch_tokens = 0.0
         record = {
             "event": "epoch",
             "epoch": state.epoch,
@@ -227,6 +235,23 @@ class Trainer:
             state.finished = True
             state.stop_reason = f"reached {config.epochs} epochs"
 
+    def _on_interrupt(self, signum, frame) -> None:
+        # Ctrl-C finishes the current batch, saves checkpoint-last/, then stops: an interrupted
+        # batch would leave weights and step counter out of step with each other.
+        if self._interrupted:  # a second Ctrl-C: the user really wants out
+            raise KeyboardInterrupt
+        self._interrupted = True
+        log.warning("interrupt: stopping after this batch (Ctrl-C again to abort without saving)")
+
+    def _budget_spent(self, deadline: float) -> str | None:
+        if self._interrupted:
+            return "interrupted"
+        if time.monotonic() >= deadline:
+            return f"time budget of {self.config.max_minutes} minutes reached"
+        if self.config.max_steps is not None and self.state.step >= self.config.max_steps:
+            return f"reached {self.config.max_steps} steps"
+        return None
+
     def run(self) -> TrainingResult:
         config, state = self.config, self.state
         torch.set_num_threads(config.threads or os.cpu_count() or 1)
@@ -236,11 +261,14 @@ class Trainer:
         show_progress = sys.stderr.isatty()
         started = time.monotonic()
         elapsed_before = state.elapsed_seconds
+        stop: str | None = None
+        rate = 0.0
+        self._interrupted = False
+        previous_handler = signal.signal(signal.SIGINT, self._on_interrupt) if _main_thread() else None
         try:
-            while not state.finished:
+            while not state.finished and stop is None:
                 generator = torch.Generator().manual_seed(config.seed * 1000 + state.epoch)
                 batches = batch_order(lengths, config.batch_size, generator)
-                loss_sum = tokens = 0.0
                 epoch_started = time.monotonic()
                 progress = tqdm(
                     total=len(batches),
@@ -251,17 +279,17 @@ class Trainer:
                     dynamic_ncols=True,
                 )
                 for indices in batches[state.batch_in_epoch :]:
-                    if time.monotonic() >= deadline:
-                        state.stop_reason = f"time budget of {config.max_minutes} minutes reached"
+                    stop = self._budget_spent(deadline)
+                    if stop is not None:
                         break
                     batch = make_batch(data.source_ids, data.target_ids, indices)
                     loss = self._train_batch(batch)
                     state.step += 1
                     state.batch_in_epoch += 1
-                    loss_sum += loss * batch.target_tokens
-                    tokens += batch.target_tokens
+                    state.epoch_loss_sum += loss * batch.target_tokens
+                    state.epoch_tokens += batch.target_tokens
                     state.elapsed_seconds = elapsed_before + time.monotonic() - started
-                    rate = tokens / max(time.monotonic() - epoch_started, 1e-9)
+                    rate = state.epoch_tokens / max(time.monotonic() - epoch_started, 1e-9)
                     progress.update(1)
                     progress.set_postfix(loss=f"{loss:.3f}", tok_s=f"{rate:,.0f}")
                     if state.step % config.log_every == 0:
@@ -271,20 +299,20 @@ class Trainer:
                              "elapsed_s": round(state.elapsed_seconds, 1)}
                         )
                 progress.close()
-                if state.stop_reason.startswith("time budget"):
+                if stop is not None:
                     break
-                self._end_epoch(loss_sum / max(tokens, 1), tokens / max(time.monotonic() - epoch_started, 1e-9))
+                self._end_epoch(state.epoch_loss_sum / max(state.epoch_tokens, 1), rate)
                 self._save(LAST)
-        except KeyboardInterrupt:
-            state.stop_reason = "interrupted"
-            state.elapsed_seconds = elapsed_before + time.monotonic() - started
-            self._save(LAST)
-            log.warning("interrupted: saved %s; continue with --resume", self.out / LAST)
-            raise
+        finally:
+            if previous_handler is not None:
+                signal.signal(signal.SIGINT, previous_handler)
         if not state.finished:
+            state.stop_reason = stop or ""
             state.elapsed_seconds = elapsed_before + time.monotonic() - started
             self._save(LAST)
             log.info("stopped (%s); saved %s; continue with --resume", state.stop_reason, self.out / LAST)
+        if self._interrupted:
+            raise KeyboardInterrupt
         if not (self.out / BEST).exists():
             self._save(BEST)
         if state.history:

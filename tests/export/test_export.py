@@ -1,0 +1,141 @@
+import itertools
+import json
+import shutil
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from s2s.export import ExportError, ExportOptions, export_bundle
+from s2s.export.cli import main as export_cli
+from s2s.export.parity import check_fp32
+from s2s.runtime import BundleError, Translator, load_bundle
+from s2s.training import load_checkpoint
+from s2s.training.config import ATTENTIONS, CELLS
+from s2s.training.tokenization import encode
+
+VARIANTS = list(itertools.product(CELLS, ATTENTIONS))
+
+
+@pytest.mark.parametrize("cell,attention", VARIANTS)
+def test_every_variant_exports_with_parity(cell, attention, checkpoint_factory, bundle_factory, task_data):
+    bundle = load_bundle(bundle_factory(cell, attention))
+    report = bundle.manifest["verification"]["fp32_parity"]
+    assert report["greedy_identical"] == report["sentences"] > 0
+    assert report["max_log_prob_error"] <= 1e-4 and report["max_encoder_error"] <= 1e-4
+    # Independently of the exporter's own check: fresh sentences, batch sizes 1/3/16.
+    checkpoint = load_checkpoint(checkpoint_factory(cell, attention))
+    sources = encode(checkpoint.source_tokenizer, ["one two three.", "nine.", "four four five six seven."] * 7)
+    fresh = check_fp32(checkpoint.model, bundle, sources)
+    assert fresh.passed, fresh.summary()
+
+
+def test_two_layer_unidirectional_lstm_exports(checkpoint_factory, tmp_path):
+    checkpoint = checkpoint_factory("lstm", "luong", layers=2, bidirectional=False)
+    result = export_bundle(checkpoint, ExportOptions(out=tmp_path / "b", sample_size=20))
+    assert result.manifest["architecture"]["layers"] == 2
+
+
+def test_parity_check_catches_a_wrong_graph(checkpoint_factory, bundle_factory):
+    checkpoint = load_checkpoint(checkpoint_factory("gru", "bahdanau"))
+    with torch.no_grad():
+        checkpoint.model.decoder.attentional.bias.add_(0.01)  # the graphs no longer match this model
+    sources = encode(checkpoint.source_tokenizer, ["one two.", "three."])
+    report = check_fp32(checkpoint.model, load_bundle(bundle_factory("gru", "bahdanau")), sources)
+    assert not report.passed and report.max_log_prob_error > 1e-4
+
+
+def test_int8_export_loads_and_reports_agreement(bundle_factory):
+    path = bundle_factory("gru", "bahdanau", quantize="int8")
+    bundle = load_bundle(path)
+    assert bundle.manifest["onnx"]["precision"] == "int8"
+    int8 = bundle.manifest["verification"]["int8"]
+    assert 0.0 <= int8["greedy_agreement"] <= 1.0 and int8["int8_bytes"] < int8["fp32_bytes"]
+    assert Translator.load(path).translate(["one two."])[0] != None  # noqa: E711
+
+
+def test_int8_agreement_threshold_fails_the_export(checkpoint_factory, tmp_path):
+    with pytest.raises(ExportError, match="agreement"):
+        export_bundle(checkpoint_factory("gru", "bahdanau"),
+                      ExportOptions(out=tmp_path / "b", quantize="int8", sample_size=20, min_int8_agreement=1.01))
+    assert not (tmp_path / "b").exists()
+
+
+def test_manifest_checksums_verify(bundle_factory, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(bundle_factory("gru", "luong"), copy)
+    manifest = load_bundle(copy).manifest
+    assert set(manifest["files"]) == {"encoder.onnx", "decoder.onnx", "source.tokenizer.json",
+                                      "target.tokenizer.json", "README.md"}
+    with open(copy / "decoder.onnx", "ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(BundleError, match="checksum mismatch.*decoder.onnx"):
+        load_bundle(copy)
+
+
+def test_model_card_is_generated_from_the_manifest(bundle_factory):
+    path = bundle_factory("gru", "bahdanau")
+    card = (path / "README.md").read_text(encoding="utf-8")
+    manifest = json.loads((path / "model.json").read_text(encoding="utf-8"))
+    assert manifest["provenance"]["export_command"] is not None
+    assert f"{manifest['architecture']['parameters']:,}" in card
+    assert "fp32 parity with PyTorch" in card
+
+
+def test_zip_bundle(checkpoint_factory, tmp_path):
+    result = export_bundle(checkpoint_factory("gru", "none"), ExportOptions(out=tmp_path / "b", zip=True, sample_size=10))
+    assert result.path.name == "b.zip" and zipfile.is_zipfile(result.path)
+    assert Translator.load(result.path).translate(["one."]) is not None
+
+
+def run_cli(*args):
+    return CliRunner().invoke(export_cli, [str(a) for a in args])
+
+
+def assert_user_error(result, fragment):
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and fragment in result.output.strip().splitlines()[-1]
+
+
+def test_cli_missing_checkpoint(tmp_path):
+    assert_user_error(run_cli(tmp_path / "none", "--out", tmp_path / "b"), "checkpoint not found")
+
+
+def test_cli_incomplete_checkpoint(checkpoint_factory, tmp_path):
+    broken = tmp_path / "ckpt"
+    shutil.copytree(checkpoint_factory("gru", "bahdanau"), broken)
+    (broken / "model.safetensors").unlink()
+    assert_user_error(run_cli(broken, "--out", tmp_path / "b"), "missing model.safetensors")
+    assert not (tmp_path / "b").exists()
+
+
+def test_cli_newer_checkpoint_format(checkpoint_factory, tmp_path):
+    newer = tmp_path / "ckpt"
+    shutil.copytree(checkpoint_factory("gru", "bahdanau"), newer)
+    meta = json.loads((newer / "checkpoint.json").read_text())
+    meta["format_version"] = 99
+    (newer / "checkpoint.json").write_text(json.dumps(meta))
+    assert_user_error(run_cli(newer, "--out", tmp_path / "b"), "newer")
+
+
+def test_cli_refuses_to_overwrite_without_force(checkpoint_factory, bundle_factory, tmp_path):
+    out = tmp_path / "b"
+    shutil.copytree(bundle_factory("gru", "bahdanau"), out)
+    before = (out / "model.json").read_bytes()
+    assert_user_error(run_cli(checkpoint_factory("gru", "none"), "--out", out), "--force")
+    assert (out / "model.json").read_bytes() == before
+    result = run_cli(checkpoint_factory("gru", "none"), "--out", out, "--force", "--sample-size", "10")
+    assert result.exit_code == 0, result.output
+    assert load_bundle(out).attention == "none"
+
+
+def test_cli_unsupported_opset(checkpoint_factory, tmp_path):
+    assert_user_error(run_cli(checkpoint_factory("gru", "bahdanau"), "--out", tmp_path / "b", "--opset", "7"),
+                      "unsupported opset")
+
+
+def test_export_prints_no_unexplained_warnings(checkpoint_factory, tmp_path, recwarn):
+    export_bundle(checkpoint_factory("gru", "bahdanau"), ExportOptions(out=tmp_path / "b", sample_size=10))
+    assert [str(w.message) for w in recwarn] == []
