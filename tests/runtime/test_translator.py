@@ -1,0 +1,142 @@
+import itertools
+import subprocess
+import sys
+import textwrap
+import threading
+
+import numpy as np
+import pytest
+
+from s2s.runtime import InputError, Translator, load_bundle
+from s2s.runtime.beam import beam_search
+from s2s.runtime.greedy import greedy_decode
+from s2s.training import greedy_decode as torch_greedy_decode
+from s2s.training import load_checkpoint
+from s2s.training.config import ATTENTIONS, CELLS
+from s2s.training.tokenization import encode
+
+VARIANTS = list(itertools.product(CELLS, ATTENTIONS))
+SENTENCES = ["one two three.", "nine.", "four four five six seven.", "eight zero.", "two.", "six six six six six six."]
+
+
+@pytest.mark.parametrize("cell,attention", VARIANTS)
+def test_runtime_greedy_equals_the_pytorch_reference(cell, attention, checkpoint_factory, bundle_factory):
+    checkpoint = load_checkpoint(checkpoint_factory(cell, attention))
+    translator = Translator.load(bundle_factory(cell, attention))
+    reference_ids = torch_greedy_decode(checkpoint.model, encode(checkpoint.source_tokenizer, SENTENCES))
+    reference = checkpoint.target_tokenizer.decode_batch(reference_ids)
+    assert translator.translate(SENTENCES) == reference
+    detailed = translator.translate_detailed(SENTENCES)
+    assert [[translator.target_tokenizer.token_to_id(t) for t in d.tokens] for d in detailed] == reference_ids
+
+
+@pytest.mark.parametrize("cell,attention", [("gru", "bahdanau"), ("lstm", "luong"), ("rnn", "none")])
+def test_beam_one_is_greedy_and_batched_is_one_by_one(cell, attention, bundle_factory):
+    translator = Translator.load(bundle_factory(cell, attention))
+    greedy = translator.translate(SENTENCES)
+    assert translator.translate(SENTENCES, beam_size=1) == greedy
+    model, ids = translator.model, encode(translator.source_tokenizer, SENTENCES)
+    limits = [translator.bundle.decode_length_limit(len(s)) for s in ids]
+    args = (translator.sos_id, translator.eos_id, translator.pad_id)
+    via_beam = beam_search(model, ids, limits, *args, beam_size=1)
+    via_greedy = greedy_decode(model, ids, limits, *args)
+    assert [h.tokens for h in via_beam] == [h.tokens for h in via_greedy]
+    np.testing.assert_allclose([h.score for h in via_beam], [h.score for h in via_greedy], rtol=1e-5)
+    one_by_one = [translator.translate([s], batch_size=1)[0] for s in SENTENCES]
+    assert translator.translate(SENTENCES, batch_size=4) == one_by_one == greedy
+
+
+def test_beam_search_scores_at_least_as_well_as_greedy(bundle_factory):
+    translator = Translator.load(bundle_factory("gru", "bahdanau"))
+    greedy = translator.translate_detailed(SENTENCES)
+    beam = translator.translate_detailed(SENTENCES, beam_size=4)
+    assert len(beam) == len(SENTENCES)
+    for g, b in zip(greedy, beam):
+        g_norm = g.score / (len(g.tokens) + 1)
+        b_norm = b.score / (len(b.tokens) + 1)
+        assert b_norm >= g_norm - 1e-5 or len(b.tokens) >= translator.bundle.decode_length_limit(len(b.source_tokens))
+
+
+def test_detailed_output_has_attention_per_token(bundle_factory):
+    translator = Translator.load(bundle_factory("gru", "bahdanau"))
+    [result] = translator.translate_detailed(["one two three."])
+    assert result.attention.shape[1] == len(result.source_tokens)
+    assert result.attention.shape[0] in (len(result.tokens), len(result.tokens) + 1)
+    np.testing.assert_allclose(result.attention.sum(axis=1), 1.0, rtol=1e-5)
+    assert result.score < 0
+
+
+def test_input_order_is_preserved_across_length_buckets(bundle_factory):
+    translator = Translator.load(bundle_factory("gru", "bahdanau"))
+    texts = SENTENCES * 5
+    expected = {s: translator.translate([s])[0] for s in SENTENCES}
+    assert translator.translate(texts, batch_size=3) == [expected[s] for s in texts]
+
+
+def test_awkward_inputs_translate_without_error(bundle_factory, caplog):
+    translator = Translator.load(bundle_factory("gru", "bahdanau"))
+    texts = ["", "   ", "\t", "😀🚀", "東京は大きい", "a\x00b\x07c", "one\u200b two.", " ".join(["one"] * 1000)]
+    out = translator.translate(texts)
+    assert len(out) == len(texts)
+    assert out[0] == "" and out[1] == "" and out[2] == ""
+    assert "truncated" in caplog.text
+
+
+def test_bad_options(bundle_factory):
+    translator = Translator.load(bundle_factory("gru", "bahdanau"))
+    for kwargs in ({"beam_size": 0}, {"batch_size": 0}, {"max_length": 0}):
+        with pytest.raises(InputError):
+            translator.translate(["one."], **kwargs)
+    assert all(len(t.tokens) <= 2 for t in translator.translate_detailed(SENTENCES, max_length=2))
+
+
+def test_thread_safe(bundle_factory):
+    translator = Translator.load(bundle_factory("lstm", "bahdanau"))
+    expected = translator.translate(SENTENCES)
+    results, errors = [], []
+
+    def work():
+        try:
+            for _ in range(5):
+                results.append(translator.translate(SENTENCES, batch_size=2))
+        except Exception as exc:  # noqa: BLE001 - the test reports any failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == 20 and all(r == expected for r in results)
+
+
+def test_streaming_is_lazy_and_in_order(bundle_factory):
+    translator = Translator.load(bundle_factory("gru", "bahdanau"))
+    consumed = []
+
+    def source():
+        for i in itertools.count():
+            consumed.append(i)
+            yield SENTENCES[i % len(SENTENCES)]
+
+    stream = translator.translate_stream(source(), batch_size=2, chunk_size=4)
+    first = list(itertools.islice(stream, 6))
+    assert first == translator.translate(SENTENCES)
+    assert len(consumed) <= 8  # read ahead at most one chunk: memory bounded for any input size
+
+
+def test_runtime_never_imports_torch(bundle_factory):
+    code = textwrap.dedent(f"""
+        import sys
+        class NoTorch:
+            def find_spec(self, name, path=None, target=None):
+                if name == "torch" or name.startswith("torch."):
+                    raise ImportError("torch is not allowed in the runtime")
+        sys.meta_path.insert(0, NoTorch())
+        from s2s.runtime import Translator
+        print(Translator.load({str(bundle_factory("gru", "bahdanau"))!r}).translate(["one two."], beam_size=2)[0])
+        assert "torch" not in sys.modules
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
