@@ -1,0 +1,129 @@
+"""Translate a test set with the runtime and score it with sacreBLEU (BLEU and chrF)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .errors import InputError
+from .translator import Translator
+
+
+@dataclass
+class EvaluationResult:
+    test: str
+    sentences: int
+    beam_size: int
+    bleu: float
+    chrf: float
+    signature: str
+    chrf_signature: str
+    seconds: float
+    sentences_per_second: float
+    tokens_per_second: float
+    threads: int | None = None
+    lowercase: bool = False
+    command: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _read_text(path: Path) -> list[str]:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"file not found: {path}") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    out = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            out.append(line.decode("utf-8").rstrip("\r"))
+        except UnicodeDecodeError:
+            raise InputError(f"{path}, line {number}: invalid UTF-8") from None
+    return out
+
+
+def read_test_set(test: Path | None = None, source: Path | None = None, reference: Path | None = None
+                  ) -> tuple[list[str], list[str]]:
+    """Sources and references from a TSV (source<TAB>reference) or from two line-aligned files."""
+    if test is not None:
+        sources, references = [], []
+        for number, line in enumerate(_read_text(test), start=1):
+            columns = line.split("\t")
+            if len(columns) < 2:
+                raise InputError(f"{test}, line {number}: no tab; expected source<TAB>reference")
+            sources.append(columns[0])
+            references.append(columns[1])
+    elif source is not None and reference is not None:
+        sources, references = _read_text(source), _read_text(reference)
+        if len(sources) != len(references):
+            raise InputError(f"line counts differ: {source} has {len(sources)}, {reference} has {len(references)}")
+    else:
+        raise InputError("give --test FILE.tsv, or both --source and --reference")
+    if not sources:
+        raise InputError("the test set is empty")
+    return sources, references
+
+
+def evaluate(
+    translator: Translator,
+    sources: list[str],
+    references: list[str],
+    name: str,
+    beam_size: int = 1,
+    batch_size: int = 64,
+    lowercase: bool = False,
+    threads: int | None = None,
+) -> tuple[EvaluationResult, list[str]]:
+    try:
+        import sacrebleu
+    except ImportError:
+        raise InputError("s2s-eval needs sacreBLEU: pip install 's2s-onnx[eval]'") from None
+    started = time.perf_counter()
+    translations = translator.translate_detailed(sources, beam_size=beam_size, batch_size=batch_size, attention=False)
+    seconds = time.perf_counter() - started
+    hypotheses = [t.text for t in translations]
+    tokens = sum(len(t.tokens) for t in translations)
+    bleu = sacrebleu.metrics.BLEU(lowercase=lowercase)
+    chrf = sacrebleu.metrics.CHRF(lowercase=lowercase)
+    bleu_score = bleu.corpus_score(hypotheses, [references])
+    chrf_score = chrf.corpus_score(hypotheses, [references])
+    result = EvaluationResult(
+        test=name,
+        sentences=len(sources),
+        beam_size=beam_size,
+        bleu=round(bleu_score.score, 2),
+        chrf=round(chrf_score.score, 2),
+        signature=str(bleu.get_signature()),
+        chrf_signature=str(chrf.get_signature()),
+        seconds=round(seconds, 3),
+        sentences_per_second=round(len(sources) / seconds, 1),
+        tokens_per_second=round(tokens / seconds, 1),
+        threads=threads,
+        lowercase=lowercase,
+    )
+    return result, hypotheses
+
+
+def record_in_bundle(bundle_dir: Path, result: EvaluationResult) -> None:
+    """Add (or replace) this evaluation in the bundle's manifest and regenerate its model card."""
+    from .bundle import MANIFEST, MODEL_CARD, sha256_file
+    from .model_card import render_model_card
+
+    manifest_path = bundle_dir / MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    entries = [e for e in manifest.get("evaluation", [])
+               if (e["test"], e["beam_size"], e.get("lowercase", False)) != (result.test, result.beam_size, result.lowercase)]
+    entries.append(result.to_dict())
+    manifest["evaluation"] = sorted(entries, key=lambda e: (e["test"], e.get("lowercase", False), e["beam_size"]))
+    card = bundle_dir / MODEL_CARD
+    card.write_text(render_model_card(manifest), encoding="utf-8")
+    manifest["files"][MODEL_CARD] = {"sha256": sha256_file(card), "bytes": card.stat().st_size}
+    manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
