@@ -103,3 +103,7 @@ def _open(path: Path):
         raise InputError(f"input is a directory: {path}") from None
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""`s2s-bench`: speed of the runtime (and of the PyTorch reference, with --torch) on a real test file."""
+
+from __future__ import annotations
+
+import json
+import platform
+import shlex
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from .errors import S2SRuntimeError
+
+DEFAULT_FILE = Path("../shared/data/tatoeba-eng-fra/test.tsv")
+
+
+def _ints(value: str) -> list[int]:
+    try:
+        numbers = [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated integers, got {value!r}") from None
+    if not numbers or min(numbers) < 1:
+        raise click.BadParameter("expected positive integers")
+    return numbers
+
+
+def machine() -> str:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import os
+
+    return f"{model or platform.processor() or platform.machine()}, {os.cpu_count()} cores, {platform.system()}, Python {platform.python_version()}"
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("-m", "--model", "models", multiple=True, type=click.Path(path_type=Path),
+              help="Bundle(s) to measure (repeat to compare, e.g. fp32 and int8) [default: the bundled model].")
+@click.option("--torch", "torch_checkpoint", type=click.Path(path_type=Path),
+              help="Also time the PyTorch reference greedy decoder on this checkpoint (needs the train extra).")
+@click.option("--file", "test_file", type=click.Path(path_type=Path), default=DEFAULT_FILE, show_default=True,
+              help="Sentences: a TSV (source<TAB>reference: BLEU is reported too) or a text file.")
+@click.option("--threads", default="1,2", show_default=True, help="Thread counts to measure.")
+@click.option("--batch-sizes", default="16,64,256", show_default=True, help="Batch sizes for throughput.")
+@click.option("--latency-sentences", type=click.IntRange(min=2), default=300, show_default=True,
+              help="Sentences timed one at a time (batch 1).")
+@click.option("--cold-start-runs", type=click.IntRange(min=0), default=5, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--markdown", type=click.Path(path_type=Path), help="Write the results as a Markdown page.")
+def main(models, torch_checkpoint, test_file, threads, batch_sizes, latency_sentences, cold_start_runs, as_json,
+         markdown) -> None:
+    """Measure batch-1 latency, batch throughput, cold start and peak memory of the runtime."""
+    thread_counts, sizes = _ints(threads), _ints(batch_sizes)
+    try:
+        from .benchmark import cold_start, measure, measure_torch, read_sentences, site_packages_mib
+        from .evaluation import evaluate, read_test_set
+        from .translator import Translator
+
+        sentences = read_sentences(test_file)
+        report: dict = {"command": shlex.join(["s2s-bench", *sys.argv[1:]]), "machine": machine(),
+                        "file": str(test_file), "sentences": len(sentences), "runtime": [], "torch": []}
+        for model in models or (None,):
+            for count in thread_counts:
+                translator = Translator.load(model, threads=count)
+                result = measure(translator, sentences, sizes, latency_sentences, count)
+                if "\t" in test_file.read_text(encoding="utf-8").split("\n", 1)[0] and count == thread_counts[-1]:
+                    sources, references = read_test_set(test=test_file)
+                    result.bleu = evaluate(translator, sources, references, str(test_file))[0].bleu
+                report["runtime"].append(asdict(result))
+        if torch_checkpoint is not None:
+            for count in thread_counts:
+                report["torch"].append(measure_torch(torch_checkpoint, sentences, sizes, latency_sentences, count))
+        if cold_start_runs:
+            report["cold_start"] = cold_start(models[0] if models else None, runs=cold_start_runs)
+        report["site_packages_mib"] = site_packages_mib()
+    except S2SRuntimeError as exc:
+        click.echo(f"s2s-bench: error: {exc}", err=True)
+        sys.exit(2)
+    text = render_markdown(report)
+    if markdown is not None:
+        markdown.write_text(text, encoding="utf-8")
+    click.echo(json.dumps(report, indent=2) if as_json else text)
+
+
+def render_markdown(report: dict) -> str:
+    lines = [
+        "# Performance",
+        "",
+        f"Machine: {report['machine']}. File: `{report['file']}` ({report['sentences']:,} sentences).",
+        "",
+        "Regenerate with:",
+        "",
+        "```",
+        report["command"],
+        "```",
+        "",
+        "## Runtime (onnxruntime) vs PyTorch reference greedy decoder",
+        "",
+    ]
+    sizes = list(report["runtime"][0]["throughput"]) if report["runtime"] else []
+    header = "| decoder | threads | batch-1 p50 ms | batch-1 p95 ms | " + " | ".join(
+        f"batch {b} sent/s" for b in sizes) + " | BLEU |"
+    lines += [header, "|" + "---|" * (5 + len(sizes))]
+    torch_by_threads = {t["threads"]: t for t in report["torch"]}
+    for r in report["runtime"]:
+        cells = [f"ORT {r['precision']} ({Path(r['bundle']).name})", str(r["threads"]), f"{r['latency_ms_p50']:.2f}",
+                 f"{r['latency_ms_p95']:.2f}"]
+        cells += [f"{r['throughput'][b]['sentences_per_second']:,.0f}" for b in sizes]
+        cells.append(f"{r['bleu']:.2f}" if r.get("bleu") is not None else "")
+        lines.append("| " + " | ".join(cells) + " |")
+    for t in report["torch"]:
+        cells = ["PyTorch eager", str(t["threads"]), f"{t['latency_ms_p50']:.2f}", f"{t['latency_ms_p95']:.2f}"]
+        cells += [f"{t['throughput'].get(b, {}).get('sentences_per_second', float('nan')):,.0f}" for b in sizes]
+        lines.append("| " + " | ".join(cells + [""]) + " |")
+    if report["torch"]:
+        lines += ["", "Speed-up of the runtime over PyTorch at the same thread count (higher is better):", "",
+                  "| decoder | threads | batch-1 latency | " + " | ".join(f"batch {b}" for b in sizes) + " |",
+                  "|" + "---|" * (3 + len(sizes))]
+        for r in report["runtime"]:
+            t = torch_by_threads.get(r["threads"])
+            if t is None:
+                continue
+            cells = [f"ORT {r['precision']}", str(r["threads"]), f"{t['latency_ms_p50'] / r['latency_ms_p50']:.2f}x"]
+            cells += [f"{r['throughput'][b]['sentences_per_second'] / t['throughput'][b]['sentences_per_second']:.2f}x"
+                      for b in sizes if b in t["throughput"]]
+            lines.append("| " + " | ".join(cells) + " |")
+    if "cold_start" in report:
+        c = report["cold_start"]
+        lines += ["", f"Cold start of `s2s-translate \"I am a student.\"` as a new process: "
+                      f"{c['wall_seconds_p50']:.2f} s wall, {c['peak_rss_mib_p50']:.0f} MiB peak RSS (median of {c['runs']})."]
+    lines += ["", f"Installed size of this environment's site-packages: {report['site_packages_mib']:,.0f} MiB "
+                  "(the runtime-only install is measured by CI: `.ci/run` prints it).", ""]
+    return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""Speed measurements of the runtime: latency, throughput, cold start; and the comparison with
+the PyTorch reference decoder (run in its own process: the runtime never imports torch)."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError
+from .translator import Translator
+
+
+@dataclass
+class BenchmarkResult:
+    bundle: str
+    precision: str
+    threads: int
+    latency_ms_p50: float
+    latency_ms_p95: float
+    throughput: dict[str, dict[str, float]] = field(default_factory=dict)  # batch size -> figures
+    bleu: float | None = None
+
+
+def read_sentences(path: Path) -> list[str]:
+    """Source sentences: the first column of a TSV, or every line of a text file."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise InputError(f"file not found: {path}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not UTF-8 text") from None
+    sentences = [line.split("\t")[0] for line in lines]
+    if not any(s.strip() for s in sentences):
+        raise InputError(f"{path} holds no sentences")
+    return sentences
+
+
+def measure(translator: Translator, sentences: list[str], batch_sizes: list[int], latency_sentences: int,
+            threads: int) -> BenchmarkResult:
+    translator.translate(sentences[:16])  # warm-up: first runs allocate and page in weights
+    latencies = []
+    for sentence in sentences[:latency_sentences]:
+        started = time.perf_counter()
+        translator.translate([sentence], batch_size=1)
+        latencies.append(time.perf_counter() - started)
+    result = BenchmarkResult(
+        bundle=str(translator.bundle.origin),
+        precision=translator.bundle.manifest["onnx"]["precision"],
+        threads=threads,
+        latency_ms_p50=1000 * statistics.median(latencies),
+        latency_ms_p95=1000 * statistics.quantiles(latencies, n=20)[-1] if len(latencies) > 1 else 1000 * latencies[0],
+    )
+    for batch_size in batch_sizes:
+        started = time.perf_counter()
+        outputs = translator.translate_detailed(sentences, batch_size=batch_size, attention=False)
+        seconds = time.perf_counter() - started
+        result.throughput[str(batch_size)] = {
+            "sentences_per_second": len(sentences) / seconds,
+            "tokens_per_second": sum(len(o.tokens) for o in outputs) / seconds,
+        }
+    return result
+
+
+def measure_torch(checkpoint: Path, sentences: list[str], batch_sizes: list[int], latency_sentences: int,
+                  threads: int) -> dict:
+    """Run the PyTorch reference decoder in a child process (needs the train extra)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as handle:
+        handle.write("\n".join(s.replace("\n", " ") for s in sentences) + "\n")
+        path = handle.name
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "s2s.training.benchmark", str(checkpoint), path, "--threads", str(threads),
+             "--batch-sizes", ",".join(map(str, batch_sizes)), "--latency-sentences", str(latency_sentences)],
+            capture_output=True, text=True,
+        )
+    finally:
+        os.unlink(path)
+    if completed.returncode != 0:
+        last = (completed.stderr.strip().splitlines() or ["unknown error"])[-1]
+        raise InputError(f"the PyTorch comparison failed (is the train extra installed?): {last}")
+    return json.loads(completed.stdout)
+
+
+def cold_start(model: Path | None, text: str = "I am a student.", runs: int = 5) -> dict:
+    """Wall time and peak RSS of `s2s-translate TEXT` as a new process (median of `runs`)."""
+    script = Path(sys.executable).parent / "s2s-translate"  # the installed console script, as a user runs it
+    launcher = [str(script)] if script.exists() else [sys.executable, "-m", "s2s.runtime.cli"]
+    command = launcher + [text, "--quiet"] + (["-m", str(model)] if model else [])
+    walls, peaks = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(process.pid, 0)
+        walls.append(time.perf_counter() - started)
+        peaks.append(usage.ru_maxrss / 1024)  # KiB -> MiB on Linux
+        if status != 0:
+            raise InputError(f"s2s-translate failed: {process.stderr.read().decode(errors='replace').strip()}")
+    return {"wall_seconds_p50": statistics.median(walls), "peak_rss_mib_p50": statistics.median(peaks), "runs": runs}
+
+
+def site_packages_mib() -> float:
+    import sysconfig
+
+    root = Path(sysconfig.get_paths()["purelib"])
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) / (1024 * 1024)
