@@ -41,36 +41,40 @@ def greedy_decode(
     ids, lengths = pad_batch(sources, pad_id)
     context, state = model.encode(ids, lengths)
     batch = len(sources)
-    tokens: list[list[int]] = [[] for _ in range(batch)]
+    limit = np.asarray(limits, dtype=np.int64)
+    # Every active row emits at the same step, so outputs fill one matrix column by column.
+    output = np.zeros((batch, max(int(limit.max()), 1)), dtype=np.int64)
+    emitted = np.zeros(batch, dtype=np.int64)
     scores = np.zeros(batch, dtype=np.float64)
     attention: list[list[np.ndarray]] = [[] for _ in range(batch)]
     active = np.arange(batch)  # original row of each row still in the batch
-    remaining = np.asarray(limits, dtype=np.int64)
     previous = np.full(batch, sos_id, dtype=np.int64)
+    step = 0
     while active.size:
         out = model.step(previous, state, context, k=1)
         chosen = out.top_ids[:, 0]
         scores[active] += out.top_log_probs[:, 0]
-        finished = chosen == eos_id
-        for position, row in enumerate(active):
-            if keep_attention and out.attention is not None:
+        if keep_attention and out.attention is not None:
+            for position, row in enumerate(active):
                 attention[row].append(out.attention[position, : lengths[row]])
-            if not finished[position]:
-                tokens[row].append(int(chosen[position]))
-        remaining = remaining - 1
-        finished |= remaining <= 0
+        finished = chosen == eos_id
+        emitting = active[~finished]
+        output[emitting, step] = chosen[~finished]
+        emitted[emitting] += 1
+        finished |= emitted[active] >= limit[active]
+        step += 1
         if finished.any():
             keep = np.flatnonzero(~finished)
-            active, remaining, chosen = active[keep], remaining[keep], chosen[keep]
             if not keep.size:
                 break
+            active, chosen = active[keep], chosen[keep]
             state, context = out.state.select(keep), context.select(keep)
         else:
             state = out.state
         previous = chosen
     return [
         Hypothesis(
-            tokens[row],
+            output[row, : emitted[row]].tolist(),
             float(scores[row]),
             np.stack(attention[row]) if keep_attention and attention[row] else None,
         )

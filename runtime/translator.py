@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +60,6 @@ class Translator:
         ids = bundle.special_ids
         self.pad_id, self.sos_id, self.eos_id = ids["pad"], ids["sos"], ids["eos"]
         self.max_source_length = int(bundle.manifest["decoding"]["max_source_length"])
-        self._warn_lock = threading.Lock()
 
     @classmethod
     def load(cls, path: str | Path | None = None, device: str = "cpu", threads: int | None = None) -> "Translator":
@@ -81,7 +79,9 @@ class Translator:
         batch_size: int = 64,
     ) -> list[str]:
         """Translate each text; one string per input, in input order (a str gives a 1-list)."""
-        return [t.text for t in self.translate_detailed(texts, beam_size, max_length, batch_size)]
+        texts = [texts] if isinstance(texts, str) else texts
+        _, hypotheses, _ = self._run(texts, beam_size, max_length, batch_size, attention=False)
+        return self.target_tokenizer.decode_batch([h.tokens for h in hypotheses], skip_special_tokens=True)
 
     def translate_detailed(
         self,
@@ -92,49 +92,20 @@ class Translator:
         attention: bool = True,
     ) -> list[Translation]:
         """Like `translate`, with tokens, score and the attention matrix of every sentence."""
-        if isinstance(texts, str):
-            texts = [texts]
-        if beam_size < 1:
-            raise InputError(f"beam size must be at least 1, got {beam_size}")
-        if batch_size < 1:
-            raise InputError(f"batch size must be at least 1, got {batch_size}")
-        if max_length is not None and max_length < 1:
-            raise InputError(f"max length must be at least 1, got {max_length}")
-        encodings = self.source_tokenizer.encode_batch([str(t) for t in texts], add_special_tokens=False)
-        sources, truncated = [], []
-        for encoding in encodings:
-            ids = encoding.ids
-            truncated.append(len(ids) > self.max_source_length)
-            sources.append(ids[: self.max_source_length])
-        if any(truncated):
-            with self._warn_lock:
-                log.warning(
-                    "%d input(s) longer than the model's %d source tokens were truncated",
-                    sum(truncated), self.max_source_length,
-                )
-        results: list[Translation | None] = [None] * len(texts)
-        non_empty = [i for i, ids in enumerate(sources) if ids]
-        for i in range(len(texts)):
-            if not sources[i]:
-                results[i] = Translation("", [], 0.0, None, [], truncated[i])
-        # Length buckets: similar lengths decode together (little padding, rows finish together).
-        order = sorted(non_empty, key=lambda i: len(sources[i]))
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            batch = [sources[i] for i in rows]
-            limits = [self._limit(len(ids), max_length) for ids in batch]
-            hypotheses = self._decode(batch, limits, beam_size, attention)
-            texts_out = self.target_tokenizer.decode_batch([h.tokens for h in hypotheses], skip_special_tokens=True)
-            for row, hypothesis, text in zip(rows, hypotheses, texts_out):
-                results[row] = Translation(
-                    text=text,
-                    tokens=[self.target_tokenizer.id_to_token(t) for t in hypothesis.tokens],
-                    score=hypothesis.score,
-                    attention=hypothesis.attention,
-                    source_tokens=[self.source_tokenizer.id_to_token(t) for t in sources[row]],
-                    truncated=truncated[row],
-                )
-        return [r for r in results if r is not None]
+        texts = [texts] if isinstance(texts, str) else texts
+        sources, hypotheses, truncated = self._run(texts, beam_size, max_length, batch_size, attention)
+        decoded = self.target_tokenizer.decode_batch([h.tokens for h in hypotheses], skip_special_tokens=True)
+        return [
+            Translation(
+                text=text,
+                tokens=[self.target_tokenizer.id_to_token(t) for t in hypothesis.tokens],
+                score=hypothesis.score,
+                attention=hypothesis.attention,
+                source_tokens=[self.source_tokenizer.id_to_token(t) for t in source],
+                truncated=cut,
+            )
+            for text, hypothesis, source, cut in zip(decoded, hypotheses, sources, truncated)
+        ]
 
     def translate_stream(
         self, texts: Iterable[str], beam_size: int = 1, max_length: int | None = None, batch_size: int = 64,
@@ -153,6 +124,34 @@ class Translator:
             yield from self.translate(chunk, beam_size, max_length, batch_size)
 
     # ---- internals -----------------------------------------------------------------------
+    def _run(
+        self, texts: list[str], beam_size: int, max_length: int | None, batch_size: int, attention: bool
+    ) -> tuple[list[list[int]], list[Hypothesis], list[bool]]:
+        """Tokenise, decode in length buckets, and return (source ids, hypotheses, truncated) in input order."""
+        if beam_size < 1:
+            raise InputError(f"beam size must be at least 1, got {beam_size}")
+        if batch_size < 1:
+            raise InputError(f"batch size must be at least 1, got {batch_size}")
+        if max_length is not None and max_length < 1:
+            raise InputError(f"max length must be at least 1, got {max_length}")
+        encodings = self.source_tokenizer.encode_batch([str(t) for t in texts], add_special_tokens=False)
+        sources = [e.ids[: self.max_source_length] for e in encodings]
+        truncated = [len(e.ids) > self.max_source_length for e in encodings]
+        if any(truncated):
+            log.warning("%d input(s) longer than the model's %d source tokens were truncated",
+                        sum(truncated), self.max_source_length)
+        # Empty inputs (nothing left after normalisation) translate to empty outputs, model unused.
+        hypotheses = [Hypothesis([], 0.0, None) for _ in texts]
+        # Length buckets: similar lengths decode together (little padding, rows finish together).
+        order = sorted((i for i, ids in enumerate(sources) if ids), key=lambda i: len(sources[i]))
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            batch = [sources[i] for i in rows]
+            limits = [self._limit(len(ids), max_length) for ids in batch]
+            for row, hypothesis in zip(rows, self._decode(batch, limits, beam_size, attention)):
+                hypotheses[row] = hypothesis
+        return sources, hypotheses, truncated
+
     def _limit(self, source_length: int, max_length: int | None) -> int:
         limit = self.bundle.decode_length_limit(source_length)
         return min(limit, max_length) if max_length is not None else limit
