@@ -64,21 +64,25 @@ def main(text, model_path, input_path, output_path, batch_size, beam_size, max_l
         started = time.perf_counter()
         out: TextIO = open(output_path, "w", encoding="utf-8") if output_path else sys.stdout
         try:
+            total = None
             if text:
-                sentences, total = iter(text), len(text)
-                show_progress = False
+                sentences = iter(text)
             else:
-                stream = sys.stdin.buffer if input_path is None or str(input_path) == "-" else _open(input_path)
-                name = "<stdin>" if stream is sys.stdin.buffer else str(input_path)
-                sentences, total = read_lines(stream, name, encoding_errors), None
-                show_progress = not quiet and sys.stderr.isatty() and stream is not sys.stdin.buffer
+                from_stdin = input_path is None or str(input_path) == "-"
+                stream = sys.stdin.buffer if from_stdin else _open(input_path)
+                sentences = read_lines(stream, "<stdin>" if from_stdin else str(input_path), encoding_errors)
+                if not from_stdin:
+                    total = _count_lines(input_path)
+            show_progress = total is not None and not quiet and sys.stderr.isatty()
             count = tokens = 0
-            with click.progressbar(length=total or 0, label="translating", file=sys.stderr,
+            with click.progressbar(length=total or 1, label="translating", file=sys.stderr,
                                    hidden=not show_progress) as bar:
-                for translation in translator.translate_stream(sentences, beam_size=beam_size, max_length=max_length,
-                                                               batch_size=batch_size):
-                    out.write(translation + "\n")
+                for translation in translator.translate_stream_detailed(
+                    sentences, beam_size=beam_size, max_length=max_length, batch_size=batch_size
+                ):
+                    out.write(translation.text + "\n")
                     count += 1
+                    tokens += len(translation.tokens)
                     bar.update(1)
             out.flush()
         finally:
@@ -86,12 +90,19 @@ def main(text, model_path, input_path, output_path, batch_size, beam_size, max_l
                 out.close()
         elapsed = time.perf_counter() - started
         if not quiet and not text:
-            click.echo(f"translated {count} sentences in {elapsed:.2f} s ({count / max(elapsed, 1e-9):.0f} sentences/s)", err=True)
+            click.echo(f"translated {count} sentences in {elapsed:.2f} s ({count / max(elapsed, 1e-9):,.0f} sentences/s, "
+                       f"{tokens / max(elapsed, 1e-9):,.0f} target tokens/s)", err=True)
     except S2SRuntimeError as exc:
         click.echo(f"s2s-translate: error: {exc}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+def _count_lines(path: Path) -> int:
+    with open(path, "rb") as handle:
+        data = handle.read()
+    return data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
 
 
 def _open(path: Path):

@@ -113,15 +113,16 @@ class Translator:
     ) -> Iterator[str]:
         """Translate an iterable lazily, yielding in input order. Memory is bounded by
         `chunk_size` sentences (default 16 batches) whatever the length of the input."""
-        chunk_size = chunk_size or batch_size * 16
-        chunk: list[str] = []
-        for text in texts:
-            chunk.append(text)
-            if len(chunk) >= chunk_size:
-                yield from self.translate(chunk, beam_size, max_length, batch_size)
-                chunk = []
-        if chunk:
+        for chunk in _chunks(texts, chunk_size or batch_size * 16):
             yield from self.translate(chunk, beam_size, max_length, batch_size)
+
+    def translate_stream_detailed(
+        self, texts: Iterable[str], beam_size: int = 1, max_length: int | None = None, batch_size: int = 64,
+        chunk_size: int | None = None,
+    ) -> Iterator[Translation]:
+        """`translate_stream` yielding `Translation`s (without attention matrices)."""
+        for chunk in _chunks(texts, chunk_size or batch_size * 16):
+            yield from self.translate_detailed(chunk, beam_size, max_length, batch_size, attention=False)
 
     # ---- internals -----------------------------------------------------------------------
     def _run(
@@ -162,3 +163,14 @@ class Translator:
         return beam_search(
             self.model, batch, limits, self.sos_id, self.eos_id, self.pad_id, beam_size, keep_attention=attention
         )
+
+
+def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for text in texts:
+        chunk.append(text)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
