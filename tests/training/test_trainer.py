@@ -82,3 +82,32 @@ def test_reversal_task_is_learned(tmp_path, task_data, make_pairs):
     outputs = checkpoint.target_tokenizer.decode_batch(greedy_decode(checkpoint.model, sources))
     accuracy = sum(o == t for o, (_, t) in zip(outputs, test)) / len(test)
     assert accuracy >= 0.95, list(zip(outputs, test))[:5]
+
+
+def test_ctrl_c_saves_and_resume_continues(tmp_path, task_data):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "run"
+    script = Path(sys.executable).parent / "s2s-train"
+    process = subprocess.Popen(
+        [str(script), "--train", str(task_data["train"]), "--valid", str(task_data["valid"]), "--out", str(out),
+         "--tokenizer", "word", "--hidden-dim", "16", "--embedding-dim", "8", "--batch-size", "8", "--epochs", "50",
+         "--threads", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not (out / "checkpoint-last").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)  # wait for the first epoch's checkpoint: training is under way
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "--resume" in stderr
+    state = load_checkpoint(out / "checkpoint-last").state
+    assert state.stop_reason == "interrupted" and state.step > 0
+    resumed = Trainer.resume(out, epochs=state.epoch + 1)
+    assert resumed.state.step == state.step
+    resumed.run()
+    assert load_checkpoint(out / "checkpoint-last").state.epoch == state.epoch + 1
