@@ -55,3 +55,11 @@ class LuongAttention(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         scores = torch.bmm(keys, query.unsqueeze(-1)).squeeze(-1)
         return _attend(scores, mask, memory)
+
+    def attend_all(
+        self, queries: torch.Tensor, keys: torch.Tensor, memory: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor:
+        """`forward` for every step at once: queries [batch, time, query_dim] -> contexts
+        [batch, time, memory_dim]. Possible because Luong's query is the step's own output."""
+        scores = torch.bmm(queries, keys.transpose(1, 2)).masked_fill(~mask.unsqueeze(1), MASK_SCORE)
+        return torch.bmm(torch.softmax(scores, dim=-1), memory)

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+_SEQUENCE_RNN = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 
 
 class RecurrentCell(nn.Module):
@@ -23,6 +24,27 @@ class RecurrentCell(nn.Module):
         self.hidden_dim = hidden_dim
         self.input_proj = nn.Linear(input_dim, GATES[kind] * hidden_dim)
         self.hidden_proj = nn.Linear(hidden_dim, GATES[kind] * hidden_dim)
+        # A weightless ("meta") PyTorch RNN of the same shape: `run_sequence` lends it this cell's
+        # weights to run a whole known input sequence in one fused kernel (teacher forcing).
+        # Kept out of the module tree: it holds no state of its own.
+        self.__dict__["_sequence_rnn"] = _SEQUENCE_RNN[kind](input_dim, hidden_dim, batch_first=True, device="meta")
+
+    def run_sequence(
+        self, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """`forward` over every step of x [batch, time, input_dim] at once -> (outputs [batch, time,
+        hidden], last h, last c). Same gate equations as `forward` (PyTorch's, same weight layout)."""
+        weights = {
+            "weight_ih_l0": self.input_proj.weight,
+            "weight_hh_l0": self.hidden_proj.weight,
+            "bias_ih_l0": self.input_proj.bias,
+            "bias_hh_l0": self.hidden_proj.bias,
+        }
+        state = (h.unsqueeze(0), c.unsqueeze(0)) if self.kind == "lstm" else h.unsqueeze(0)
+        outputs, last = torch.func.functional_call(self._sequence_rnn, weights, (x, state))
+        if self.kind == "lstm":
+            return outputs, last[0].squeeze(0), last[1].squeeze(0)
+        return outputs, last.squeeze(0), None
 
     def forward(
         self, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor | None = None

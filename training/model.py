@@ -120,6 +120,31 @@ class Decoder(nn.Module):
         if config.tie_embeddings:
             self.output.weight = self.embedding.weight
 
+    @property
+    def runs_in_parallel(self) -> bool:
+        """Without input from attention into the recurrence (none, luong), a teacher-forced
+        target sequence can run through the recurrent layers in one fused call per layer."""
+        return not isinstance(self.attention, BahdanauAttention)
+
+    def sequence_features(
+        self,
+        embedded: torch.Tensor,
+        state: DecoderState,
+        memory: torch.Tensor | None = None,
+        keys: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """`step_features` for all steps of a known input [batch, time, emb] at once (the same
+        computation, for `runs_in_parallel` decoders) -> attentional vectors [batch, time, emb]."""
+        x = embedded
+        previous_cell = state.cell.unbind(0) if state.cell is not None else [None] * len(self.cells)
+        for layer, (cell, h0) in enumerate(zip(self.cells, state.hidden.unbind(0))):
+            outputs, _, _ = cell.run_sequence(x, h0, previous_cell[layer])
+            x = self.dropout(outputs) if layer + 1 < len(self.cells) else outputs
+        if isinstance(self.attention, LuongAttention):
+            x = torch.cat([x, self.attention.attend_all(x, keys, memory, mask)], dim=-1)
+        return self.dropout(torch.tanh(self.attentional(x)))
+
     def initial_state(self, encoded: EncoderOutput) -> DecoderState:
         hidden = torch.tanh(self.bridge_hidden(encoded.final))
         cell = self.bridge_cell(encoded.final) if self.bridge_cell is not None else None
@@ -210,6 +235,8 @@ class Seq2Seq(nn.Module):
             # All inputs are known: embed them in one lookup and apply the output layer to all
             # steps in one product (same computation as `step`, far fewer small kernels).
             embedded = decoder.dropout(decoder.embedding(target_in))
+            if decoder.runs_in_parallel:
+                return decoder.output(decoder.sequence_features(embedded, state, encoded.memory, keys, encoded.mask))
             features = []
             # unbind, not embedded[:, t]: indexing's backward would zero-fill the whole tensor every step.
             for embedded_t in embedded.unbind(1):

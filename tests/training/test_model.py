@@ -80,3 +80,23 @@ def test_scheduled_sampling_runs_below_full_teacher_forcing():
     model = tiny().train()
     logits = model(torch.randint(4, 30, (2, 4)), torch.tensor([4, 3]), torch.randint(4, 40, (2, 5)), teacher_forcing=0.5)
     assert logits.shape == (2, 5, 40)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("attention", ["none", "luong"])
+@torch.no_grad()
+def test_parallel_teacher_forcing_computes_the_step_by_step_logits(cell, attention):
+    """The fused sequence path used in training is the same function as the single step that
+    greedy decoding (and the exported graph) runs."""
+    model = tiny(cell, attention, layers=2).eval()
+    source, lengths = pad([[5, 6, 7, 8], [9, 10]]), torch.tensor([4, 2])
+    target_in = torch.randint(4, 40, (2, 6))
+    parallel = model(source, lengths, target_in)
+    encoded = model.encoder(source, lengths)
+    state = model.decoder.initial_state(encoded)
+    keys = model.decoder.attention_keys(encoded.memory)
+    stepwise = []
+    for t in range(6):
+        logits, state, _ = model.decoder.step(target_in[:, t], state, encoded.memory, keys, encoded.mask)
+        stepwise.append(logits)
+    torch.testing.assert_close(parallel, torch.stack(stepwise, 1), rtol=1e-5, atol=1e-5)
