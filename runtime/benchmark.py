@@ -88,21 +88,38 @@ def measure_torch(checkpoint: Path, sentences: list[str], batch_sizes: list[int]
     return json.loads(completed.stdout)
 
 
+# Runs the command in a fresh, small process and reports each run's wall time and peak RSS.
+# Linux carries a process's peak RSS across fork+exec (the child starts with the parent's
+# high-water mark), so timing the command straight from this process would report *this*
+# process's size whenever it is the larger: the launcher is what keeps the figure honest.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+command, runs = json.loads(sys.argv[1]), int(sys.argv[2])
+walls, peaks = [], []
+for _ in range(runs):
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    walls.append(time.perf_counter() - started)
+    peaks.append(usage.ru_maxrss / 1024)
+    if status != 0:
+        sys.exit(process.stderr.read().decode(errors="replace").strip() or f"exit status {status}")
+print(json.dumps({"walls": walls, "peaks": peaks}))
+"""
+
+
 def cold_start(model: Path | None, text: str = "I am a student.", runs: int = 5) -> dict:
     """Wall time and peak RSS of `s2s-translate TEXT` as a new process (median of `runs`)."""
     script = Path(sys.executable).parent / "s2s-translate"  # the installed console script, as a user runs it
     launcher = [str(script)] if script.exists() else [sys.executable, "-m", "s2s.runtime.cli"]
     command = launcher + [text, "--quiet"] + (["-m", str(model)] if model else [])
-    walls, peaks = [], []
-    for _ in range(runs):
-        started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(process.pid, 0)
-        walls.append(time.perf_counter() - started)
-        peaks.append(usage.ru_maxrss / 1024)  # KiB -> MiB on Linux
-        if status != 0:
-            raise InputError(f"s2s-translate failed: {process.stderr.read().decode(errors='replace').strip()}")
-    return {"wall_seconds_p50": statistics.median(walls), "peak_rss_mib_p50": statistics.median(peaks), "runs": runs}
+    completed = subprocess.run([sys.executable, "-I", "-S", "-c", _LAUNCHER, json.dumps(command), str(runs)],
+                               capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise InputError(f"s2s-translate failed: {completed.stderr.strip()}")
+    measured = json.loads(completed.stdout)
+    return {"wall_seconds_p50": statistics.median(measured["walls"]),
+            "peak_rss_mib_p50": statistics.median(measured["peaks"]), "runs": runs}
 
 
 def site_packages_mib() -> float:

@@ -76,3 +76,15 @@ def test_bench_bad_arguments(tmp_path):
     assert result.exit_code == 2 and "not found" in result.output
     result = CliRunner().invoke(bench, ["--threads", "x"])
     assert result.exit_code == 2
+
+
+def test_cold_start_rss_is_the_child_own_not_the_callers(bundle_factory):
+    # The caller holds ~400 MiB; the child translator needs far less. Linux passes a parent's
+    # peak RSS on to a forked child, so a naive measurement would report >= 400 here.
+    from s2s.runtime.benchmark import cold_start
+
+    ballast = bytearray(400 * 1024 * 1024)
+    ballast[:: 4096] = b"x" * len(ballast[:: 4096])  # touch every page so it is resident
+    measured = cold_start(bundle_factory("gru", "luong"), runs=1)
+    assert 10 < measured["peak_rss_mib_p50"] < 300
+    assert measured["wall_seconds_p50"] > 0
