@@ -13,6 +13,7 @@ import onnx
 import torch
 
 from s2s.runtime.bundle import DECODER, ENCODER, MANIFEST, SOURCE_TOKENIZER, TARGET_TOKENIZER, load_bundle
+from s2s.runtime.tokenizer import Tokenizer as RuntimeTokenizer
 from s2s.training.checkpoint import Checkpoint, load_checkpoint
 from s2s.training.data import read_parallel
 from s2s.training.errors import TrainingInputError
@@ -21,7 +22,7 @@ from s2s.training.tokenization import encode
 from .errors import ExportError
 from .graphs import DEFAULT_OPSET, SUPPORTED_OPSETS, export_graphs
 from .manifest import attribution_for, build_manifest, finalise
-from .parity import check_fp32, greedy_agreement
+from .parity import check_fp32, greedy_agreement, tokenizer_mismatches
 from .quantize import quantize_int8
 
 log = logging.getLogger("s2s.export")
@@ -43,6 +44,7 @@ class ExportOptions:
     source_lang: str | None = None
     target_lang: str | None = None
     sample_size: int = 200
+    tokenizer_sample_size: int = 5000
     tolerance: float = 1e-4
     min_int8_agreement: float = DEFAULT_INT8_AGREEMENT
     command: str = ""
@@ -71,6 +73,35 @@ def sample_sources(checkpoint: Checkpoint, size: int, seed: int = 0) -> list[lis
     vocab = checkpoint.model_config.source_vocab_size
     lengths = torch.randint(1, 16, (size,), generator=generator).tolist()
     return [torch.randint(4, max(vocab, 5), (n,), generator=generator).tolist() for n in lengths]
+
+
+def sample_texts(checkpoint: Checkpoint, size: int) -> tuple[list[str], list[str]]:
+    """Real (source, target) texts for the tokenizer check: validation pairs, else training pairs."""
+    config = checkpoint.train_config
+    for path in (config.valid, config.train):
+        if path:
+            try:
+                pairs = read_parallel(path, config.source_lang, config.target_lang)
+                return pairs.sources[:size], pairs.targets[:size]
+            except TrainingInputError:
+                continue
+    return [], []
+
+
+def check_tokenizers(checkpoint: Checkpoint, directory: Path, size: int) -> dict:
+    """Fail unless the runtime tokenizer reproduces the training tokenizer on real text."""
+    sources, targets = sample_texts(checkpoint, size)
+    if not sources:
+        log.warning("no training or validation text readable; runtime tokenizers checked on nothing")
+    checked = {}
+    for side, reference, name, texts in (("source", checkpoint.source_tokenizer, SOURCE_TOKENIZER, sources),
+                                         ("target", checkpoint.target_tokenizer, TARGET_TOKENIZER, targets)):
+        mismatches = tokenizer_mismatches(reference, RuntimeTokenizer.from_file(directory / name), texts)
+        if mismatches:
+            raise ExportError(f"the runtime {side} tokenizer differs from the training one on {len(mismatches)} "
+                              f"of {len(texts)} sentences, e.g. {mismatches[0]!r}; nothing written")
+        checked[side] = len(texts)
+    return checked
 
 
 def _check_output(out: Path, force: bool) -> None:
@@ -110,6 +141,7 @@ def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportR
                 raise ExportError(f"{graph} fails onnx.checker: {str(exc).splitlines()[0]}") from None
         checkpoint.source_tokenizer.save(str(fp32_dir / SOURCE_TOKENIZER))
         checkpoint.target_tokenizer.save(str(fp32_dir / TARGET_TOKENIZER))
+        tokenizer_sentences = check_tokenizers(checkpoint, fp32_dir, options.tokenizer_sample_size)
 
         common = dict(
             name=options.name or Path(checkpoint_dir).resolve().parent.name,
@@ -129,6 +161,7 @@ def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportR
         if not report.passed:
             raise ExportError(f"fp32 parity check failed: {report.summary()}; nothing written")
         verification = {
+            "tokenizers": {"identical_sentences": tokenizer_sentences},
             "fp32_parity": {
                 "sentences": report.sentences,
                 "max_encoder_error": report.max_encoder_error,

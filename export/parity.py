@@ -5,6 +5,8 @@
   `tolerance`, and the runtime's greedy output is token-for-token the PyTorch reference
   greedy decoder's, for every sentence. Several batch sizes are run (dynamic axes).
 - int8: greedy agreement with the fp32 graphs (share of identical output sentences).
+- tokenizers: the runtime's own tokenizer (no `tokenizers` package) encodes and decodes real
+  text exactly as the training tokenizer does.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from s2s.runtime.bundle import Bundle, encoder_output_names
 from s2s.runtime.greedy import greedy_decode as runtime_greedy_decode
 from s2s.runtime.greedy import pad_batch
 from s2s.runtime.onnx_model import OnnxSeq2Seq
+from s2s.runtime.tokenizer import Tokenizer as RuntimeTokenizer
 from s2s.training.decoding import greedy_decode
 from s2s.training.model import Seq2Seq
-from s2s.training.tokenization import EOS_ID, PAD_ID, SOS_ID
+from s2s.training.tokenization import EOS_ID, PAD_ID, SOS_ID, Tokenizer
 
 from .graphs import EncoderGraph
 
@@ -144,3 +147,13 @@ def greedy_agreement(reference: Bundle, candidate: Bundle, sources: list[list[in
         b = runtime_greedy_decode(second, batch, batch_limits, SOS_ID, EOS_ID, PAD_ID)
         same += sum(x.tokens == y.tokens for x, y in zip(a, b))
     return same / max(len(sources), 1)
+
+
+def tokenizer_mismatches(reference: Tokenizer, runtime: RuntimeTokenizer, texts: list[str]) -> list[str]:
+    """Texts whose token ids, or whose decoded ids, differ between the two implementations."""
+    mismatches = []
+    for text in texts:
+        ids = reference.encode(text, add_special_tokens=False).ids
+        if runtime.encode(text) != ids or runtime.decode(ids) != reference.decode(ids, skip_special_tokens=True):
+            mismatches.append(text)
+    return mismatches

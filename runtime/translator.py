@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tokenizers import Tokenizer
-
 from .beam import beam_search
 from .bundle import SOURCE_TOKENIZER, TARGET_TOKENIZER, Bundle, load_bundle
 from .errors import BundleError, InputError
 from .greedy import Hypothesis, greedy_decode
 from .onnx_model import OnnxSeq2Seq
+from .tokenizer import Tokenizer
 
 log = logging.getLogger("s2s.runtime")
 
@@ -45,17 +44,14 @@ class Translator:
     def __init__(self, bundle: Bundle, device: str = "cpu", threads: int | None = None) -> None:
         self.bundle = bundle
         self.model = OnnxSeq2Seq(bundle, device=device, threads=threads)
-        try:
-            self.source_tokenizer = Tokenizer.from_file(str(bundle.file(SOURCE_TOKENIZER)))
-            self.target_tokenizer = Tokenizer.from_file(str(bundle.file(TARGET_TOKENIZER)))
-        except Exception as exc:  # tokenizers raises a bare Exception for malformed files
-            raise BundleError(f"cannot read the tokenizers of {bundle.origin}: {exc}") from None
+        self.source_tokenizer = Tokenizer.from_file(bundle.file(SOURCE_TOKENIZER))
+        self.target_tokenizer = Tokenizer.from_file(bundle.file(TARGET_TOKENIZER))
         architecture = bundle.architecture
         for side, tokenizer, key in (("source", self.source_tokenizer, "source_vocab_size"),
                                      ("target", self.target_tokenizer, "target_vocab_size")):
-            if tokenizer.get_vocab_size() != architecture[key]:
+            if tokenizer.vocab_size != architecture[key]:
                 raise BundleError(
-                    f"{side} tokenizer has {tokenizer.get_vocab_size()} tokens, the model expects {architecture[key]}"
+                    f"{side} tokenizer has {tokenizer.vocab_size} tokens, the model expects {architecture[key]}"
                 )
         ids = bundle.special_ids
         self.pad_id, self.sos_id, self.eos_id = ids["pad"], ids["sos"], ids["eos"]
@@ -81,7 +77,7 @@ class Translator:
         """Translate each text; one string per input, in input order (a str gives a 1-list)."""
         texts = [texts] if isinstance(texts, str) else texts
         _, hypotheses, _ = self._run(texts, beam_size, max_length, batch_size, attention=False)
-        return self.target_tokenizer.decode_batch([h.tokens for h in hypotheses], skip_special_tokens=True)
+        return self.target_tokenizer.decode_batch([h.tokens for h in hypotheses])
 
     def translate_detailed(
         self,
@@ -94,7 +90,7 @@ class Translator:
         """Like `translate`, with tokens, score and the attention matrix of every sentence."""
         texts = [texts] if isinstance(texts, str) else texts
         sources, hypotheses, truncated = self._run(texts, beam_size, max_length, batch_size, attention)
-        decoded = self.target_tokenizer.decode_batch([h.tokens for h in hypotheses], skip_special_tokens=True)
+        decoded = self.target_tokenizer.decode_batch([h.tokens for h in hypotheses])
         return [
             Translation(
                 text=text,
@@ -135,9 +131,9 @@ class Translator:
             raise InputError(f"batch size must be at least 1, got {batch_size}")
         if max_length is not None and max_length < 1:
             raise InputError(f"max length must be at least 1, got {max_length}")
-        encodings = self.source_tokenizer.encode_batch([str(t) for t in texts], add_special_tokens=False)
-        sources = [e.ids[: self.max_source_length] for e in encodings]
-        truncated = [len(e.ids) > self.max_source_length for e in encodings]
+        encodings = self.source_tokenizer.encode_batch([str(t) for t in texts])
+        sources = [ids[: self.max_source_length] for ids in encodings]
+        truncated = [len(ids) > self.max_source_length for ids in encodings]
         if any(truncated):
             log.warning("%d input(s) longer than the model's %d source tokens were truncated",
                         sum(truncated), self.max_source_length)

@@ -139,3 +139,17 @@ def test_cli_unsupported_opset(checkpoint_factory, tmp_path):
 def test_export_prints_no_unexplained_warnings(checkpoint_factory, tmp_path, recwarn):
     export_bundle(checkpoint_factory("gru", "bahdanau"), ExportOptions(out=tmp_path / "b", sample_size=10))
     assert [str(w.message) for w in recwarn] == []
+
+
+def test_tokenizer_check_records_and_catches_a_runtime_difference(checkpoint_factory, bundle_factory, tmp_path,
+                                                                 monkeypatch):
+    manifest = load_bundle(bundle_factory("gru", "luong")).manifest
+    assert manifest["verification"]["tokenizers"]["identical_sentences"]["source"] > 0
+
+    from s2s.runtime.tokenizer import Tokenizer
+
+    original = Tokenizer.encode
+    monkeypatch.setattr(Tokenizer, "encode", lambda self, text: original(self, text)[:-1])
+    with pytest.raises(ExportError, match="runtime source tokenizer differs"):
+        export_bundle(checkpoint_factory("gru", "luong"), ExportOptions(out=tmp_path / "b"))
+    assert not (tmp_path / "b").exists()

@@ -35,7 +35,7 @@ def test_beam_one_is_greedy_and_batched_is_one_by_one(cell, attention, bundle_fa
     translator = Translator.load(bundle_factory(cell, attention))
     greedy = translator.translate(SENTENCES)
     assert translator.translate(SENTENCES, beam_size=1) == greedy
-    model, ids = translator.model, encode(translator.source_tokenizer, SENTENCES)
+    model, ids = translator.model, translator.source_tokenizer.encode_batch(SENTENCES)
     limits = [translator.bundle.decode_length_limit(len(s)) for s in ids]
     args = (translator.sos_id, translator.eos_id, translator.pad_id)
     via_beam = beam_search(model, ids, limits, *args, beam_size=1)
@@ -125,17 +125,19 @@ def test_streaming_is_lazy_and_in_order(bundle_factory):
     assert len(consumed) <= 8  # read ahead at most one chunk: memory bounded for any input size
 
 
-def test_runtime_never_imports_torch(bundle_factory):
+def test_runtime_never_imports_torch_or_tokenizers(bundle_factory):
+    # Neither is a runtime dependency: torch is the training stack; the runtime reads the
+    # tokenizer files itself (s2s.runtime.tokenizer).
     code = textwrap.dedent(f"""
         import sys
-        class NoTorch:
+        class Forbidden:
             def find_spec(self, name, path=None, target=None):
-                if name == "torch" or name.startswith("torch."):
-                    raise ImportError("torch is not allowed in the runtime")
-        sys.meta_path.insert(0, NoTorch())
+                if name.split(".")[0] in ("torch", "tokenizers"):
+                    raise ImportError(name + " is not allowed in the runtime")
+        sys.meta_path.insert(0, Forbidden())
         from s2s.runtime import Translator
         print(Translator.load({str(bundle_factory("gru", "bahdanau"))!r}).translate(["one two."], beam_size=2)[0])
-        assert "torch" not in sys.modules
+        assert "torch" not in sys.modules and "tokenizers" not in sys.modules
     """)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
