@@ -32,6 +32,7 @@ _WHITESPACE_PATTERN = r"\s+"
 _ASCII_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _WHITESPACE_RUN = re.compile(r"\s+")
 _ASCII_PUNCTUATION = frozenset(string.punctuation)
+_ASCII_PUNCTUATION_SPLIT = re.compile(f"([{re.escape(string.punctuation)}])")
 
 
 def _drop_controls(text: str) -> str:
@@ -53,6 +54,7 @@ class Tokenizer:
     def __init__(self, spec: dict) -> None:
         self._normalize = _normalizer(spec.get("normalizer"))
         self._marker, self._prepend, self._split_chars = _pre_tokenizer(spec.get("pre_tokenizer"))
+        self._marker_split = re.compile(f"(?={re.escape(self._marker)})")
         decoder = spec.get("decoder") or {}
         if decoder.get("type") != "Metaspace" or decoder.get("replacement") != self._marker:
             raise BundleError(f"unsupported tokenizer decoder: {decoder.get('type')}")
@@ -143,11 +145,15 @@ class Tokenizer:
         if self._prepend and not text.startswith(self._marker):
             text = self._marker + text
         # Split before every marker (the marker stays with what follows it).
-        pieces = [p for p in re.split(f"(?={re.escape(self._marker)})", text) if p]
+        pieces = [p for p in self._marker_split.split(text) if p]
         if self._split_chars:
             return [c for piece in pieces for c in piece]
         out = []
         for piece in pieces:
+            # The common case (ASCII after the marker, which is not punctuation): one regex split.
+            if (piece[1:] if piece[0] == self._marker else piece).isascii():
+                out.extend(p for p in _ASCII_PUNCTUATION_SPLIT.split(piece) if p)
+                continue
             start = 0
             for i, char in enumerate(piece):
                 if _is_punctuation(char):
