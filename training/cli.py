@@ -13,8 +13,9 @@ from .errors import TrainingInputError
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--train", "train_path", required=True, metavar="PATH",
-              help="Training pairs: a TSV file (source<TAB>target), or a prefix read as PATH.<lang> with --source-lang/--target-lang.")
+@click.option("--train", "train_path", metavar="PATH",
+              help="Training pairs: a TSV file (source<TAB>target), or a prefix read as PATH.<lang> with "
+                   "--source-lang/--target-lang. Required unless --resume.")
 @click.option("--valid", "valid_path", metavar="PATH", help="Validation pairs, same forms as --train (for BLEU, model selection, early stopping).")
 @click.option("--out", required=True, metavar="DIR", help="Run directory: checkpoint-best/, checkpoint-last/, metrics.jsonl, curves.png.")
 @click.option("--source-lang", metavar="L", help="Source language suffix (e.g. de) for prefix-form data.")
@@ -64,6 +65,8 @@ def main(**options) -> None:
         if options["resume"]:
             trainer = Trainer.resume(options["out"], epochs=options["epochs"] if _given("epochs") else None,
                                      max_minutes=options["max_minutes"])
+        elif options["train_path"] is None:
+            raise TrainingInputError("--train is required (unless --resume continues a run)")
         else:
             model_options = {k: options[k] for k in ("cell", "attention", "layers", "bidirectional", "embedding_dim",
                                                      "hidden_dim", "dropout", "tie_embeddings")}

@@ -57,6 +57,11 @@ def test_only_one_language_given(tmp_path):
 
 def test_resume_without_a_run(tmp_path):
     assert_user_error(run("--train", "x", "--out", str(tmp_path / "o"), "--resume"), "checkpoint not found")
+    assert_user_error(run("--out", str(tmp_path / "o"), "--resume"), "checkpoint not found")
+
+
+def test_train_is_required_for_a_new_run(tmp_path):
+    assert_user_error(run("--out", str(tmp_path / "o")), "--train is required")
 
 
 def test_empty_and_long_pairs_are_skipped_and_counted(tmp_path, make_pairs):
