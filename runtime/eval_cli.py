@@ -34,12 +34,14 @@ def main(model_path, test, source, reference, beam_size, batch_size, threads, lo
     """
     try:
         from .evaluation import evaluate, read_test_set, record_in_bundle
+        from .sessions import default_threads
         from .translator import Translator
 
         sources, references = read_test_set(test, source, reference)
         translator = Translator.load(model_path, threads=threads)
         name = str(test) if test is not None else f"{source} | {reference}"
-        result, hypotheses = evaluate(translator, sources, references, name, beam_size, batch_size, lowercase, threads)
+        result, hypotheses = evaluate(translator, sources, references, name, beam_size, batch_size, lowercase,
+                                       threads or default_threads())
         result.command = shlex.join(["s2s-eval", *sys.argv[1:]])
         if output is not None:
             output.write_text("".join(h + "\n" for h in hypotheses), encoding="utf-8")

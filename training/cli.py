@@ -21,8 +21,10 @@ from .errors import TrainingInputError
 @click.option("--source-lang", metavar="L", help="Source language suffix (e.g. de) for prefix-form data.")
 @click.option("--target-lang", metavar="L", help="Target language suffix (e.g. en) for prefix-form data.")
 @click.option("--cell", type=click.Choice(CELLS), default="gru", show_default=True, help="Recurrent cell.")
-@click.option("--attention", type=click.Choice(ATTENTIONS), default="bahdanau", show_default=True,
-              help="none: the classic fixed-size context vector; bahdanau (additive) or luong (general).")
+@click.option("--attention", type=click.Choice(ATTENTIONS), default="luong", show_default=True,
+              help="none: the classic fixed-size context vector; luong (general: the new decoder state queries "
+                   "the encoder states; trains fastest) or bahdanau (additive: the previous state queries, the "
+                   "context feeds the recurrence).")
 @click.option("--layers", type=click.IntRange(min=1), default=1, show_default=True, help="Recurrent layers (encoder and decoder).")
 @click.option("--bidirectional/--no-bidirectional", default=True, show_default=True, help="Bidirectional encoder.")
 @click.option("--embedding-dim", type=click.IntRange(min=1), default=256, show_default=True)

@@ -23,7 +23,9 @@ class ModelConfig:
     source_vocab_size: int
     target_vocab_size: int
     cell: Cell = "gru"
-    attention: AttentionKind = "bahdanau"
+    # luong by default: as good per epoch as bahdanau on Tatoeba (35.35 vs 34.94 valid BLEU) and,
+    # its recurrence not reading the context, teacher-forced training runs fused: ~1.6x the tokens/s.
+    attention: AttentionKind = "luong"
     layers: int = 1
     bidirectional: bool = True
     embedding_dim: int = 256
