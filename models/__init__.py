@@ -1,1 +1,1 @@
-"""Model bundles shipped with the package (``s2s.models``)."""
+"""The default model bundle (eng-fra) shipped with the package (``s2s.models``)."""
