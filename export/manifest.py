@@ -85,6 +85,7 @@ def build_manifest(
         "provenance": {
             "checkpoint": str(checkpoint.path),
             "training_command": train.extra.get("command"),
+            "resume_commands": train.extra.get("resume_commands", []),
             "training": {
                 "train": train.train,
                 "valid": train.valid,

@@ -45,7 +45,7 @@ def render_model_card(manifest: dict[str, Any]) -> str:
     lines += [f"| total (without this card) | {_mib(total)} | |", ""]
     lines += ["## Training", ""]
     if prov.get("training_command"):
-        lines += ["```", prov["training_command"], "```", ""]
+        lines += ["```", prov["training_command"], *prov.get("resume_commands", []), "```", ""]
     training = prov.get("training", {})
     if training:
         lines.append(

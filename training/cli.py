@@ -67,6 +67,9 @@ def main(**options) -> None:
         if options["resume"]:
             trainer = Trainer.resume(options["out"], epochs=options["epochs"] if _given("epochs") else None,
                                      max_minutes=options["max_minutes"])
+            # Provenance: a model card lists every command that trained the model, resumes included.
+            extra = trainer.config.extra
+            extra["resume_commands"] = [*extra.get("resume_commands", []), shlex.join(["s2s-train", *sys.argv[1:]])]
         elif options["train_path"] is None:
             raise TrainingInputError("--train is required (unless --resume continues a run)")
         else:

@@ -80,3 +80,20 @@ def test_help_explains_itself():
     assert result.exit_code == 0
     for option in ("--train", "--attention", "--teacher-forcing", "--max-minutes", "--resume"):
         assert option in result.output
+
+
+def test_resume_records_its_command(tmp_path, task_data):
+    import subprocess
+    import sys
+
+    from s2s.training import load_checkpoint
+
+    script = str(Path(sys.executable).parent / "s2s-train")  # the real CLI: the command comes from argv
+    out = tmp_path / "run"
+    common = ["--tokenizer", "word", "--hidden-dim", "16", "--embedding-dim", "8", "--threads", "1"]
+    subprocess.run([script, "--train", str(task_data["train"]), "--out", str(out), "--epochs", "1", *common],
+                   check=True, capture_output=True)
+    subprocess.run([script, "--out", str(out), "--resume", "--epochs", "2"], check=True, capture_output=True)
+    extra = load_checkpoint(out / "checkpoint-last").train_config.extra
+    assert extra["command"].startswith("s2s-train --train")
+    assert extra["resume_commands"] == [f"s2s-train --out {out} --resume --epochs 2"]
