@@ -41,6 +41,8 @@ from .errors import TrainingInputError
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True, help="Adam learning rate.")
 @click.option("--lr-decay", type=click.FloatRange(0, 1, min_open=True), default=0.5, show_default=True,
               help="Multiply the learning rate by this when validation BLEU stops improving.")
+@click.option("--lr-patience", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Epochs without validation BLEU gain before each learning-rate decay (0: never decay).")
 @click.option("--early-stopping", type=click.IntRange(min=0), default=4, show_default=True,
               help="Stop after this many epochs without validation BLEU gain (0: never).")
 @click.option("--teacher-forcing", type=click.FloatRange(0, 1), default=1.0, show_default=True,
@@ -80,7 +82,8 @@ def main(**options) -> None:
                 valid=options["valid_path"],
                 extra={"command": shlex.join(["s2s-train", *sys.argv[1:]])},
                 **{k: options[k] for k in ("out", "source_lang", "target_lang", "tokenizer", "vocab_size", "max_length",
-                                           "epochs", "max_minutes", "batch_size", "lr", "lr_decay", "early_stopping",
+                                           "epochs", "max_minutes", "batch_size", "lr", "lr_decay", "lr_patience",
+                                           "early_stopping",
                                            "teacher_forcing", "label_smoothing", "grad_clip", "seed", "threads",
                                            "valid_bleu_samples")},
             )

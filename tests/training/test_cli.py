@@ -97,3 +97,14 @@ def test_resume_records_its_command(tmp_path, task_data):
     extra = load_checkpoint(out / "checkpoint-last").train_config.extra
     assert extra["command"].startswith("s2s-train --train")
     assert extra["resume_commands"] == [f"s2s-train --out {out} --resume --epochs 2"]
+
+
+def test_lr_patience_reaches_the_run(tmp_path, task_data):
+    from s2s.training import load_checkpoint
+
+    out = tmp_path / "run"
+    result = run("--train", str(task_data["train"]), "--out", str(out), "--epochs", "1", "--lr-patience", "0",
+                 "--tokenizer", "word", "--hidden-dim", "16", "--embedding-dim", "8", "--threads", "1")
+    assert result.exit_code == 0, result.output
+    assert load_checkpoint(out / "checkpoint-last").train_config.lr_patience == 0
+    assert_user_error(run("--train", "x", "--out", str(tmp_path / "o"), "--lr-patience", "-1"), "-1")
