@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import zipfile
@@ -22,7 +23,7 @@ from s2s.training.tokenization import encode
 from .errors import ExportError
 from .graphs import DEFAULT_OPSET, SUPPORTED_OPSETS, export_graphs
 from .manifest import attribution_for, build_manifest, finalise
-from .parity import check_fp32, greedy_agreement, tokenizer_mismatches
+from .parity import batch_variant_sentences, check_fp32, greedy_agreement, tokenizer_mismatches
 from .quantize import quantize_int8
 
 log = logging.getLogger("s2s.export")
@@ -56,19 +57,32 @@ class ExportResult:
     manifest: dict
 
 
+def _sample_pairs(checkpoint: Checkpoint, paths: list[str], size: int) -> tuple[list[str], list[str]]:
+    """Up to `size` (source, target) texts, an equal share from the start of each readable corpus."""
+    config = checkpoint.train_config
+    share = max(1, size // max(len(paths), 1))
+    sources: list[str] = []
+    targets: list[str] = []
+    for path in paths:
+        try:
+            pairs = read_parallel(path, config.source_lang, config.target_lang)
+        except TrainingInputError:
+            log.warning("corpus %s not readable; left out of the export checks", path)
+            continue
+        sources += pairs.sources[:share]
+        targets += pairs.targets[:share]
+    return sources[:size], targets[:size]
+
+
 def sample_sources(checkpoint: Checkpoint, size: int, seed: int = 0) -> list[list[int]]:
     """Token ids of real validation sentences when the checkpoint's validation data is readable,
     else random token sequences."""
-    config = checkpoint.train_config
     max_length = checkpoint.model_config.max_target_length
-    if config.valid:
-        try:
-            valid = read_parallel(config.valid, config.source_lang, config.target_lang)
-            ids = [s[:max_length] for s in encode(checkpoint.source_tokenizer, valid.sources[:size]) if s]
-            if ids:
-                return ids
-        except TrainingInputError:
-            log.warning("validation data %s not readable; checking parity on random token ids", config.valid)
+    sources, _ = _sample_pairs(checkpoint, checkpoint.train_config.valid, size)
+    ids = [s[:max_length] for s in encode(checkpoint.source_tokenizer, sources) if s]
+    if ids:
+        return ids
+    log.warning("no validation data readable; checking parity on random token ids")
     generator = torch.Generator().manual_seed(seed)
     vocab = checkpoint.model_config.source_vocab_size
     lengths = torch.randint(1, 16, (size,), generator=generator).tolist()
@@ -78,13 +92,10 @@ def sample_sources(checkpoint: Checkpoint, size: int, seed: int = 0) -> list[lis
 def sample_texts(checkpoint: Checkpoint, size: int) -> tuple[list[str], list[str]]:
     """Real (source, target) texts for the tokenizer check: validation pairs, else training pairs."""
     config = checkpoint.train_config
-    for path in (config.valid, config.train):
-        if path:
-            try:
-                pairs = read_parallel(path, config.source_lang, config.target_lang)
-                return pairs.sources[:size], pairs.targets[:size]
-            except TrainingInputError:
-                continue
+    for paths in (config.valid, config.train):
+        sources, targets = _sample_pairs(checkpoint, paths, size)
+        if sources:
+            return sources, targets
     return [], []
 
 
@@ -104,10 +115,27 @@ def check_tokenizers(checkpoint: Checkpoint, directory: Path, size: int) -> dict
     return checked
 
 
-def _check_output(out: Path, force: bool) -> None:
-    if out.exists() and not force:
-        if out.is_file() or any(out.iterdir()):
-            raise ExportError(f"{out} already exists and is not empty; use --force to replace it")
+def _is_bundle(path: Path) -> bool:
+    if path.is_dir():
+        return (path / MANIFEST).is_file()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(Path(name).name == MANIFEST for name in archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _check_output(out: Path, force: bool, checkpoint_dir: Path) -> None:
+    """Refuse any `out` whose replacement could destroy what the export did not create."""
+    target, source = out.resolve(), Path(checkpoint_dir).resolve()
+    if target == source or target in source.parents:
+        raise ExportError(f"--out {out} would replace the checkpoint being exported (or the run holding it)")
+    if not out.exists() and not out.is_symlink():
+        return
+    if not force:
+        raise ExportError(f"{out} already exists; use --force to replace it (only a model bundle is ever replaced)")
+    if out.is_symlink() or not _is_bundle(out):
+        raise ExportError(f"{out} exists and is not a model bundle; refusing to replace it, even with --force")
 
 
 def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportResult:
@@ -120,7 +148,7 @@ def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportR
     out = Path(options.out)
     if options.zip and out.suffix != ".zip":
         out = out.with_name(out.name + ".zip")
-    _check_output(out, options.force)
+    _check_output(out, options.force, Path(checkpoint_dir))
     try:
         checkpoint = load_checkpoint(checkpoint_dir)
     except TrainingInputError as exc:
@@ -193,6 +221,10 @@ def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportR
                     f"int8 greedy agreement with fp32 is {100 * agreement:.1f}%, under the threshold of "
                     f"{100 * options.min_int8_agreement:.0f}%; nothing written (export fp32, or lower --min-int8-agreement)"
                 )
+            variant = batch_variant_sentences(load_bundle(int8_dir), sources, limits)
+            if variant:
+                raise ExportError(f"int8 output depends on the batch for {len(variant)} of {len(sources)} sample "
+                                  f"sentences (e.g. #{variant[0]}); nothing written")
             verification["int8"] = {
                 "sentences": len(sources),
                 "greedy_agreement": agreement,
@@ -200,6 +232,8 @@ def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportR
                 "fp32_bytes": fp32_bytes,
                 "int8_bytes": int8_bytes,
                 "size_reduction": 1 - int8_bytes / fp32_bytes,
+                "activation_quantisation": "per-row",
+                "batch_invariant_sentences": len(sources),
             }
             final_dir, precision = int8_dir, "int8"
         manifest = finalise(final_dir, build_manifest(checkpoint, precision=precision, verification=verification, **common))
@@ -209,18 +243,38 @@ def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportR
 
 
 def _publish(directory: Path, out: Path, options: ExportOptions) -> None:
-    """Move the verified bundle into place; only a complete bundle ever appears at `out`."""
-    staging = out.with_name(out.name + ".partial")
-    if staging.exists():
-        shutil.rmtree(staging) if staging.is_dir() else staging.unlink()
+    """Move the verified bundle into place; only a complete bundle ever appears at `out`.
+
+    The bundle is staged beside `out` under a fresh name made by `tempfile` (never a name a user
+    could own), then renamed over it; a replaced bundle is moved aside the same way first."""
     out.parent.mkdir(parents=True, exist_ok=True)
+    hidden = f".{out.name}.s2s-export-"
     if options.zip:
-        with zipfile.ZipFile(staging, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(directory.iterdir()):
-                archive.write(path, arcname=path.name)
-    else:
-        shutil.copytree(directory, staging)
-    if out.exists():
-        shutil.rmtree(out) if out.is_dir() else out.unlink()
-    staging.rename(out)
-    assert (out / MANIFEST).exists() or options.zip
+        handle, name = tempfile.mkstemp(prefix=hidden, suffix=".zip", dir=out.parent)
+        os.close(handle)
+        staging = Path(name)
+        try:
+            with zipfile.ZipFile(staging, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for path in sorted(directory.iterdir()):
+                    archive.write(path, arcname=path.name)
+            os.replace(staging, out)  # atomic; a replaced .zip bundle was checked by _check_output
+        except BaseException:
+            staging.unlink(missing_ok=True)
+            raise
+        return
+    staging = Path(tempfile.mkdtemp(prefix=hidden, dir=out.parent))
+    previous = None
+    try:
+        shutil.copytree(directory, staging, dirs_exist_ok=True)
+        if out.exists():
+            previous = Path(tempfile.mkdtemp(prefix=hidden + "old-", dir=out.parent))
+            previous.rmdir()
+            out.rename(previous)
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if previous is not None and previous.exists() and not out.exists():
+            previous.rename(out)  # put the user's bundle back
+        raise
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)

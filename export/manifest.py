@@ -20,12 +20,13 @@ KNOWN_CORPORA = {
 }
 
 
-def attribution_for(train_path: str) -> str | None:
-    lowered = train_path.lower()
-    for key, text in KNOWN_CORPORA.items():
-        if key in lowered:
-            return text
-    return None
+def attribution_for(train_paths: list[str]) -> str | None:
+    """The attribution of every known corpus among the training paths, in the order given."""
+    found = []
+    for path in train_paths:
+        lowered = path.lower()
+        found += [text for key, text in KNOWN_CORPORA.items() if key in lowered and text not in found]
+    return " ".join(found) or None
 
 
 def machine_description() -> str:
@@ -67,6 +68,7 @@ def build_manifest(
             "source_vocab_size": config.source_vocab_size,
             "target_vocab_size": config.target_vocab_size,
             "tie_embeddings": config.tie_embeddings,
+            "attentional_dim": config.attentional_dim,
             "parameters": checkpoint.model.parameter_count(),
         },
         "special_ids": {"pad": PAD_ID, "sos": SOS_ID, "eos": EOS_ID, "unk": UNK_ID},
@@ -79,6 +81,9 @@ def build_manifest(
         "onnx": {
             "opset": opset,
             "precision": precision,
+            # int8: every activation is quantised per row (one scale per sentence and position),
+            # so a sentence's output never depends on its batch (docs/bundle-format.md).
+            "activation_quantisation": "per-row" if precision == "int8" else None,
             "exporter": f"torch.onnx.export (TorchScript-based, dynamo=False), torch {torch.__version__}",
         },
         "verification": verification,

@@ -149,6 +149,24 @@ def greedy_agreement(reference: Bundle, candidate: Bundle, sources: list[list[in
     return same / max(len(sources), 1)
 
 
+def batch_variant_sentences(bundle: Bundle, sources: list[list[int]], limits: list[int],
+                            batch_sizes: tuple[int, ...] = (1, 7, 64)) -> list[int]:
+    """Indices of sentences whose greedy output changes with the batch they are decoded in.
+
+    Each batch size decodes the sample in input order (so neighbours and padding differ between
+    sizes, as they do between a file and the same file resumed mid-way); the bundle contract
+    requires identical output."""
+    model = OnnxSeq2Seq(bundle)
+    results = []
+    for size in batch_sizes:
+        tokens: list[list[int]] = []
+        for start in range(0, len(sources), size):
+            batch, batch_limits = sources[start : start + size], limits[start : start + size]
+            tokens += [h.tokens for h in runtime_greedy_decode(model, batch, batch_limits, SOS_ID, EOS_ID, PAD_ID)]
+        results.append(tokens)
+    return [i for i in range(len(sources)) if any(r[i] != results[0][i] for r in results[1:])]
+
+
 def tokenizer_mismatches(reference: Tokenizer, runtime: RuntimeTokenizer, texts: list[str]) -> list[str]:
     """Texts whose token ids, or whose decoded ids, differ between the two implementations."""
     mismatches = []

@@ -44,7 +44,8 @@ class TrainerState:
     step: int = 0
     epoch_loss_sum: float = 0.0  # running sums of the current epoch (so a resumed epoch reports the same loss)
     epoch_tokens: float = 0.0
-    best_bleu: float = -1.0
+    best_bleu: float = -1.0  # validation BLEU of the best epoch (whatever the selection metric)
+    best_loss: float | None = None  # validation loss of the best epoch
     best_epoch: int = 0
     epochs_without_improvement: int = 0
     elapsed_seconds: float = 0.0

@@ -8,15 +8,17 @@ import sys
 
 import click
 
-from .config import ATTENTIONS, CELLS, TOKENIZERS, TrainConfig
+from .config import ATTENTIONS, CELLS, LR_SCHEDULES, SELECTIONS, TOKENIZERS, TrainConfig
 from .errors import TrainingInputError
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--train", "train_path", metavar="PATH",
+@click.option("--train", "train_path", metavar="PATH", multiple=True,
               help="Training pairs: a TSV file (source<TAB>target), or a prefix read as PATH.<lang> with "
-                   "--source-lang/--target-lang. Required unless --resume.")
-@click.option("--valid", "valid_path", metavar="PATH", help="Validation pairs, same forms as --train (for BLEU, model selection, early stopping).")
+                   "--source-lang/--target-lang. Repeat to train on several corpora at once. Required unless --resume.")
+@click.option("--valid", "valid_path", metavar="PATH", multiple=True,
+              help="Validation pairs, same forms as --train; repeatable: each set is scored, and all of them "
+                   "together select the best checkpoint and drive early stopping.")
 @click.option("--out", required=True, metavar="DIR", help="Run directory: checkpoint-best/, checkpoint-last/, metrics.jsonl, curves.png.")
 @click.option("--source-lang", metavar="L", help="Source language suffix (e.g. de) for prefix-form data.")
 @click.option("--target-lang", metavar="L", help="Target language suffix (e.g. en) for prefix-form data.")
@@ -30,8 +32,12 @@ from .errors import TrainingInputError
 @click.option("--embedding-dim", type=click.IntRange(min=1), default=256, show_default=True)
 @click.option("--hidden-dim", type=click.IntRange(min=1), default=512, show_default=True)
 @click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), default=0.3, show_default=True)
-@click.option("--tie-embeddings/--no-tie-embeddings", default=True, show_default=True,
-              help="Share the target embedding matrix with the output layer.")
+@click.option("--tie-embeddings/--no-tie-embeddings", default=False, show_default=True,
+              help="Share the target embedding matrix with the output layer (the attentional vector is then "
+                   "--embedding-dim wide): smaller and faster, less accurate.")
+@click.option("--attentional-dim", type=click.IntRange(min=1),
+              help="Width of the attentional vector the output layer reads [default: --hidden-dim, or "
+                   "--embedding-dim when tied].")
 @click.option("--tokenizer", type=click.Choice(TOKENIZERS), default="bpe", show_default=True)
 @click.option("--vocab-size", type=click.IntRange(min=8), default=8000, show_default=True, help="Per-side vocabulary size (upper bound).")
 @click.option("--max-length", type=click.IntRange(min=1), default=64, show_default=True, help="Skip training pairs longer than this many tokens.")
@@ -39,12 +45,24 @@ from .errors import TrainingInputError
 @click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True), help="Stop cleanly (after saving) after this many minutes.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True, help="Sentence pairs per batch.")
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True, help="Adam learning rate.")
+@click.option("--lr-schedule", type=click.Choice(LR_SCHEDULES), default="step", show_default=True,
+              help="step: multiply the rate by --lr-decay every --lr-decay-every steps from --lr-decay-start; "
+                   "plateau: multiply it after --lr-patience epochs without validation gain.")
 @click.option("--lr-decay", type=click.FloatRange(0, 1, min_open=True), default=0.5, show_default=True,
-              help="Multiply the learning rate by this when validation BLEU stops improving.")
+              help="Learning-rate decay factor.")
+@click.option("--lr-decay-start", type=click.IntRange(min=0), default=8000, show_default=True,
+              help="Step schedule: first decay at this optimizer step.")
+@click.option("--lr-decay-every", type=click.IntRange(min=1), default=2000, show_default=True,
+              help="Step schedule: steps between decays.")
 @click.option("--lr-patience", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Epochs without validation BLEU gain before each learning-rate decay (0: never decay).")
+              help="Plateau schedule: epochs without validation gain before each decay (0: never decay).")
+@click.option("--select-by", type=click.Choice(SELECTIONS), default="loss", show_default=True,
+              help="Validation metric that picks checkpoint-best/ and drives early stopping: loss "
+                   "(teacher-forced cross-entropy; steadier) or greedy BLEU.")
 @click.option("--early-stopping", type=click.IntRange(min=0), default=4, show_default=True,
-              help="Stop after this many epochs without validation BLEU gain (0: never).")
+              help="Stop after this many epochs without validation gain (0: never).")
+@click.option("--param-init", type=click.FloatRange(min=0), default=0.1, show_default=True,
+              help="Initialise every parameter uniformly in [-x, x] (0: PyTorch's per-layer defaults).")
 @click.option("--teacher-forcing", type=click.FloatRange(0, 1), default=1.0, show_default=True,
               help="Probability of feeding the reference previous token; below 1 mixes in the model's own predictions.")
 @click.option("--label-smoothing", type=click.FloatRange(0, 1, max_open=True), default=0.1, show_default=True)
@@ -72,18 +90,19 @@ def main(**options) -> None:
             # Provenance: a model card lists every command that trained the model, resumes included.
             extra = trainer.config.extra
             extra["resume_commands"] = [*extra.get("resume_commands", []), shlex.join(["s2s-train", *sys.argv[1:]])]
-        elif options["train_path"] is None:
+        elif not options["train_path"]:
             raise TrainingInputError("--train is required (unless --resume continues a run)")
         else:
             model_options = {k: options[k] for k in ("cell", "attention", "layers", "bidirectional", "embedding_dim",
-                                                     "hidden_dim", "dropout", "tie_embeddings")}
+                                                     "hidden_dim", "dropout", "tie_embeddings", "attentional_dim")}
             config = TrainConfig(
-                train=options["train_path"],
-                valid=options["valid_path"],
+                train=list(options["train_path"]),
+                valid=list(options["valid_path"]),
                 extra={"command": shlex.join(["s2s-train", *sys.argv[1:]])},
                 **{k: options[k] for k in ("out", "source_lang", "target_lang", "tokenizer", "vocab_size", "max_length",
-                                           "epochs", "max_minutes", "batch_size", "lr", "lr_decay", "lr_patience",
-                                           "early_stopping",
+                                           "epochs", "max_minutes", "batch_size", "lr", "lr_schedule", "lr_decay",
+                                           "lr_decay_start", "lr_decay_every", "lr_patience", "select_by",
+                                           "early_stopping", "param_init",
                                            "teacher_forcing", "label_smoothing", "grad_clip", "seed", "threads",
                                            "valid_bleu_samples")},
             )
@@ -98,7 +117,7 @@ def main(**options) -> None:
         click.echo("s2s-train: interrupted; checkpoint-last/ saved, continue with --resume", err=True)
         sys.exit(130)
     state = result.state
-    click.echo(f"done: {state.stop_reason}; best epoch {state.best_epoch} (valid BLEU {state.best_bleu:.2f}); "
+    click.echo(f"done: {state.stop_reason}; best epoch {state.best_epoch} (valid BLEU {state.best_bleu:.2f}, loss {state.best_loss or float('nan'):.3f}); "
                f"best checkpoint: {result.best_checkpoint}", err=True)
 
 

@@ -10,10 +10,14 @@ from typing import Any, Literal
 Cell = Literal["rnn", "lstm", "gru"]
 AttentionKind = Literal["none", "bahdanau", "luong"]
 TokenizerKind = Literal["bpe", "word", "char"]
+LrSchedule = Literal["plateau", "step"]
+Selection = Literal["loss", "bleu"]
 
 CELLS: tuple[str, ...] = ("rnn", "lstm", "gru")
 ATTENTIONS: tuple[str, ...] = ("none", "bahdanau", "luong")
 TOKENIZERS: tuple[str, ...] = ("bpe", "word", "char")
+LR_SCHEDULES: tuple[str, ...] = ("plateau", "step")
+SELECTIONS: tuple[str, ...] = ("loss", "bleu")
 
 
 @dataclass
@@ -31,15 +35,23 @@ class ModelConfig:
     embedding_dim: int = 256
     hidden_dim: int = 512
     dropout: float = 0.3
-    # The output layer reads a small "attentional vector" (embedding_dim wide) and, when tied,
-    # reuses the target embedding matrix: fewer parameters and a cheaper softmax layer.
-    tie_embeddings: bool = True
+    # The output layer reads an "attentional vector" tanh(W [h; context]). Untied and hidden_dim
+    # wide by default: on Tatoeba the tied 256-wide bottleneck (embedding_dim, sharing the target
+    # embedding matrix) cost BLEU for a smaller, faster softmax layer (docs/quality.md).
+    tie_embeddings: bool = False
+    attentional_dim: int | None = None  # None: embedding_dim when tied (required), else hidden_dim
     # Decoding length limit: ceil(ratio * source_tokens) + offset, capped at max_target_length.
     length_ratio: float = 1.5
     length_offset: int = 10
     max_target_length: int = 128
 
     def __post_init__(self) -> None:
+        if self.attentional_dim is None:
+            self.attentional_dim = self.embedding_dim if self.tie_embeddings else self.hidden_dim
+        if self.tie_embeddings and self.attentional_dim != self.embedding_dim:
+            raise ValueError(
+                f"tied embeddings need attentional_dim == embedding_dim ({self.embedding_dim}), got {self.attentional_dim}"
+            )
         if self.cell not in CELLS:
             raise ValueError(f"cell must be one of {CELLS}, got {self.cell!r}")
         if self.attention not in ATTENTIONS:
@@ -73,16 +85,23 @@ class ModelConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ModelConfig":
         known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        values = {k: v for k, v in data.items() if k in known}
+        # Checkpoints from before these fields existed: tied, embedding-wide attentional vector.
+        values.setdefault("tie_embeddings", True)
+        values.setdefault("attentional_dim", values.get("embedding_dim", 256))
+        return cls(**values)
 
 
 @dataclass
 class TrainConfig:
     """Everything about a training run except the model shape. Saved with every checkpoint."""
 
-    train: str
+    # Each corpus: a TSV file (source<TAB>target), or a prefix read as PREFIX.<source_lang> and
+    # PREFIX.<target_lang>. Several corpora are concatenated; validation sets are scored each and
+    # together (selection uses the combination).
+    train: list[str]
     out: str
-    valid: str | None = None
+    valid: list[str] = field(default_factory=list)
     source_lang: str | None = None
     target_lang: str | None = None
     tokenizer: TokenizerKind = "bpe"
@@ -93,9 +112,17 @@ class TrainConfig:
     max_steps: int | None = None  # stop (resumably) after this many optimizer steps in total
     batch_size: int = 64  # sentence pairs per batch
     lr: float = 1e-3
-    lr_decay: float = 0.5  # multiply the learning rate by this when validation BLEU stalls
-    lr_patience: int = 1  # epochs without improvement before the learning rate decays
+    # step: multiply the rate by lr_decay every lr_decay_every steps from step lr_decay_start on
+    # (deterministic, as OpenNMT-py does); plateau: multiply it when the selection metric stalls
+    # for lr_patience epochs.
+    lr_schedule: LrSchedule = "step"
+    lr_decay: float = 0.5
+    lr_decay_start: int = 8000
+    lr_decay_every: int = 2000
+    lr_patience: int = 1
+    select_by: Selection = "loss"  # validation metric that picks checkpoint-best/ (loss: lower is better)
     early_stopping: int = 4  # epochs without improvement before training stops; 0 = never
+    param_init: float = 0.1  # uniform(-x, x) initialisation of every parameter; 0: PyTorch's defaults
     grad_clip: float = 1.0
     teacher_forcing: float = 1.0
     label_smoothing: float = 0.1
@@ -107,6 +134,19 @@ class TrainConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # Runs saved before several corpora were allowed hold a single path.
+        if isinstance(self.train, str):
+            self.train = [self.train]
+        if self.valid is None:
+            self.valid = []
+        elif isinstance(self.valid, str):
+            self.valid = [self.valid]
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
+        if self.select_by not in SELECTIONS:
+            raise ValueError(f"select_by must be one of {SELECTIONS}, got {self.select_by!r}")
+        if self.lr_decay_every < 1:
+            raise ValueError(f"lr_decay_every must be positive, got {self.lr_decay_every}")
         if not 0.0 <= self.teacher_forcing <= 1.0:
             raise ValueError(f"teacher forcing ratio must be in [0, 1], got {self.teacher_forcing}")
         if not 0.0 <= self.label_smoothing < 1.0:
@@ -125,4 +165,15 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
         known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        values = {k: v for k, v in data.items() if k in known}
+        # Runs saved before these fields existed trained with BLEU plateaus and PyTorch's init.
+        values.setdefault("lr_schedule", "plateau")
+        values.setdefault("select_by", "bleu")
+        values.setdefault("param_init", 0.0)
+        return cls(**values)
+
+    def learning_rate(self, step: int) -> float | None:
+        """The step schedule's rate before optimizer step `step` (0-based); None for plateau."""
+        if self.lr_schedule != "step" or step < self.lr_decay_start:
+            return None if self.lr_schedule != "step" else self.lr
+        return self.lr * self.lr_decay ** ((step - self.lr_decay_start) // self.lr_decay_every + 1)

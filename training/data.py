@@ -43,14 +43,14 @@ def _read_lines(path: Path) -> list[str]:
 def read_parallel(path: str | Path, source_lang: str | None = None, target_lang: str | None = None) -> ParallelText:
     """Read sentence pairs.
 
-    With both languages given, `path` is a prefix: PATH.<source_lang> and PATH.<target_lang>
-    are read line by line. Otherwise `path` is a TSV file, `source<TAB>target[<TAB>...]`.
-    Pairs with an empty side are skipped and counted.
+    A `path` that is a file is a TSV file, `source<TAB>target[<TAB>...]`. Otherwise, with both
+    languages given, it is a prefix: PATH.<source_lang> and PATH.<target_lang> are read line by
+    line. Pairs with an empty side are skipped and counted.
     """
     if (source_lang is None) != (target_lang is None):
         raise TrainingInputError("give both --source-lang and --target-lang, or neither (for a TSV file)")
     path = Path(path)
-    if source_lang is not None and target_lang is not None:
+    if not path.is_file() and source_lang is not None and target_lang is not None:
         source_path = path.with_name(f"{path.name}.{source_lang}")
         target_path = path.with_name(f"{path.name}.{target_lang}")
         sources, targets = _read_lines(source_path), _read_lines(target_path)
@@ -78,6 +78,19 @@ def read_parallel(path: str | Path, source_lang: str | None = None, target_lang:
     if not kept_sources:
         raise TrainingInputError(f"empty corpus: no sentence pairs in {path}")
     return ParallelText(kept_sources, kept_targets, skipped_empty=len(sources) - len(kept_sources))
+
+
+def read_corpora(paths: list[str], source_lang: str | None = None, target_lang: str | None = None) -> ParallelText:
+    """Several corpora (each as `read_parallel` reads it), concatenated in the order given."""
+    if not paths:
+        raise TrainingInputError("no corpus given")
+    combined = ParallelText([], [], 0)
+    for path in paths:
+        corpus = read_parallel(path, source_lang, target_lang)
+        combined.sources.extend(corpus.sources)
+        combined.targets.extend(corpus.targets)
+        combined.skipped_empty += corpus.skipped_empty
+    return combined
 
 
 @dataclass

@@ -79,7 +79,9 @@ class Encoder(nn.Module):
             else:
                 final = _gather_time(states, last)
             finals.append(final.squeeze(1))
-            x = self.dropout(states)
+            # Dropout between layers only: the states attention reads stay intact (as in
+            # OpenNMT-py); dropping them too cost BLEU (docs/quality.md).
+            x = self.dropout(states) if index + 1 < len(self.forward_layers) else states
         memory = x * mask.unsqueeze(-1).to(x.dtype)
         return EncoderOutput(memory=memory, final=torch.stack(finals), mask=mask)
 
@@ -92,8 +94,8 @@ class Decoder(nn.Module):
     a weighted sum of all encoder states:
     - bahdanau: the query is the previous top hidden state; the context feeds the recurrent input;
     - luong: the query is the new top hidden state.
-    In all variants the output layer reads an "attentional vector" tanh(W [h; context]) of
-    embedding width, which lets it share the target embedding matrix.
+    In all variants the output layer reads an "attentional vector" tanh(W [h; context]),
+    `attentional_dim` wide (embedding width when the output layer shares the target embedding).
     """
 
     def __init__(self, config: ModelConfig) -> None:
@@ -115,8 +117,8 @@ class Decoder(nn.Module):
         self.cells = nn.ModuleList(
             RecurrentCell(config.cell, first_input if layer == 0 else hidden, hidden) for layer in range(config.layers)
         )
-        self.attentional = nn.Linear(hidden + (memory_dim if self.attention is not None else 0), config.embedding_dim)
-        self.output = nn.Linear(config.embedding_dim, config.target_vocab_size)
+        self.attentional = nn.Linear(hidden + (memory_dim if self.attention is not None else 0), config.attentional_dim)
+        self.output = nn.Linear(config.attentional_dim, config.target_vocab_size)
         if config.tie_embeddings:
             self.output.weight = self.embedding.weight
 
@@ -135,7 +137,7 @@ class Decoder(nn.Module):
         mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """`step_features` for all steps of a known input [batch, time, emb] at once (the same
-        computation, for `runs_in_parallel` decoders) -> attentional vectors [batch, time, emb]."""
+        computation, for `runs_in_parallel` decoders) -> attentional vectors [batch, time, attentional_dim]."""
         x = embedded
         previous_cell = state.cell.unbind(0) if state.cell is not None else [None] * len(self.cells)
         for layer, (cell, h0) in enumerate(zip(self.cells, state.hidden.unbind(0))):
@@ -182,7 +184,7 @@ class Decoder(nn.Module):
         mask: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, DecoderState, torch.Tensor | None]:
         """`step` up to (not including) the output layer: embedded previous token [batch, emb]
-        -> (attentional vector [batch, emb], new state, attention weights)."""
+        -> (attentional vector [batch, attentional_dim], new state, attention weights)."""
         x = embedded
         context = weights = None
         if isinstance(self.attention, BahdanauAttention):
@@ -253,6 +255,15 @@ class Seq2Seq(nn.Module):
             logits, state, _ = decoder.step(previous, state, encoded.memory, keys, encoded.mask)
             steps.append(logits)
         return torch.stack(steps, dim=1)
+
+    def initialise_uniform(self, scale: float) -> None:
+        """Every parameter uniform in [-scale, scale] (OpenNMT-py's `param_init`); padding
+        embeddings stay zero."""
+        with torch.no_grad():
+            for parameter in self.parameters():
+                parameter.uniform_(-scale, scale)
+            for embedding in (self.encoder.embedding, self.decoder.embedding):
+                embedding.weight[PAD_ID].zero_()
 
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.parameters())

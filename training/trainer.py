@@ -20,9 +20,9 @@ from tqdm import tqdm
 
 from .checkpoint import TrainerState, load_checkpoint, save_checkpoint
 from .config import ModelConfig, TrainConfig
-from .data import batch_order, make_batch, read_parallel
+from .data import batch_order, make_batch, read_corpora, read_parallel
 from .errors import TrainingInputError
-from .evaluation import perplexity, validation_bleu, validation_loss
+from .evaluation import corpus_bleu, perplexity, validation_bleu, validation_loss
 from .model import Seq2Seq
 from .plotting import plot_curves
 from .tokenization import PAD_ID, encode, train_tokenizer
@@ -90,9 +90,9 @@ class Trainer:
         out = Path(train_config.out)
         if (out / LAST).exists():
             raise TrainingInputError(f"{out} already holds a training run; use --resume to continue it, or another --out")
-        corpus = read_parallel(train_config.train, train_config.source_lang, train_config.target_lang)
-        if train_config.valid is not None:
-            read_parallel(train_config.valid, train_config.source_lang, train_config.target_lang)  # fail early
+        corpus = read_corpora(train_config.train, train_config.source_lang, train_config.target_lang)
+        for path in train_config.valid:
+            read_parallel(path, train_config.source_lang, train_config.target_lang)  # fail early
         torch.manual_seed(train_config.seed)
         random.seed(train_config.seed)
         source_tokenizer = train_tokenizer(corpus.sources, train_config.tokenizer, train_config.vocab_size)
@@ -104,6 +104,8 @@ class Trainer:
             **(model_overrides or {}),
         )
         model = Seq2Seq(model_config)
+        if train_config.param_init > 0:
+            model.initialise_uniform(train_config.param_init)
         out.mkdir(parents=True, exist_ok=True)
         return cls(model, model_config, train_config, TrainerState(), source_tokenizer, target_tokenizer)
 
@@ -135,17 +137,18 @@ class Trainer:
 
     def _load_data(self) -> None:
         config = self.config
-        corpus = read_parallel(config.train, config.source_lang, config.target_lang)
+        corpus = read_corpora(config.train, config.source_lang, config.target_lang)
         self.train_data, skipped_empty, skipped_long = _encode_corpus(
             corpus.sources, corpus.targets, self.source_tokenizer, self.target_tokenizer, config.max_length
         )
         self.skipped = {"empty": corpus.skipped_empty + skipped_empty, "too_long": skipped_long}
         if not self.train_data.source_ids:
             raise TrainingInputError(f"no training pairs left after filtering (max length {config.max_length} tokens)")
-        self.valid_data = None
-        if config.valid is not None:
-            valid = read_parallel(config.valid, config.source_lang, config.target_lang)
-            self.valid_data, _, _ = _encode_corpus(
+        # One entry per validation set, named by its path as given.
+        self.valid_sets: dict[str, EncodedCorpus] = {}
+        for path in config.valid:
+            valid = read_parallel(path, config.source_lang, config.target_lang)
+            self.valid_sets[path], _, _ = _encode_corpus(
                 valid.sources, valid.targets, self.source_tokenizer, self.target_tokenizer, None
             )
 
@@ -182,15 +185,37 @@ class Trainer:
         return float(loss.detach())
 
     def _validate(self) -> dict:
-        assert self.valid_data is not None
+        """Loss and BLEU of each validation set, and of all of them together (what selects)."""
         config = self.config
-        data = self.valid_data
-        loss = validation_loss(self.model, data.source_ids, data.target_ids, config.batch_size)
-        sources, references = data.source_ids, data.target_texts
-        if config.valid_bleu_samples is not None:
-            sources, references = sources[: config.valid_bleu_samples], references[: config.valid_bleu_samples]
-        bleu, _ = validation_bleu(self.model, self.target_tokenizer, sources, references, max(config.batch_size, 64))
-        return {"valid_loss": loss, "valid_ppl": perplexity(loss), "valid_bleu": bleu}
+        loss_sum = tokens = 0.0
+        hypotheses: list[str] = []
+        references: list[str] = []
+        per_set = {}
+        for name, data in self.valid_sets.items():
+            loss = validation_loss(self.model, data.source_ids, data.target_ids, config.batch_size)
+            set_tokens = sum(len(t) + 1 for t in data.target_ids)  # + <eos>, as the loss counts
+            loss_sum += loss * set_tokens
+            tokens += set_tokens
+            sources, refs = data.source_ids, data.target_texts
+            if config.valid_bleu_samples is not None:
+                sources, refs = sources[: config.valid_bleu_samples], refs[: config.valid_bleu_samples]
+            bleu, hyps = validation_bleu(self.model, self.target_tokenizer, sources, refs, max(config.batch_size, 64))
+            hypotheses += hyps
+            references += refs
+            per_set[name] = {"loss": loss, "bleu": bleu}
+        loss = loss_sum / max(tokens, 1)
+        record = {"valid_loss": loss, "valid_ppl": perplexity(loss), "valid_bleu": corpus_bleu(hypotheses, references)}
+        if len(per_set) > 1:
+            record["valid_sets"] = per_set
+        return record
+
+    def _improved(self, record: dict) -> bool:
+        state = self.state
+        if not self.valid_sets:
+            return True
+        if self.config.select_by == "loss":
+            return state.best_loss is None or record["valid_loss"] < state.best_loss
+        return record["valid_bleu"] > state.best_bleu
 
     def _end_epoch(self, train_loss: float, tokens_per_second: float) -> None:
         state, config = self.state, self.config
@@ -206,10 +231,9 @@ class Trainer:
             "lr": self.optimizer.param_groups[0]["lr"],
             "elapsed_s": round(state.elapsed_seconds, 1),
         }
-        improved = True
-        if self.valid_data is not None:
+        if self.valid_sets:
             record.update(self._validate())
-            improved = record["valid_bleu"] > state.best_bleu
+        improved = self._improved(record)
         state.history.append(record)
         self._log_metrics(record)
         log.info(
@@ -220,17 +244,19 @@ class Trainer:
         )
         if improved:
             state.best_bleu = record.get("valid_bleu", state.best_bleu)
+            state.best_loss = record.get("valid_loss", state.best_loss)
             state.best_epoch = state.epoch
             state.epochs_without_improvement = 0
             self._save(BEST)
         else:
             state.epochs_without_improvement += 1
-            if config.lr_patience > 0 and state.epochs_without_improvement % config.lr_patience == 0:
+            if (config.lr_schedule == "plateau" and config.lr_patience > 0
+                    and state.epochs_without_improvement % config.lr_patience == 0):
                 for group in self.optimizer.param_groups:
                     group["lr"] *= config.lr_decay
             if config.early_stopping > 0 and state.epochs_without_improvement >= config.early_stopping:
                 state.finished = True
-                state.stop_reason = f"early stopping: no validation BLEU gain for {config.early_stopping} epochs"
+                state.stop_reason = f"early stopping: no validation {config.select_by} gain for {config.early_stopping} epochs"
         if state.epoch >= config.epochs and not state.finished:
             state.finished = True
             state.stop_reason = f"reached {config.epochs} epochs"
@@ -283,6 +309,10 @@ class Trainer:
                     if stop is not None:
                         break
                     batch = make_batch(data.source_ids, data.target_ids, indices)
+                    scheduled = config.learning_rate(state.step)
+                    if scheduled is not None:
+                        for group in self.optimizer.param_groups:
+                            group["lr"] = scheduled
                     loss = self._train_batch(batch)
                     state.step += 1
                     state.batch_in_epoch += 1
