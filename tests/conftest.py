@@ -59,7 +59,7 @@ def train_tiny(out: Path, task_data, cell: str = "gru", attention: str = "bahdan
                    bidirectional=overrides.pop("bidirectional", True))
     if "dropout" in overrides:
         options["dropout"] = overrides.pop("dropout")
-    config = TrainConfig(train=str(task_data["train"]), valid=str(task_data["valid"]), out=str(out),
+    config = TrainConfig(train=[str(task_data["train"])], valid=overrides.pop("valid", [str(task_data["valid"])]), out=str(out),
                          tokenizer="word", vocab_size=64, batch_size=32, epochs=overrides.pop("epochs", 100),
                          max_steps=steps, lr=overrides.pop("lr", 3e-3), threads=1, **overrides)
     trainer = Trainer.start(config, options)

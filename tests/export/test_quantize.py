@@ -1,0 +1,62 @@
+"""int8 with per-row activation quantisation: a row's result never depends on the other rows."""
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from s2s.export.quantize import count_tensor_quantisers, quantize_int8
+from s2s.runtime import Translator, load_bundle
+from s2s.runtime.sessions import session_options
+
+
+def _linear_model(path, rows_rank: int = 2) -> None:
+    rng = np.random.default_rng(0)
+    weight = rng.normal(size=(16, 8)).astype(np.float32)
+    shape = ["batch", 16] if rows_rank == 2 else ["batch", "time", 16]
+    out_shape = ["batch", 8] if rows_rank == 2 else ["batch", "time", 8]
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Tanh", ["m"], ["y"])], "linear",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, out_shape)],
+        [numpy_helper.from_array(weight, "w")],
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+
+
+def _run(path, x):
+    # The session settings the runtime uses (all graph optimisations: the fusions must not break it).
+    session = ort.InferenceSession(str(path), sess_options=session_options(1), providers=["CPUExecutionProvider"])
+    return session.run(None, {"x": x})[0]
+
+
+@pytest.mark.parametrize("rank", [2, 3])
+def test_a_row_is_quantised_alone(tmp_path, rank):
+    _linear_model(tmp_path / "fp32.onnx", rank)
+    quantize_int8(tmp_path / "fp32.onnx", tmp_path / "int8.onnx")
+    assert count_tensor_quantisers(onnx.load(str(tmp_path / "int8.onnx"))) == 0
+    rng = np.random.default_rng(1)
+    row = rng.normal(size=(1, 16)).astype(np.float32)
+    loud = 1000 * rng.normal(size=(3, 16)).astype(np.float32)  # a tensor-wide scale would crush `row`
+    if rank == 3:
+        row, loud = row[:, None], loud[:, None]
+    alone = _run(tmp_path / "int8.onnx", row)
+    among = _run(tmp_path / "int8.onnx", np.concatenate([loud[:1], row, loud[1:]]))
+    np.testing.assert_array_equal(alone[0], among[1])
+    # ...and is still a faithful int8 approximation of the float result.
+    np.testing.assert_allclose(alone, _run(tmp_path / "fp32.onnx", row), atol=0.05)
+
+
+def test_int8_bundle_translates_the_same_in_any_batch(bundle_factory, make_pairs):
+    path = bundle_factory("gru", "luong", quantize="int8")
+    bundle = load_bundle(path)
+    assert bundle.manifest["onnx"]["activation_quantisation"] == "per-row"
+    assert bundle.manifest["verification"]["int8"]["batch_invariant_sentences"] > 0
+    for graph in ("encoder.onnx", "decoder.onnx"):
+        assert count_tensor_quantisers(onnx.load(str(path / graph))) == 0
+    translator = Translator.load(path)
+    sources = [s for s, _ in make_pairs(120, seed=11, min_len=1, max_len=12)]
+    batched = translator.translate(sources, batch_size=64)
+    assert batched == translator.translate(sources, batch_size=7)
+    assert batched == [translator.translate([s])[0] for s in sources]
