@@ -1,29 +1,37 @@
-"""`s2s-translate`: a thin command-line layer over `s2s.runtime.Translator`."""
+"""`s2s-translate`: a thin command-line layer over `s2s.runtime.Translator` and its batch job."""
 
 from __future__ import annotations
 
+import io
 import logging
+import signal
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
 
 import click
 
-from .errors import InputError, S2SRuntimeError
+from .errors import InputError, OutputError, S2SRuntimeError
 from .sessions import DEVICES
 
 
-def read_lines(stream, name: str, errors: str) -> Iterator[str]:
-    """Lines of a binary stream without their newline; invalid UTF-8 is an error naming the line
-    (errors="strict") or replaced with U+FFFD (errors="replace")."""
-    for number, raw in enumerate(stream, start=1):
+class _StreamSink:
+    """Standard output (or a device such as /dev/null): written as it goes, nothing to resume."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def append(self, lines: list[str], lines_done: int, input_bytes: int, input_sha256: str) -> None:
         try:
-            line = raw.decode("utf-8", errors=errors)
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{name}, line {number}: invalid UTF-8 (byte {exc.start + 1}); use --errors replace to go on") from None
-        yield line.rstrip("\r\n")
+            self._stream.write("".join(line + "\n" for line in lines))
+        except OSError as exc:
+            raise OutputError(f"cannot write the output: {exc.strerror}") from None
+
+    def sync(self, every_seconds: float = 0.0) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            raise OutputError(f"cannot write the output: {exc.strerror}") from None
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -31,78 +39,116 @@ def read_lines(stream, name: str, errors: str) -> Iterator[str]:
 @click.option("-m", "--model", "model_path", type=click.Path(path_type=Path),
               help="Model bundle directory or .zip [default: the bundled English→French model].")
 @click.option("-i", "--input", "input_path", type=click.Path(path_type=Path), help="Read sentences from FILE, one a line ('-': stdin).")
-@click.option("-o", "--output", "output_path", type=click.Path(path_type=Path), help="Write translations to FILE [default: stdout].")
-@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
+@click.option("-o", "--output", "output_path", type=click.Path(path_type=Path),
+              help="Write translations to FILE [default: stdout]. FILE appears only when the run completes; "
+                   "until then lines go to FILE.partial.")
+@click.option("--resume", is_flag=True,
+              help="Continue the interrupted run whose FILE.partial is beside --output (same input, model and "
+                   "options); the result is byte-identical to an uninterrupted run.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --output file when the run completes.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Sentences decoded together (speed only: the output is the same at any batch size).")
 @click.option("--beam-size", type=click.IntRange(min=1), default=1, show_default=True, help="1: greedy decoding.")
 @click.option("--max-length", type=click.IntRange(min=1), help="Most target tokens per sentence [default: from the model, by source length].")
 @click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), help="Threads per ONNX Runtime session [default: cores, at most 4].")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Translate in this many processes (output identical to one); give each --threads cores / workers.")
 @click.option("--errors", "encoding_errors", type=click.Choice(["strict", "replace"]), default="strict", show_default=True,
               help="What to do with invalid UTF-8 in the input.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
-def main(text, model_path, input_path, output_path, batch_size, beam_size, max_length, device, threads,
-         encoding_errors, quiet) -> None:
+@click.option("--quiet", "-q", is_flag=True, help="No progress or summary.")
+def main(text, model_path, input_path, output_path, resume, overwrite, batch_size, beam_size, max_length, device,
+         threads, workers, encoding_errors, quiet) -> None:
     """Translate sentences with a model bundle (onnxruntime; no PyTorch needed).
 
     Sentences come from the arguments, from --input FILE, or from standard input, one per line;
     translations go to standard output (or --output), one per line, in the same order. An empty
     line gives an empty line.
 
+    A run with --output survives Ctrl-C, SIGTERM and kill -9: rerun the same command with
+    --resume to translate only what is left.
+
     \b
     Examples:
       s2s-translate "I am a student."
       s2s-translate -i english.txt -o french.txt --beam-size 5
+      s2s-translate -i english.txt -o french.txt --resume      # after an interruption
       cat english.txt | s2s-translate -m models/eng-fra > french.txt
     """
     logging.basicConfig(level=logging.WARNING, format="s2s-translate: warning: %(message)s", stream=sys.stderr)
+    partial = None
     try:
+        from .batch_job import Interrupted, JobOptions, bundle_fingerprint, run_job
+        from .line_reader import LineReader
+        from .output_file import PartialOutput, check_output_path, is_regular
+        from .progress import Progress
         from .translator import Translator
 
         if text and input_path:
             raise InputError("give sentences as arguments or with --input, not both")
+        from_stdin = not text and (input_path is None or str(input_path) == "-")
+        if resume and output_path is None:
+            raise InputError("--resume needs --output (the file whose .partial holds the interrupted run)")
+        if output_path is not None:
+            check_output_path(output_path, [] if text or from_stdin else [input_path], overwrite or resume)
+        if text:
+            stream, name, total = io.BytesIO("".join(t + "\n" for t in text).encode("utf-8")), "arguments", None
+        elif from_stdin:
+            stream, name, total = sys.stdin.buffer, "<stdin>", None
+        else:
+            stream, name, total = _open(input_path), str(input_path), _size(input_path)
         translator = Translator.load(model_path, device=device, threads=threads)
+        fingerprint = {"model": bundle_fingerprint(translator), "beam_size": beam_size, "max_length": max_length,
+                       "errors": encoding_errors}
+        if output_path is not None and is_regular(output_path):
+            partial = sink = PartialOutput.start(output_path, fingerprint, resume=resume)
+            resumed = partial.resumed
+        else:
+            out = _open_device(output_path) if output_path is not None else sys.stdout
+            sink, resumed = _StreamSink(out), None
+        options = JobOptions(beam_size=beam_size, max_length=max_length, batch_size=batch_size, workers=workers)
+        progress = Progress(total, quiet=quiet or bool(text), start_lines=resumed.lines if resumed else 0,
+                            start_bytes=resumed.input_bytes if resumed else 0)
         started = time.perf_counter()
-        out: TextIO = open(output_path, "w", encoding="utf-8") if output_path else sys.stdout
         try:
-            total = None
-            if text:
-                sentences = iter(text)
-            else:
-                from_stdin = input_path is None or str(input_path) == "-"
-                stream = sys.stdin.buffer if from_stdin else _open(input_path)
-                sentences = read_lines(stream, "<stdin>" if from_stdin else str(input_path), encoding_errors)
-                if not from_stdin:
-                    total = _count_lines(input_path)
-            show_progress = total is not None and not quiet and sys.stderr.isatty()
-            count = tokens = 0
-            with click.progressbar(length=total or 1, label="translating", file=sys.stderr,
-                                   hidden=not show_progress) as bar:
-                for translation in translator.translate_stream_detailed(
-                    sentences, beam_size=beam_size, max_length=max_length, batch_size=batch_size
-                ):
-                    out.write(translation.text + "\n")
-                    count += 1
-                    tokens += len(translation.tokens)
-                    bar.update(1)
-            out.flush()
-        finally:
-            if out is not sys.stdout:
-                out.close()
+            result = run_job(translator, LineReader(stream, name, encoding_errors, hint="; use --errors replace to go on"), sink, options, resumed, progress,
+                             device=device, threads=threads)
+        except Interrupted as stop:
+            where = "; continue with --resume" if partial is not None else ""
+            click.echo(f"s2s-translate: interrupted after {stop.lines} lines{where}", err=True)
+            sys.exit(130 if stop.signum == signal.SIGINT else 128 + stop.signum)
+        if partial is not None:
+            partial.finish()
         elapsed = time.perf_counter() - started
-        if not quiet and not text:
-            click.echo(f"translated {count} sentences in {elapsed:.2f} s ({count / max(elapsed, 1e-9):,.0f} sentences/s, "
-                       f"{tokens / max(elapsed, 1e-9):,.0f} target tokens/s)", err=True)
+        skipped = f" ({resumed.lines} done before)" if resumed and resumed.lines else ""
+        progress.done(f"translated {result.translated} sentences{skipped} in {elapsed:.2f} s "
+                      f"({result.translated / max(elapsed, 1e-9):,.0f} sentences/s, "
+                      f"{result.target_tokens / max(elapsed, 1e-9):,.0f} target tokens/s)")
     except S2SRuntimeError as exc:
         click.echo(f"s2s-translate: error: {exc}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader of stdout went away (e.g. `| head`): nothing more to say
+        sys.exit(1)
+    finally:
+        if partial is not None:
+            partial.close()
 
 
-def _count_lines(path: Path) -> int:
-    with open(path, "rb") as handle:
-        data = handle.read()
-    return data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size or None
+    except OSError:
+        return None
+
+
+def _open_device(path: Path):
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _open(path: Path):

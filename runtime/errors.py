@@ -11,3 +11,7 @@ class BundleError(S2SRuntimeError):
 
 class InputError(S2SRuntimeError):
     """Input text or options the runtime cannot use."""
+
+
+class OutputError(S2SRuntimeError):
+    """An output the runtime cannot write (a full disk, a vanished folder)."""

@@ -21,10 +21,13 @@ from .errors import S2SRuntimeError
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), help="Threads per ONNX Runtime session.")
 @click.option("--lowercase", is_flag=True, help="Case-insensitive BLEU and chrF (sacreBLEU -lc).")
-@click.option("--output", type=click.Path(path_type=Path), help="Also write the translations to FILE.")
+@click.option("--output", type=click.Path(path_type=Path),
+              help="Also write the translations to FILE (checked before the run; written whole at the end).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --output file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--record", is_flag=True, help="Write the result into the bundle's model.json and model card.")
-def main(model_path, test, source, reference, beam_size, batch_size, threads, lowercase, output, as_json, record) -> None:
+def main(model_path, test, source, reference, beam_size, batch_size, threads, lowercase, output, overwrite, as_json,
+         record) -> None:
     """Evaluate a bundle on a test set: sacreBLEU (13a, cased unless --lowercase) and chrF of the
     detokenised output against the raw references, plus sentences/s and target tokens/s.
 
@@ -34,8 +37,12 @@ def main(model_path, test, source, reference, beam_size, batch_size, threads, lo
     """
     try:
         from .evaluation import evaluate, read_test_set, record_in_bundle
+        from .output_file import check_output_path, write_atomically
         from .sessions import default_threads
         from .translator import Translator
+
+        if output is not None:
+            check_output_path(output, [p for p in (test, source, reference) if p is not None], overwrite)
 
         sources, references = read_test_set(test, source, reference)
         translator = Translator.load(model_path, threads=threads)
@@ -44,7 +51,7 @@ def main(model_path, test, source, reference, beam_size, batch_size, threads, lo
                                        threads or default_threads())
         result.command = shlex.join(["s2s-eval", *sys.argv[1:]])
         if output is not None:
-            output.write_text("".join(h + "\n" for h in hypotheses), encoding="utf-8")
+            write_atomically(output, "".join(h + "\n" for h in hypotheses))
         if record:
             if translator.bundle.origin.is_file():
                 raise S2SRuntimeError("--record needs a bundle directory, not a .zip")

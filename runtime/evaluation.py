@@ -7,6 +7,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .line_reader import LineReader
 from .errors import InputError
 from .translator import Translator
 
@@ -33,21 +34,14 @@ class EvaluationResult:
 
 def _read_text(path: Path) -> list[str]:
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            return list(LineReader(handle, str(path)))
     except FileNotFoundError:
         raise InputError(f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise InputError(f"expected a file, got a directory: {path}") from None
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    out = []
-    for number, line in enumerate(lines, start=1):
-        try:
-            out.append(line.decode("utf-8").rstrip("\r"))
-        except UnicodeDecodeError:
-            raise InputError(f"{path}, line {number}: invalid UTF-8") from None
-    return out
 
 
 def read_test_set(test: Path | None = None, source: Path | None = None, reference: Path | None = None

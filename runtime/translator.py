@@ -69,26 +69,26 @@ class Translator:
     # ---- public API ----------------------------------------------------------------------
     def translate(
         self,
-        texts: str | list[str],
+        texts: str | Iterable[str],
         beam_size: int = 1,
         max_length: int | None = None,
         batch_size: int = 64,
     ) -> list[str]:
         """Translate each text; one string per input, in input order (a str gives a 1-list)."""
-        texts = [texts] if isinstance(texts, str) else texts
+        texts = [texts] if isinstance(texts, str) else list(texts)
         _, hypotheses, _ = self._run(texts, beam_size, max_length, batch_size, attention=False)
         return self.target_tokenizer.decode_batch([h.tokens for h in hypotheses])
 
     def translate_detailed(
         self,
-        texts: str | list[str],
+        texts: str | Iterable[str],
         beam_size: int = 1,
         max_length: int | None = None,
         batch_size: int = 64,
         attention: bool = True,
     ) -> list[Translation]:
         """Like `translate`, with tokens, score and the attention matrix of every sentence."""
-        texts = [texts] if isinstance(texts, str) else texts
+        texts = [texts] if isinstance(texts, str) else list(texts)
         sources, hypotheses, truncated = self._run(texts, beam_size, max_length, batch_size, attention)
         decoded = self.target_tokenizer.decode_batch([h.tokens for h in hypotheses])
         return [
@@ -131,7 +131,8 @@ class Translator:
             raise InputError(f"batch size must be at least 1, got {batch_size}")
         if max_length is not None and max_length < 1:
             raise InputError(f"max length must be at least 1, got {max_length}")
-        encodings = self.source_tokenizer.encode_batch([str(t) for t in texts])
+        # One token over the limit is enough to know an input is cut; encoding stops there.
+        encodings = self.source_tokenizer.encode_batch([str(t) for t in texts], max_tokens=self.max_source_length + 1)
         sources = [ids[: self.max_source_length] for ids in encodings]
         truncated = [len(ids) > self.max_source_length for ids in encodings]
         if any(truncated):
@@ -162,6 +163,8 @@ class Translator:
 
 
 def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    if isinstance(texts, str):  # one text, not a sequence of one-letter texts
+        texts = [texts]
     chunk: list[str] = []
     for text in texts:
         chunk.append(text)

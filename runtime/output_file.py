@@ -1,0 +1,232 @@
+"""Output files that appear complete or not at all, and that an interrupted job resumes.
+
+While a job runs, its lines go to `OUT.partial`, flushed and fsync'd at every checkpoint; beside
+it `OUT.partial.json` records how far the job had got at that checkpoint: lines done, output
+bytes, input bytes and the sha256 of that input prefix, and what produced the lines (model and
+options). `finish` renames the partial file onto OUT atomically. An interruption at any moment,
+kill -9 and power loss included, leaves OUT as it was (absent, or the user's old file) and a
+partial file whose recorded prefix is intact; `resume` cuts anything written after the last
+checkpoint and continues from there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from .errors import InputError, OutputError
+
+STATE_VERSION = 1
+PARTIAL_SUFFIX = ".partial"
+STATE_SUFFIX = ".partial.json"
+
+
+@dataclass
+class Checkpoint:
+    """How far a job had got when its partial output was last made durable."""
+
+    lines: int = 0
+    output_bytes: int = 0
+    input_bytes: int = 0
+    input_sha256: str = ""
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_output_path(output: Path, inputs: list[Path], overwrite: bool) -> None:
+    """Fail before any work when `output` cannot (or must not) be written."""
+    for path in inputs:
+        for candidate in (output, partial_path(output), state_path(output)):
+            if _same_file(candidate, path) or candidate.resolve() == path.resolve():
+                raise InputError(f"output {output} is the input file {path}; write the output somewhere else")
+    if output.is_dir():
+        raise InputError(f"output {output} is a directory")
+    parent = output.parent
+    if not parent.is_dir():
+        raise InputError(f"cannot write {output}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise InputError(f"cannot write {output}: folder {parent} is not writable")
+    if output.exists() and is_regular(output) and not overwrite:
+        raise InputError(f"{output} already exists; use --overwrite to replace it when the run completes")
+
+
+def is_regular(path: Path) -> bool:
+    """A path that is (or will be) a regular file; devices and pipes are written directly."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except FileNotFoundError:
+        return True
+
+
+def partial_path(output: Path) -> Path:
+    return output.with_name(output.name + PARTIAL_SUFFIX)
+
+
+def state_path(output: Path) -> Path:
+    return output.with_name(output.name + STATE_SUFFIX)
+
+
+def _fsync_directory(directory: Path) -> None:
+    try:
+        handle = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass  # some file systems cannot sync a directory; the rename itself is still atomic
+    finally:
+        os.close(handle)
+
+
+class PartialOutput:
+    """A text output written through `OUT.partial` (see the module docstring).
+
+    `start` begins a new job or, with `resume=True`, continues the one recorded beside OUT;
+    `resumed` then holds where it stopped. `fingerprint` (JSON-able) names what produces the
+    lines: a job resumes only with the same one.
+    """
+
+    def __init__(self, output: Path, fingerprint: dict[str, Any], handle: BinaryIO, resumed: Checkpoint) -> None:
+        self.output = output
+        self.fingerprint = fingerprint
+        self._handle = handle
+        self.resumed = resumed
+        self.last = resumed  # the last durable checkpoint
+        self._pending = resumed  # what has been appended since
+        self._last_sync = time.monotonic()
+
+    @classmethod
+    def start(cls, output: Path, fingerprint: dict[str, Any], resume: bool = False) -> "PartialOutput":
+        partial, state_file = partial_path(output), state_path(output)
+        if partial.exists() or state_file.exists():
+            if not resume:
+                raise InputError(
+                    f"{partial} holds an interrupted run: add --resume to continue it, or delete "
+                    f"{partial} and {state_file.name} to start over"
+                )
+            checkpoint = cls._read_state(state_file, fingerprint)
+            try:
+                handle = open(partial, "r+b")
+            except FileNotFoundError:
+                raise InputError(f"cannot resume: {partial} is missing; delete {state_file} to start over") from None
+            size = os.fstat(handle.fileno()).st_size
+            if size < checkpoint.output_bytes:
+                handle.close()
+                raise InputError(f"cannot resume: {partial} is shorter than its record says; delete it to start over")
+            handle.truncate(checkpoint.output_bytes)  # lines written after the last checkpoint
+            handle.seek(checkpoint.output_bytes)
+            return cls(output, fingerprint, handle, checkpoint)
+        try:
+            handle = open(partial, "xb")
+        except OSError as exc:
+            raise OutputError(f"cannot write {partial}: {exc.strerror}") from None
+        job = cls(output, fingerprint, handle, Checkpoint())
+        job._write_state(job.last)
+        return job
+
+    @staticmethod
+    def _read_state(state_file: Path, fingerprint: dict[str, Any]) -> Checkpoint:
+        try:
+            record = json.loads(state_file.read_text(encoding="utf-8"))
+            checkpoint = Checkpoint(**record["checkpoint"])
+            if record.get("version") != STATE_VERSION or not all(
+                isinstance(getattr(checkpoint, f), t) for f, t in
+                (("lines", int), ("output_bytes", int), ("input_bytes", int), ("input_sha256", str))
+            ) or min(checkpoint.lines, checkpoint.output_bytes, checkpoint.input_bytes) < 0:
+                raise ValueError("bad record")
+            previous = record["fingerprint"]
+        except FileNotFoundError:
+            raise InputError(f"cannot resume: {state_file} is missing; delete the partial output to start over") from None
+        except (OSError, ValueError, KeyError, TypeError):
+            raise InputError(f"cannot resume: {state_file} is damaged; delete it and the partial output to start over") from None
+        if previous != fingerprint:
+            changed = sorted(k for k in set(previous) | set(fingerprint) if previous.get(k) != fingerprint.get(k))
+            raise InputError(f"cannot resume: the interrupted run used other settings ({', '.join(changed)}); "
+                             "rerun it with the same model and options, or start over")
+        return checkpoint
+
+    def _write_state(self, checkpoint: Checkpoint) -> None:
+        state_file = state_path(self.output)
+        temporary = state_file.with_name(state_file.name + ".tmp")
+        record = {"version": STATE_VERSION, "fingerprint": self.fingerprint, "checkpoint": asdict(checkpoint)}
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, state_file)
+
+    def append(self, lines: list[str], lines_done: int, input_bytes: int, input_sha256: str) -> None:
+        """Write `lines`, which bring the job to `lines_done` input lines (`input_bytes` bytes of
+        input, whose sha256 is `input_sha256`): the next checkpoint records exactly that."""
+        data = "".join(line + "\n" for line in lines).encode("utf-8")
+        try:
+            self._handle.write(data)
+        except OSError as exc:
+            raise OutputError(f"cannot write {partial_path(self.output)}: {exc.strerror}") from None
+        self._pending = Checkpoint(lines_done, self._pending.output_bytes + len(data), input_bytes, input_sha256)
+
+    def sync(self, every_seconds: float = 0.0) -> None:
+        """Make what was appended durable and record it (at most once every `every_seconds`)."""
+        if every_seconds and time.monotonic() - self._last_sync < every_seconds:
+            return
+        if self._pending == self.last:
+            return
+        try:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._write_state(self._pending)
+        except OSError as exc:
+            raise OutputError(f"cannot write {partial_path(self.output)}: {exc.strerror}") from None
+        self.last = self._pending
+        self._last_sync = time.monotonic()
+
+    def finish(self) -> None:
+        """Last checkpoint, then OUT appears, complete, in one rename."""
+        self.sync()
+        self._handle.close()
+        try:
+            os.replace(partial_path(self.output), self.output)
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.output}: {exc.strerror}") from None
+        state_path(self.output).unlink(missing_ok=True)
+        _fsync_directory(self.output.parent)
+
+    def close(self) -> None:
+        """Stop without finishing: the partial output is cut back to the last checkpoint."""
+        if self._handle.closed:
+            return
+        try:
+            self._handle.flush()
+            self._handle.truncate(self.last.output_bytes)
+        except OSError:
+            pass  # the next --resume cuts it back instead
+        self._handle.close()
+
+
+def write_atomically(output: Path, text: str) -> None:
+    """Write a whole small file so that it appears complete or not at all."""
+    partial = None
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=PARTIAL_SUFFIX, dir=output.parent)
+        partial = Path(name)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text.encode("utf-8"))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(partial, output)
+    except OSError as exc:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {output}: {exc.strerror}") from None
