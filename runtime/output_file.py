@@ -105,7 +105,7 @@ class PartialOutput:
         self.resumed = resumed
         self.last = resumed  # the last durable checkpoint
         self._pending = resumed  # what has been appended since
-        self._last_sync = time.monotonic()
+        self._last_sync = 0.0  # the first chunk is made durable at once
 
     @classmethod
     def start(cls, output: Path, fingerprint: dict[str, Any], resume: bool = False) -> "PartialOutput":

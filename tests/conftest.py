@@ -103,7 +103,7 @@ def bundle_factory(tmp_path_factory, checkpoint_factory):
     return make
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_pairs():
     """make_pairs(count, seed) -> synthetic (source, target) pairs."""
     return reversal_pairs

@@ -1,0 +1,160 @@
+"""Batch translation a user can trust: nothing lost, resumable after any kill, batch-invariant."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from s2s.runtime import Translator
+from s2s.runtime.cli import main
+
+SCRIPT = Path(sys.executable).parent / "s2s-translate"
+
+
+@pytest.fixture(scope="module")
+def bundle(bundle_factory):
+    return bundle_factory("gru", "luong", quantize="int8")
+
+
+@pytest.fixture(scope="module")
+def big_input(tmp_path_factory, make_pairs):
+    path = tmp_path_factory.mktemp("input") / "in.txt"
+    lines = [s for s, _ in make_pairs(9000, seed=5, min_len=1, max_len=10)]
+    lines[7] = ""  # empty lines stay empty lines
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(main, [str(a) for a in args], input=input)
+
+
+def user_error(result, fragment: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("s2s-translate: error:") and fragment in lines[0], result.stderr
+
+
+def reference_output(bundle, big_input, tmp_path) -> bytes:
+    out = tmp_path / "reference.txt"
+    result = run("-m", bundle, "-i", big_input, "-o", out, "-q")
+    assert result.exit_code == 0, result.output
+    return out.read_bytes()
+
+
+def test_output_onto_the_input_is_refused(bundle, tmp_path):
+    source = tmp_path / "same.txt"
+    source.write_text("one.\ntwo.\n")
+    user_error(run("-m", bundle, "-i", source, "-o", source, "--overwrite"), "is the input file")
+    os.link(source, tmp_path / "hardlink.txt")
+    user_error(run("-m", bundle, "-i", source, "-o", tmp_path / "hardlink.txt", "--overwrite"), "is the input file")
+    assert source.read_text() == "one.\ntwo.\n"
+
+
+def test_existing_output_is_untouched_unless_the_run_completes(bundle, tmp_path):
+    out = tmp_path / "out.txt"
+    out.write_text("precious\n")
+    user_error(run("-m", bundle, "-i", tmp_path / "missing.txt", "-o", out, "--overwrite"), "not found")
+    user_error(run("-m", bundle, "-i", tmp_path, "-o", out, "--overwrite"), "directory")
+    user_error(run("-m", bundle, "one.", "-o", out), "--overwrite")
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"one.\n\xff two.\n")
+    user_error(run("-m", bundle, "-i", bad, "-o", out, "--overwrite"), "line 2: invalid UTF-8")
+    assert out.read_text() == "precious\n"
+    good = tmp_path / "good.txt"
+    good.write_text("one.\n")
+    (tmp_path / "out.txt.partial").unlink()  # the failed run's partial output (see the resume tests)
+    (tmp_path / "out.txt.partial.json").unlink()
+    assert run("-m", bundle, "-i", good, "-o", out, "--overwrite").exit_code == 0
+    assert out.read_text() == Translator.load(bundle).translate(["one."])[0] + "\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.txt", "good.txt", "out.txt"]
+
+
+def test_bad_output_places_fail_before_any_work(bundle, tmp_path):
+    user_error(run("-m", bundle, "one.", "-o", tmp_path / "no" / "such" / "out.txt"), "does not exist")
+    user_error(run("-m", bundle, "one.", "-o", tmp_path), "is a directory")
+    if Path("/dev/full").exists():
+        user_error(run("-m", bundle, "one.", "-o", "/dev/full"), "cannot write")
+
+
+def _start(bundle, big_input, out, *extra):
+    return subprocess.Popen([str(SCRIPT), "-m", str(bundle), "-i", str(big_input), "-o", str(out), "-q",
+                             "--batch-size", "16", *extra], stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_checkpoint(process, out: Path) -> int:
+    state = out.with_name(out.name + ".partial.json")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            lines = json.loads(state.read_text())["checkpoint"]["lines"]
+        except (OSError, ValueError, KeyError):
+            lines = 0
+        if lines > 0:
+            return lines
+        time.sleep(0.005)
+    pytest.fail("the run made no checkpoint before it ended")
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_killed_run_resumes_to_the_uninterrupted_bytes(bundle, big_input, tmp_path, how):
+    expected = reference_output(bundle, big_input, tmp_path)
+    out = tmp_path / "out.txt"
+    process = _start(bundle, big_input, out)
+    _wait_for_checkpoint(process, out)
+    process.send_signal(how)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL if how == signal.SIGKILL else process.returncode == 128 + how
+    if how == signal.SIGTERM:
+        assert "continue with --resume" in stderr
+    assert not out.exists()  # nothing that looks finished
+    user_error(run("-m", bundle, "-i", big_input, "-o", out), "--resume")
+    result = run("-m", bundle, "-i", big_input, "-o", out, "--resume", "--batch-size", "64")
+    assert result.exit_code == 0, result.output
+    assert "done before" in result.stderr  # it continued; it did not start over
+    assert out.read_bytes() == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt", "reference.txt"]
+
+
+def test_resume_refuses_a_changed_input_or_other_options(bundle, big_input, tmp_path):
+    out = tmp_path / "out.txt"
+    process = _start(bundle, big_input, out)
+    _wait_for_checkpoint(process, out)
+    process.kill()
+    process.wait(timeout=60)
+    user_error(run("-m", bundle, "-i", big_input, "-o", out, "--resume", "--beam-size", "2"), "beam_size")
+    changed = tmp_path / "changed.txt"
+    changed.write_bytes(b"zero." + big_input.read_bytes()[4:])
+    user_error(run("-m", bundle, "-i", changed, "-o", out, "--resume"), "not the input")
+
+
+def test_workers_write_what_one_process_writes(bundle, big_input, tmp_path):
+    expected = reference_output(bundle, big_input, tmp_path)
+    out = tmp_path / "two.txt"
+    result = run("-m", bundle, "-i", big_input, "-o", out, "--workers", "2", "--threads", "1", "-q")
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == expected
+
+
+def test_a_megabyte_line_tokenises_in_linear_time(bundle, make_pairs, tmp_path):
+    from s2s.runtime.tokenizer import Tokenizer
+    from s2s.training.tokenization import train_tokenizer
+
+    texts = [s for s, _ in make_pairs(500, seed=4)]
+    train_tokenizer(texts, "bpe", 120).save(str(tmp_path / "bpe.json"))
+    tokenizer, limit = Tokenizer.from_file(tmp_path / "bpe.json"), 128
+    started = time.perf_counter()
+    assert len(tokenizer.encode("seventhree" * 100_000, max_tokens=limit + 1)) >= limit + 1
+    # Quadratic BPE took hours on such a line; a generous bound keeps this test robust on slow machines.
+    assert time.perf_counter() - started < 5
+    # The cut never changes an input that fits.
+    for text in texts[:50] + ["seven" * (limit // 4), "  four\tfive  ", "x" * limit]:
+        assert tokenizer.encode(text, max_tokens=limit + 1) == tokenizer.encode(text)
+    translator = Translator.load(bundle)
+    assert translator.translate_detailed(["one " * 300_000])[0].truncated
