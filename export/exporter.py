@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import onnx
 import torch
 
-from s2s.runtime.bundle import DECODER, ENCODER, MANIFEST, SOURCE_TOKENIZER, TARGET_TOKENIZER, load_bundle
+from s2s.runtime.bundle import DECODER, ENCODER, SOURCE_TOKENIZER, TARGET_TOKENIZER, load_bundle
 from s2s.runtime.tokenizer import Tokenizer as RuntimeTokenizer
 from s2s.training.checkpoint import Checkpoint, load_checkpoint
 from s2s.training.data import read_parallel
@@ -24,6 +22,7 @@ from .errors import ExportError
 from .graphs import DEFAULT_OPSET, SUPPORTED_OPSETS, export_graphs
 from .manifest import attribution_for, build_manifest, finalise
 from .parity import batch_variant_sentences, check_fp32, greedy_agreement, tokenizer_mismatches
+from .publish import check_output, publish
 from .quantize import quantize_int8
 
 log = logging.getLogger("s2s.export")
@@ -115,29 +114,6 @@ def check_tokenizers(checkpoint: Checkpoint, directory: Path, size: int) -> dict
     return checked
 
 
-def _is_bundle(path: Path) -> bool:
-    if path.is_dir():
-        return (path / MANIFEST).is_file()
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return any(Path(name).name == MANIFEST for name in archive.namelist())
-    except (OSError, zipfile.BadZipFile):
-        return False
-
-
-def _check_output(out: Path, force: bool, checkpoint_dir: Path) -> None:
-    """Refuse any `out` whose replacement could destroy what the export did not create."""
-    target, source = out.resolve(), Path(checkpoint_dir).resolve()
-    if target == source or target in source.parents:
-        raise ExportError(f"--out {out} would replace the checkpoint being exported (or the run holding it)")
-    if not out.exists() and not out.is_symlink():
-        return
-    if not force:
-        raise ExportError(f"{out} already exists; use --force to replace it (only a model bundle is ever replaced)")
-    if out.is_symlink() or not _is_bundle(out):
-        raise ExportError(f"{out} exists and is not a model bundle; refusing to replace it, even with --force")
-
-
 def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportResult:
     if options.opset not in SUPPORTED_OPSETS:
         raise ExportError(
@@ -148,7 +124,7 @@ def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportR
     out = Path(options.out)
     if options.zip and out.suffix != ".zip":
         out = out.with_name(out.name + ".zip")
-    _check_output(out, options.force, Path(checkpoint_dir))
+    check_output(out, options.force, Path(checkpoint_dir))
     try:
         checkpoint = load_checkpoint(checkpoint_dir)
     except TrainingInputError as exc:
@@ -238,43 +214,5 @@ def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportR
             final_dir, precision = int8_dir, "int8"
         manifest = finalise(final_dir, build_manifest(checkpoint, precision=precision, verification=verification, **common))
         load_bundle(final_dir)  # the finished bundle verifies as the runtime will read it
-        _publish(final_dir, out, options)
+        publish(final_dir, out, options.zip)
     return ExportResult(path=out, manifest=manifest)
-
-
-def _publish(directory: Path, out: Path, options: ExportOptions) -> None:
-    """Move the verified bundle into place; only a complete bundle ever appears at `out`.
-
-    The bundle is staged beside `out` under a fresh name made by `tempfile` (never a name a user
-    could own), then renamed over it; a replaced bundle is moved aside the same way first."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    hidden = f".{out.name}.s2s-export-"
-    if options.zip:
-        handle, name = tempfile.mkstemp(prefix=hidden, suffix=".zip", dir=out.parent)
-        os.close(handle)
-        staging = Path(name)
-        try:
-            with zipfile.ZipFile(staging, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                for path in sorted(directory.iterdir()):
-                    archive.write(path, arcname=path.name)
-            os.replace(staging, out)  # atomic; a replaced .zip bundle was checked by _check_output
-        except BaseException:
-            staging.unlink(missing_ok=True)
-            raise
-        return
-    staging = Path(tempfile.mkdtemp(prefix=hidden, dir=out.parent))
-    previous = None
-    try:
-        shutil.copytree(directory, staging, dirs_exist_ok=True)
-        if out.exists():
-            previous = Path(tempfile.mkdtemp(prefix=hidden + "old-", dir=out.parent))
-            previous.rmdir()
-            out.rename(previous)
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if previous is not None and previous.exists() and not out.exists():
-            previous.rename(out)  # put the user's bundle back
-        raise
-    if previous is not None:
-        shutil.rmtree(previous, ignore_errors=True)

@@ -32,7 +32,8 @@ class EvaluationResult:
         return asdict(self)
 
 
-def _read_text(path: Path) -> list[str]:
+def read_lines_of(path: Path) -> list[str]:
+    """Every line of a UTF-8 text file (the runtime's one line reader), errors as `InputError`."""
     try:
         with open(path, "rb") as handle:
             return list(LineReader(handle, str(path)))
@@ -49,14 +50,14 @@ def read_test_set(test: Path | None = None, source: Path | None = None, referenc
     """Sources and references from a TSV (source<TAB>reference) or from two line-aligned files."""
     if test is not None:
         sources, references = [], []
-        for number, line in enumerate(_read_text(test), start=1):
+        for number, line in enumerate(read_lines_of(test), start=1):
             columns = line.split("\t")
             if len(columns) < 2:
                 raise InputError(f"{test}, line {number}: no tab; expected source<TAB>reference")
             sources.append(columns[0])
             references.append(columns[1])
     elif source is not None and reference is not None:
-        sources, references = _read_text(source), _read_text(reference)
+        sources, references = read_lines_of(source), read_lines_of(reference)
         if len(sources) != len(references):
             raise InputError(f"line counts differ: {source} has {len(sources)}, {reference} has {len(references)}")
     else:

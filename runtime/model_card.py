@@ -71,11 +71,16 @@ def render_model_card(manifest: dict[str, Any]) -> str:
     if fp32:
         lines.append(f"- fp32 parity with PyTorch: {fp32['summary']}")
     int8 = verification.get("int8")
-    if int8:
+    if int8 and "greedy_agreement" in int8:
         lines.append(
             f"- int8: greedy output identical to fp32 for {100 * int8['greedy_agreement']:.1f}% of "
             f"{int8['sentences']} sentences (threshold {100 * int8['threshold']:.0f}%); graphs "
             f"{_mib(int8['fp32_bytes'])} → {_mib(int8['int8_bytes'])}"
+        )
+    if int8 and int8.get("activation_quantisation") == "per-row":
+        lines.append(
+            f"- int8 activations quantised per row: output identical at batch sizes 1, 7 and 64 for all "
+            f"{int8['batch_invariant_sentences']} sample sentences (a translation never depends on its batch)"
         )
     lines.append("")
     evaluation = manifest.get("evaluation")

@@ -21,7 +21,7 @@ def test_never_writes_over_the_checkpoint_or_its_run(checkpoint_factory, tmp_pat
     run = checkpoint.parent
     before = sorted(p.name for p in run.iterdir())
     for out in (run, checkpoint):
-        with pytest.raises(ExportError, match="checkpoint"):
+        with pytest.raises(ExportError, match="input being exported"):
             export_bundle(checkpoint, ExportOptions(out=out, force=True, sample_size=10))
     assert sorted(p.name for p in run.iterdir()) == before
 

@@ -1,0 +1,84 @@
+"""Putting a verified bundle in place: only a bundle is ever replaced, only a complete one appears."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+from s2s.runtime.bundle import MANIFEST
+
+from .errors import ExportError
+
+
+def _is_bundle(path: Path) -> bool:
+    if path.is_dir():
+        return (path / MANIFEST).is_file()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(Path(name).name == MANIFEST for name in archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def check_output(out: Path, force: bool, protected: Path | None = None) -> None:
+    """Refuse any `out` whose replacement could destroy what the export did not create."""
+    target = out.resolve()
+    if protected is not None:
+        source = protected.resolve()
+        if target == source or target in source.parents:
+            raise ExportError(f"--out {out} would replace the input being exported ({protected}) or a folder holding it")
+    if not out.exists() and not out.is_symlink():
+        return
+    if not force:
+        raise ExportError(f"{out} already exists; use --force to replace it (only a model bundle is ever replaced)")
+    if out.is_symlink() or not _is_bundle(out):
+        raise ExportError(f"{out} exists and is not a model bundle; refusing to replace it, even with --force")
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def publish(directory: Path, out: Path, as_zip: bool = False) -> None:
+    """Move the verified bundle into place; only a complete bundle ever appears at `out`.
+
+    The bundle is staged beside `out` under a fresh name made by `tempfile` (never a name a user
+    could own), then renamed over it; a replaced bundle is moved aside the same way first."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    hidden = f".{out.name}.s2s-export-"
+    if as_zip:
+        handle, name = tempfile.mkstemp(prefix=hidden, suffix=".zip", dir=out.parent)
+        os.close(handle)
+        staging = Path(name)
+        try:
+            os.chmod(staging, 0o666 & ~_umask())  # mkstemp makes it private
+            with zipfile.ZipFile(staging, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for path in sorted(directory.iterdir()):
+                    archive.write(path, arcname=path.name)
+            os.replace(staging, out)  # atomic; a replaced .zip bundle was checked by _check_output
+        except BaseException:
+            staging.unlink(missing_ok=True)
+            raise
+        return
+    staging = Path(tempfile.mkdtemp(prefix=hidden, dir=out.parent))
+    previous = None
+    try:
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private
+        shutil.copytree(directory, staging, dirs_exist_ok=True)
+        if out.exists():
+            previous = Path(tempfile.mkdtemp(prefix=hidden + "old-", dir=out.parent))
+            previous.rmdir()
+            out.rename(previous)
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if previous is not None and previous.exists() and not out.exists():
+            previous.rename(out)  # put the user's bundle back
+        raise
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)

@@ -1,0 +1,108 @@
+"""Make an existing int8 bundle batch-invariant without retraining: its graphs' tensor-wide
+activation quantisers become per-row ones (`quantize_rows`); the int8 weights stay as they are.
+
+    python -m s2s.export.requantize models/deu-eng --out models/deu-eng --force \\
+        --sample ../shared/data/multi30k/val.de
+
+For bundles exported before per-row quantisation existed, whose checkpoint is gone. The result
+is checked like an export (every sample sentence decoded at several batch sizes must give the
+same output) and published the same way; evaluations recorded for the old graphs are dropped
+(rerun `s2s-eval --record`).
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+import onnx
+
+from s2s.runtime.bundle import DECODER, ENCODER, MANIFEST, MODEL_CARD, SOURCE_TOKENIZER, load_bundle
+from s2s.runtime.errors import S2SRuntimeError
+from s2s.runtime.tokenizer import Tokenizer
+
+from .errors import ExportError
+from .manifest import finalise
+from .parity import batch_variant_sentences
+from .publish import check_output, publish
+from .quantize import quantize_rows
+
+log = logging.getLogger("s2s.export")
+
+
+def requantize_bundle(bundle_path: Path, out: Path, sample: list[str], force: bool = False,
+                      command: str | None = None) -> dict:
+    """Rewrite the bundle at `bundle_path` into `out` (see the module docstring) -> its manifest."""
+    check_output(out, force)
+    try:
+        bundle = load_bundle(bundle_path)
+    except S2SRuntimeError as exc:
+        raise ExportError(str(exc)) from None
+    manifest = bundle.manifest
+    if manifest["onnx"].get("precision") != "int8":
+        raise ExportError(f"{bundle_path} is not an int8 bundle; fp32 graphs are batch-invariant already")
+    with tempfile.TemporaryDirectory(prefix="s2s-requantize-") as work:
+        directory = Path(work)
+        for name in manifest["files"]:
+            if name not in (MANIFEST, MODEL_CARD):
+                shutil.copy2(bundle.file(name), directory / name)
+        replaced = 0
+        for graph in (ENCODER, DECODER):
+            model = onnx.load(str(directory / graph))
+            replaced += quantize_rows(model)
+            onnx.checker.check_model(model)
+            onnx.save(model, str(directory / graph))
+        log.info("replaced %d tensor-wide activation quantisers by per-row ones", replaced)
+        manifest["onnx"]["activation_quantisation"] = "per-row"
+        manifest.pop("evaluation", None)
+        manifest.setdefault("provenance", {})["requantize_command"] = command
+        finalise(directory, manifest)
+        tokenizer = Tokenizer.from_file(directory / SOURCE_TOKENIZER)
+        rewritten = load_bundle(directory)
+        limit = int(manifest["decoding"]["max_source_length"])
+        sources = [ids for ids in tokenizer.encode_batch(sample, max_tokens=limit) if ids]
+        if not sources:
+            raise ExportError("the sample has no sentence to check batch invariance on")
+        limits = [rewritten.decode_length_limit(len(s)) for s in sources]
+        variant = batch_variant_sentences(rewritten, sources, limits)
+        if variant:
+            raise ExportError(f"output still depends on the batch for {len(variant)} of {len(sources)} sentences; "
+                              "nothing written")
+        manifest["verification"].setdefault("int8", {}).update(
+            activation_quantisation="per-row", batch_invariant_sentences=len(sources))
+        manifest = finalise(directory, manifest)
+        load_bundle(directory)
+        publish(directory, out)
+    return manifest
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Bundle directory to write.")
+@click.option("--force", is_flag=True, help="Replace an existing bundle at --out (BUNDLE itself included).")
+@click.option("--sample", "sample_path", required=True, type=click.Path(path_type=Path),
+              help="Source sentences, one a line, on which batch invariance is checked.")
+@click.option("--sample-size", type=click.IntRange(min=1), default=500, show_default=True)
+def main(bundle: Path, out: Path, force: bool, sample_path: Path, sample_size: int) -> None:
+    """Make an int8 bundle batch-invariant (per-row activation quantisation), keeping its weights."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    try:
+        from s2s.runtime.evaluation import read_lines_of
+
+        sample = read_lines_of(sample_path)[:sample_size]
+        manifest = requantize_bundle(bundle, out, sample, force,
+                                     shlex.join(["python", "-m", "s2s.export.requantize", *sys.argv[1:]]))
+    except (ExportError, S2SRuntimeError) as exc:
+        click.echo(f"s2s-export: error: {exc}", err=True)
+        sys.exit(2)
+    checked = manifest["verification"]["int8"]["batch_invariant_sentences"]
+    click.echo(f"wrote {out}: per-row int8, batch-invariant on {checked} sentences", err=True)
+
+
+if __name__ == "__main__":
+    main()
