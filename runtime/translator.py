@@ -56,6 +56,10 @@ class Translator:
         ids = bundle.special_ids
         self.pad_id, self.sos_id, self.eos_id = ids["pad"], ids["sos"], ids["eos"]
         self.max_source_length = int(bundle.manifest["decoding"]["max_source_length"])
+        onnx_info = bundle.manifest.get("onnx", {})
+        if onnx_info.get("precision") == "int8" and onnx_info.get("activation_quantisation") != "per-row":
+            log.warning("%s quantises activations per tensor: a sentence's translation may change with its batch; "
+                        "rewrite it with python -m s2s.export.requantize", bundle.origin)
 
     @classmethod
     def load(cls, path: str | Path | None = None, device: str = "cpu", threads: int | None = None) -> "Translator":
