@@ -31,6 +31,7 @@ class JobOptions:
     beam_size: int = 1
     max_length: int | None = None
     batch_size: int = 64
+    split_sentences: bool = True
     chunk_size: int = 1024  # input lines read, translated and written together
     workers: int = 1
     sync_seconds: float = 2.0  # how often the output is made durable
@@ -93,16 +94,16 @@ def _init_worker(model: str, device: str, threads: int | None) -> None:
     _worker_translator = Translator.load(model, device=device, threads=threads)
 
 
-def _translate_in_worker(lines: list[str], beam_size: int, max_length: int | None,
-                         batch_size: int) -> list[tuple[str, int]]:
+def _translate_in_worker(lines: list[str], beam_size: int, max_length: int | None, batch_size: int,
+                         split_sentences: bool) -> list[tuple[str, int]]:
     assert _worker_translator is not None
-    return _translate(_worker_translator, lines, beam_size, max_length, batch_size)
+    return _translate(_worker_translator, lines, beam_size, max_length, batch_size, split_sentences)
 
 
 def _translate(translator: Translator, lines: list[str], beam_size: int, max_length: int | None,
-               batch_size: int) -> list[tuple[str, int]]:
+               batch_size: int, split_sentences: bool) -> list[tuple[str, int]]:
     results = translator.translate_detailed(lines, beam_size=beam_size, max_length=max_length,
-                                            batch_size=batch_size, attention=False)
+                                            batch_size=batch_size, attention=False, split_sentences=split_sentences)
     return [(r.text, len(r.tokens)) for r in results]
 
 
@@ -161,7 +162,7 @@ def run_job(translator: Translator, reader: LineReader, sink: Sink, options: Job
 
 def _translated(translator: Translator, chunks: Iterator[_Chunk], options: JobOptions, device: str,
                 threads: int | None) -> Iterator[tuple[_Chunk, list[tuple[str, int]]]]:
-    args = (options.beam_size, options.max_length, options.batch_size)
+    args = (options.beam_size, options.max_length, options.batch_size, options.split_sentences)
     if options.workers <= 1:
         for chunk in chunks:
             yield chunk, _translate(translator, chunk.lines, *args)

@@ -50,6 +50,8 @@ class _StreamSink:
               help="Sentences decoded together (speed only: the output is the same at any batch size).")
 @click.option("--beam-size", type=click.IntRange(min=1), default=1, show_default=True, help="1: greedy decoding.")
 @click.option("--max-length", type=click.IntRange(min=1), help="Most target tokens per sentence [default: from the model, by source length].")
+@click.option("--split-sentences/--no-split-sentences", default=True, show_default=True,
+              help="Translate a line of several sentences sentence by sentence (one line in, one line out).")
 @click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), help="Threads per ONNX Runtime session [default: cores, at most 4].")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
@@ -57,8 +59,8 @@ class _StreamSink:
 @click.option("--errors", "encoding_errors", type=click.Choice(["strict", "replace"]), default="strict", show_default=True,
               help="What to do with invalid UTF-8 in the input.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress or summary.")
-def main(text, model_path, input_path, output_path, resume, overwrite, batch_size, beam_size, max_length, device,
-         threads, workers, encoding_errors, quiet) -> None:
+def main(text, model_path, input_path, output_path, resume, overwrite, batch_size, beam_size, max_length,
+         split_sentences, device, threads, workers, encoding_errors, quiet) -> None:
     """Translate sentences with a model bundle (onnxruntime; no PyTorch needed).
 
     Sentences come from the arguments, from --input FILE, or from standard input, one per line;
@@ -99,14 +101,15 @@ def main(text, model_path, input_path, output_path, resume, overwrite, batch_siz
             stream, name, total = _open(input_path), str(input_path), _size(input_path)
         translator = Translator.load(model_path, device=device, threads=threads)
         fingerprint = {"model": bundle_fingerprint(translator), "beam_size": beam_size, "max_length": max_length,
-                       "errors": encoding_errors}
+                       "split_sentences": split_sentences, "errors": encoding_errors}
         if output_path is not None and is_regular(output_path):
             partial = sink = PartialOutput.start(output_path, fingerprint, resume=resume)
             resumed = partial.resumed
         else:
             out = _open_device(output_path) if output_path is not None else sys.stdout
             sink, resumed = _StreamSink(out), None
-        options = JobOptions(beam_size=beam_size, max_length=max_length, batch_size=batch_size, workers=workers)
+        options = JobOptions(beam_size=beam_size, max_length=max_length, batch_size=batch_size,
+                             split_sentences=split_sentences, workers=workers)
         progress = Progress(total, quiet=quiet or bool(text), start_lines=resumed.lines if resumed else 0,
                             start_bytes=resumed.input_bytes if resumed else 0)
         started = time.perf_counter()

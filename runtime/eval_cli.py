@@ -20,13 +20,15 @@ from .errors import S2SRuntimeError
 @click.option("--beam-size", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), help="Threads per ONNX Runtime session.")
+@click.option("--split-sentences/--no-split-sentences", default=True, show_default=True,
+              help="Translate a line of several sentences sentence by sentence, as s2s-translate does.")
 @click.option("--lowercase", is_flag=True, help="Case-insensitive BLEU and chrF (sacreBLEU -lc).")
 @click.option("--output", type=click.Path(path_type=Path),
               help="Also write the translations to FILE (checked before the run; written whole at the end).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing --output file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--record", is_flag=True, help="Write the result into the bundle's model.json and model card.")
-def main(model_path, test, source, reference, beam_size, batch_size, threads, lowercase, output, overwrite, as_json,
+def main(model_path, test, source, reference, beam_size, batch_size, threads, split_sentences, lowercase, output, overwrite, as_json,
          record) -> None:
     """Evaluate a bundle on a test set: sacreBLEU (13a, cased unless --lowercase) and chrF of the
     detokenised output against the raw references, plus sentences/s and target tokens/s.
@@ -48,7 +50,7 @@ def main(model_path, test, source, reference, beam_size, batch_size, threads, lo
         translator = Translator.load(model_path, threads=threads)
         name = str(test) if test is not None else f"{source} | {reference}"
         result, hypotheses = evaluate(translator, sources, references, name, beam_size, batch_size, lowercase,
-                                       threads or default_threads())
+                                       threads or default_threads(), split_sentences)
         result.command = shlex.join(["s2s-eval", *sys.argv[1:]])
         if output is not None:
             write_atomically(output, "".join(h + "\n" for h in hypotheses))

@@ -26,6 +26,7 @@ class EvaluationResult:
     tokens_per_second: float
     threads: int | None = None
     lowercase: bool = False
+    split_sentences: bool = True
     command: str | None = None
 
     def to_dict(self) -> dict:
@@ -76,13 +77,15 @@ def evaluate(
     batch_size: int = 64,
     lowercase: bool = False,
     threads: int | None = None,
+    split_sentences: bool = True,
 ) -> tuple[EvaluationResult, list[str]]:
     try:
         import sacrebleu
     except ImportError:
         raise InputError("s2s-eval needs sacreBLEU: pip install 's2s-onnx[eval]'") from None
     started = time.perf_counter()
-    translations = translator.translate_detailed(sources, beam_size=beam_size, batch_size=batch_size, attention=False)
+    translations = translator.translate_detailed(sources, beam_size=beam_size, batch_size=batch_size, attention=False,
+                                                 split_sentences=split_sentences)
     seconds = time.perf_counter() - started
     hypotheses = [t.text for t in translations]
     tokens = sum(len(t.tokens) for t in translations)
@@ -98,6 +101,7 @@ def evaluate(
         chrf=round(chrf_score.score, 2),
         signature=str(bleu.get_signature()),
         chrf_signature=str(chrf.get_signature()),
+        split_sentences=split_sentences,
         seconds=round(seconds, 3),
         sentences_per_second=round(len(sources) / seconds, 1),
         tokens_per_second=round(tokens / seconds, 1),

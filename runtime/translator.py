@@ -13,6 +13,7 @@ from .bundle import SOURCE_TOKENIZER, TARGET_TOKENIZER, Bundle, load_bundle
 from .errors import BundleError, InputError
 from .greedy import Hypothesis, greedy_decode
 from .onnx_model import OnnxSeq2Seq
+from . import sentences
 from .tokenizer import Tokenizer
 
 log = logging.getLogger("s2s.runtime")
@@ -74,25 +75,73 @@ class Translator:
     def translate(
         self,
         texts: str | Iterable[str],
+        *,
         beam_size: int = 1,
         max_length: int | None = None,
         batch_size: int = 64,
+        split_sentences: bool = True,
     ) -> list[str]:
-        """Translate each text; one string per input, in input order (a str gives a 1-list)."""
-        texts = [texts] if isinstance(texts, str) else list(texts)
-        _, hypotheses, _ = self._run(texts, beam_size, max_length, batch_size, attention=False)
-        return self.target_tokenizer.decode_batch([h.tokens for h in hypotheses])
+        """Translate each text; one string per input, in input order (a str gives a 1-list).
+
+        With `split_sentences`, a text holding several sentences is translated sentence by
+        sentence and joined back with the whitespace that separated them."""
+        texts = _as_list(texts)
+        if not split_sentences:
+            _, hypotheses, _ = self._run(texts, beam_size, max_length, batch_size, attention=False)
+            return self.target_tokenizer.decode_batch([h.tokens for h in hypotheses])
+        splits = [sentences.split_sentences(text, self.source_language) for text in texts]
+        flat = self.translate([s for parts, _ in splits for s in parts], beam_size=beam_size, max_length=max_length,
+                              batch_size=batch_size, split_sentences=False)
+        return [sentences.join_sentences(group, _inner(separators))
+                for group, separators in zip(_regroup(flat, splits), (seps for _, seps in splits))]
 
     def translate_detailed(
         self,
         texts: str | Iterable[str],
+        *,
         beam_size: int = 1,
         max_length: int | None = None,
         batch_size: int = 64,
         attention: bool = True,
+        split_sentences: bool = True,
     ) -> list[Translation]:
-        """Like `translate`, with tokens, score and the attention matrix of every sentence."""
-        texts = [texts] if isinstance(texts, str) else list(texts)
+        """Like `translate`, with tokens, score and the attention matrix of every text (for a
+        text of several sentences: tokens concatenated, scores summed, attention block-diagonal)."""
+        texts = _as_list(texts)
+        if not split_sentences:
+            return self._detailed(texts, beam_size, max_length, batch_size, attention)
+        splits = [sentences.split_sentences(text, self.source_language) for text in texts]
+        flat = self._detailed([s for parts, _ in splits for s in parts], beam_size, max_length, batch_size, attention)
+        return [_merge(group, _inner(separators))
+                for group, separators in zip(_regroup(flat, splits), (seps for _, seps in splits))]
+
+    def translate_stream(
+        self, texts: Iterable[str], *, beam_size: int = 1, max_length: int | None = None, batch_size: int = 64,
+        chunk_size: int | None = None, split_sentences: bool = True,
+    ) -> Iterator[str]:
+        """Translate an iterable lazily, yielding in input order. Memory is bounded by
+        `chunk_size` texts (default 16 batches) whatever the length of the input."""
+        for chunk in _chunks(texts, chunk_size or batch_size * 16):
+            yield from self.translate(chunk, beam_size=beam_size, max_length=max_length, batch_size=batch_size,
+                                      split_sentences=split_sentences)
+
+    def translate_stream_detailed(
+        self, texts: Iterable[str], *, beam_size: int = 1, max_length: int | None = None, batch_size: int = 64,
+        chunk_size: int | None = None, split_sentences: bool = True,
+    ) -> Iterator[Translation]:
+        """`translate_stream` yielding `Translation`s (without attention matrices)."""
+        for chunk in _chunks(texts, chunk_size or batch_size * 16):
+            yield from self.translate_detailed(chunk, beam_size=beam_size, max_length=max_length,
+                                               batch_size=batch_size, attention=False, split_sentences=split_sentences)
+
+    @property
+    def source_language(self) -> str | None:
+        """The bundle's source language code (it picks the sentence splitter's abbreviations)."""
+        return (self.bundle.manifest.get("languages") or {}).get("source")
+
+    # ---- internals -----------------------------------------------------------------------
+    def _detailed(self, texts: list[str], beam_size: int, max_length: int | None, batch_size: int,
+                  attention: bool) -> list[Translation]:
         sources, hypotheses, truncated = self._run(texts, beam_size, max_length, batch_size, attention)
         decoded = self.target_tokenizer.decode_batch([h.tokens for h in hypotheses])
         return [
@@ -107,24 +156,6 @@ class Translator:
             for text, hypothesis, source, cut in zip(decoded, hypotheses, sources, truncated)
         ]
 
-    def translate_stream(
-        self, texts: Iterable[str], beam_size: int = 1, max_length: int | None = None, batch_size: int = 64,
-        chunk_size: int | None = None,
-    ) -> Iterator[str]:
-        """Translate an iterable lazily, yielding in input order. Memory is bounded by
-        `chunk_size` sentences (default 16 batches) whatever the length of the input."""
-        for chunk in _chunks(texts, chunk_size or batch_size * 16):
-            yield from self.translate(chunk, beam_size, max_length, batch_size)
-
-    def translate_stream_detailed(
-        self, texts: Iterable[str], beam_size: int = 1, max_length: int | None = None, batch_size: int = 64,
-        chunk_size: int | None = None,
-    ) -> Iterator[Translation]:
-        """`translate_stream` yielding `Translation`s (without attention matrices)."""
-        for chunk in _chunks(texts, chunk_size or batch_size * 16):
-            yield from self.translate_detailed(chunk, beam_size, max_length, batch_size, attention=False)
-
-    # ---- internals -----------------------------------------------------------------------
     def _run(
         self, texts: list[str], beam_size: int, max_length: int | None, batch_size: int, attention: bool
     ) -> tuple[list[list[int]], list[Hypothesis], list[bool]]:
@@ -164,6 +195,48 @@ class Translator:
         return beam_search(
             self.model, batch, limits, self.sos_id, self.eos_id, self.pad_id, beam_size, keep_attention=attention
         )
+
+
+def _as_list(texts: str | Iterable[str]) -> list[str]:
+    if isinstance(texts, str):
+        return [texts]
+    if isinstance(texts, bytes):
+        raise InputError("texts must be str, not bytes: decode them first")
+    return list(texts)
+
+
+def _inner(separators: list[str]) -> list[str]:
+    """The separators between sentences; a line's own leading and trailing whitespace is dropped,
+    as translating a single sentence drops it."""
+    return ["", *separators[1:-1], ""]
+
+
+def _regroup(flat: list, splits: list[tuple[list[str], list[str]]]) -> Iterator[list]:
+    position = 0
+    for parts, _ in splits:
+        yield flat[position : position + len(parts)]
+        position += len(parts)
+
+
+def _merge(parts: list[Translation], separators: list[str]) -> Translation:
+    if len(parts) == 1:
+        return parts[0]
+    matrices = [p.attention for p in parts]
+    attention = None
+    if all(m is not None for m in matrices):
+        attention = np.zeros((sum(m.shape[0] for m in matrices), sum(m.shape[1] for m in matrices)), dtype=np.float32)
+        row = column = 0
+        for m in matrices:
+            attention[row : row + m.shape[0], column : column + m.shape[1]] = m
+            row, column = row + m.shape[0], column + m.shape[1]
+    return Translation(
+        text=sentences.join_sentences([p.text for p in parts], separators),
+        tokens=[t for p in parts for t in p.tokens],
+        score=sum(p.score for p in parts),
+        attention=attention,
+        source_tokens=[t for p in parts for t in p.source_tokens],
+        truncated=any(p.truncated for p in parts),
+    )
 
 
 def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
