@@ -18,6 +18,7 @@ from s2s.training.data import read_parallel
 from s2s.training.errors import TrainingInputError
 from s2s.training.tokenization import encode
 
+from .data_card import training_data_summary
 from .errors import ExportError
 from .graphs import DEFAULT_OPSET, SUPPORTED_OPSETS, export_graphs
 from .manifest import attribution_for, build_manifest, finalise
@@ -155,6 +156,7 @@ def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportR
             max_source_length=checkpoint.model_config.max_target_length,
             export_command=options.command,
             attribution=attribution_for(train.train),
+            training_data=training_data_summary(checkpoint),
         )
         finalise(fp32_dir, build_manifest(checkpoint, precision="fp32", verification={}, **common))
 

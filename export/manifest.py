@@ -47,6 +47,7 @@ def build_manifest(
     verification: dict[str, Any],
     export_command: str,
     attribution: str | None,
+    training_data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     config = checkpoint.model_config
     train = checkpoint.train_config
@@ -71,6 +72,9 @@ def build_manifest(
             "attentional_dim": config.attentional_dim,
             "parameters": checkpoint.model.parameter_count(),
         },
+        # Corpora, domains and source-length distribution: the runtime warns about inputs longer
+        # than anything in it, the model card says what the model is for.
+        "training_data": training_data,
         "special_ids": {"pad": PAD_ID, "sos": SOS_ID, "eos": EOS_ID, "unk": UNK_ID},
         "decoding": {
             "length_ratio": config.length_ratio,

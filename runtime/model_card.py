@@ -9,6 +9,32 @@ def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MiB"
 
 
+def _data_section(data: dict[str, Any] | None, languages: dict[str, Any]) -> list[str]:
+    """What the model saw, and so where it will fail."""
+    if not data:
+        return []
+    lines = ["## Training data and where the model will fail", ""]
+    for corpus in data["corpora"]:
+        domain = f": {corpus['domain']}" if corpus.get("domain") else ""
+        lines.append(f"- `{corpus['path']}`, {corpus['pairs']:,} sentence pairs{domain}")
+    tokens, words = data["source_tokens"], data["source_words"]
+    lines += [
+        f"- source sentences: median {words['p50']} words ({tokens['p50']} tokens), 90% at most {words['p90']} "
+        f"words, 99% at most {words['p99']}, longest {words['max']} words ({tokens['max']} tokens)",
+        "",
+        "It translates best what resembles that text. Expect errors on:",
+        "",
+        f"- sentences longer than about {words['p99']} words, and above all beyond {tokens['max']} tokens, a length "
+        "it never saw (words dropped or repeated; the runtime warns once per run): split long text into sentences "
+        "(s2s-translate does, on by default)",
+        "- other domains and registers (technical, legal, medical, news, literary text) and rare words, names and "
+        "numbers, which the subword vocabulary splits into pieces it saw in other contexts",
+        "- text in all capitals or without punctuation, unlike the training text",
+        "",
+    ]
+    return lines
+
+
 def render_model_card(manifest: dict[str, Any]) -> str:
     arch = manifest["architecture"]
     prov = manifest.get("provenance", {})
@@ -43,6 +69,7 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         lines.append(f"| {name} | {_mib(entry['bytes'])} | `{entry['sha256'][:16]}…` |")
     total = sum(e["bytes"] for n, e in manifest["files"].items() if n != "README.md")
     lines += [f"| total (without this card) | {_mib(total)} | |", ""]
+    lines += _data_section(manifest.get("training_data"), languages)
     lines += ["## Training", ""]
     if prov.get("training_command"):
         lines += ["```", prov["training_command"], *prov.get("resume_commands", []), "```", ""]

@@ -57,6 +57,10 @@ class Translator:
         ids = bundle.special_ids
         self.pad_id, self.sos_id, self.eos_id = ids["pad"], ids["sos"], ids["eos"]
         self.max_source_length = int(bundle.manifest["decoding"]["max_source_length"])
+        # Inputs longer than every training sentence get one warning per Translator.
+        data = bundle.manifest.get("training_data") or {}
+        self.longest_seen = (data.get("source_tokens") or {}).get("max")
+        self._warned_length = False
         onnx_info = bundle.manifest.get("onnx", {})
         if onnx_info.get("precision") == "int8" and onnx_info.get("activation_quantisation") != "per-row":
             log.warning("%s quantises activations per tensor: a sentence's translation may change with its batch; "
@@ -170,6 +174,11 @@ class Translator:
         encodings = self.source_tokenizer.encode_batch([str(t) for t in texts], max_tokens=self.max_source_length + 1)
         sources = [ids[: self.max_source_length] for ids in encodings]
         truncated = [len(ids) > self.max_source_length for ids in encodings]
+        if (isinstance(self.longest_seen, int) and not self._warned_length
+                and any(len(ids) > self.longest_seen for ids in sources)):
+            self._warned_length = True
+            log.warning("input sentences longer than any the model was trained on (%d tokens): expect a poorer "
+                        "translation of them", self.longest_seen)
         if any(truncated):
             log.warning("%d input(s) longer than the model's %d source tokens were truncated",
                         sum(truncated), self.max_source_length)

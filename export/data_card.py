@@ -1,0 +1,55 @@
+"""What a model was trained on, for its manifest and model card: corpora, sizes, domains and the
+source-length distribution (which the runtime uses to warn about inputs far out of range)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from s2s.training.checkpoint import Checkpoint
+from s2s.training.data import read_parallel
+from s2s.training.errors import TrainingInputError
+from s2s.training.tokenization import encode
+
+# The project's reference corpora, recognised by path: what their text is like.
+KNOWN_DOMAINS = {
+    "tatoeba": "short everyday sentences and dialogue from the Tatoeba project (English side at most 30 characters)",
+    "multi30k": "one-sentence descriptions of photographs (Flickr30k): people, animals, street and sports scenes",
+}
+
+
+def domain_of(path: str) -> str | None:
+    lowered = path.lower()
+    return next((text for key, text in KNOWN_DOMAINS.items() if key in lowered), None)
+
+
+def _percentiles(values: list[int]) -> dict[str, int]:
+    ordered = sorted(values)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return {"p50": pick(0.5), "p90": pick(0.9), "p99": pick(0.99), "max": ordered[-1]}
+
+
+def training_data_summary(checkpoint: Checkpoint) -> dict[str, Any] | None:
+    """Corpora (pairs, domain) and source lengths in tokens and words; None when the training
+    data is no longer readable."""
+    config = checkpoint.train_config
+    corpora = []
+    token_lengths: list[int] = []
+    word_lengths: list[int] = []
+    for path in config.train:
+        try:
+            pairs = read_parallel(path, config.source_lang, config.target_lang)
+        except TrainingInputError:
+            return None
+        lengths = [len(ids) for ids in encode(checkpoint.source_tokenizer, pairs.sources)]
+        kept = [n for n in lengths if 0 < n <= config.max_length]
+        token_lengths += kept
+        word_lengths += [len(s.split()) for s, n in zip(pairs.sources, lengths) if 0 < n <= config.max_length]
+        corpora.append({"path": path, "pairs": len(kept), "domain": domain_of(path)})
+    if not token_lengths:
+        return None
+    return {
+        "corpora": corpora,
+        "pairs": len(token_lengths),
+        "source_tokens": _percentiles(token_lengths),
+        "source_words": _percentiles(word_lengths),
+    }

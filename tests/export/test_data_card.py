@@ -1,0 +1,27 @@
+"""The bundle says what its model was trained on, and the runtime warns about far longer inputs."""
+
+import logging
+
+from s2s.runtime import Translator, load_bundle
+
+
+def test_manifest_and_card_describe_the_training_data(bundle_factory, task_data):
+    path = bundle_factory("gru", "luong", quantize="int8")
+    data = load_bundle(path).manifest["training_data"]
+    assert [c["path"] for c in data["corpora"]] == [str(task_data["train"])] and data["pairs"] == 1500
+    tokens = data["source_tokens"]
+    # The task's sources are 2 to 6 digit words and a full stop (word tokenizer: 3 to 7 tokens).
+    assert 3 <= tokens["p50"] <= tokens["p90"] <= tokens["p99"] <= tokens["max"] == 7
+    card = (path / "README.md").read_text()
+    assert "## Training data and where the model will fail" in card and "1,500 sentence pairs" in card
+
+
+def test_one_warning_for_inputs_longer_than_any_training_sentence(bundle_factory, caplog):
+    translator = Translator.load(bundle_factory("gru", "luong", quantize="int8"))
+    with caplog.at_level(logging.WARNING, logger="s2s.runtime"):
+        translator.translate(["one two three."])
+        assert not caplog.records
+        long = " ".join(["one"] * 20) + "."
+        translator.translate([long, long])
+        translator.translate([long])
+    assert len([r for r in caplog.records if "longer than any" in r.message]) == 1
