@@ -68,8 +68,8 @@ def publish(directory: Path, out: Path, as_zip: bool = False) -> None:
     staging = Path(tempfile.mkdtemp(prefix=hidden, dir=out.parent))
     previous = None
     try:
-        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private
         shutil.copytree(directory, staging, dirs_exist_ok=True)
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp (and the copied work folder) made it private
         if out.exists():
             previous = Path(tempfile.mkdtemp(prefix=hidden + "old-", dir=out.parent))
             previous.rmdir()

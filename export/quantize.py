@@ -73,8 +73,9 @@ def quantize_rows(model: onnx.ModelProto) -> int:
                 numpy_helper.from_array(np.array(1 / 127, dtype=np.float32), inv127),
                 numpy_helper.from_array(np.array(MIN_ROW_SCALE, dtype=np.float32), floor),
                 numpy_helper.from_array(np.array(ROW_ZERO_POINT, dtype=np.float32), offset),
-                numpy_helper.from_array(np.array([-1], dtype=np.int64), axes),
             ])
+            if opset >= 18:  # ReduceMax takes its axes as an input from opset 18 on
+                graph.initializer.append(numpy_helper.from_array(np.array([-1], dtype=np.int64), axes))
             constants_added = True
         x = node.input[0]
         quantized, scale, zero_point = node.output
@@ -101,6 +102,10 @@ def quantize_rows(model: onnx.ModelProto) -> int:
         nodes = _scale_after_product(nodes, stale)
     del graph.node[:]
     graph.node.extend(nodes)
+    used = {name for node in nodes for name in node.input}
+    unused = [i for i in graph.initializer if i.name.startswith("row_quant_") and i.name not in used]
+    for initializer in unused:
+        graph.initializer.remove(initializer)
     # Shapes recorded for the old outputs (a scalar scale) no longer hold.
     kept = [v for v in graph.value_info if v.name not in stale]
     del graph.value_info[:]

@@ -1,5 +1,7 @@
 """The export replaces only a model bundle, never the user's files or the checkpoint's run."""
 
+import os
+
 import pytest
 from click.testing import CliRunner
 
@@ -33,6 +35,9 @@ def test_force_replaces_a_bundle_and_leaves_the_users_partial_file(checkpoint_fa
     mine.write_text("mine")
     export_bundle(checkpoint_factory(), ExportOptions(out=out, force=True, sample_size=10))
     assert (out / "model.json").is_file() and mine.read_text() == "mine"
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~umask  # not the private mode of a temporary folder
     # Nothing of the export's own staging is left beside the bundle.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle", "bundle.partial"]
     with pytest.raises(ExportError, match="--force"):
