@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import shlex
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -50,7 +49,7 @@ def requantize_bundle(bundle_path: Path, out: Path, sample: list[str], force: bo
         directory = Path(work)
         for name in manifest["files"]:
             if name not in (MANIFEST, MODEL_CARD):
-                shutil.copy2(bundle.file(name), directory / name)
+                (directory / name).write_bytes(bundle.read(name))
         replaced = 0
         for graph in (ENCODER, DECODER):
             model = onnx.load(str(directory / graph))

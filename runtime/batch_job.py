@@ -10,6 +10,7 @@ uninterrupted single-process job writes.
 from __future__ import annotations
 
 import hashlib
+import json
 import signal
 import threading
 from collections import deque
@@ -59,10 +60,11 @@ class JobResult:
 
 
 def bundle_fingerprint(translator: Translator) -> str:
-    """sha256 of the bundle's manifest, which holds the sha256 of every other file."""
-    from .bundle import MANIFEST
+    """sha256 over the sha256 of every file of the bundle (its model card aside)."""
+    from .bundle import MODEL_CARD
 
-    return hashlib.sha256(translator.bundle.file(MANIFEST).read_bytes()).hexdigest()
+    files = {name: entry["sha256"] for name, entry in translator.bundle.manifest["files"].items() if name != MODEL_CARD}
+    return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass

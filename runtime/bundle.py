@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +49,25 @@ def decoder_output_names(cell: str, attention: str) -> list[str]:
     return names + ([ATTENTION] if attention != "none" else [])
 
 
+# What each graph's inputs and outputs are: name -> (ONNX type, rank). Checked at load.
+GRAPH_SPECS: dict[str, tuple[str, int]] = {
+    SOURCE_IDS: ("tensor(int64)", 2), SOURCE_LENGTHS: ("tensor(int64)", 1),
+    MEMORY: ("tensor(float)", 3), ATTENTION_KEYS: ("tensor(float)", 3), SOURCE_MASK: ("tensor(bool)", 2),
+    INITIAL_HIDDEN: ("tensor(float)", 3), INITIAL_CELL: ("tensor(float)", 3),
+    PREVIOUS_IDS: ("tensor(int64)", 1), HIDDEN: ("tensor(float)", 3), CELL: ("tensor(float)", 3),
+    TOP_K: ("tensor(int64)", 0), TOP_IDS: ("tensor(int64)", 2), TOP_LOG_PROBS: ("tensor(float)", 2),
+    NEXT_HIDDEN: ("tensor(float)", 3), NEXT_CELL: ("tensor(float)", 3), ATTENTION: ("tensor(float)", 2),
+}
+
+CELLS = ("rnn", "gru", "lstm")
+ATTENTIONS = ("none", "bahdanau", "luong")
+# Bounds on manifest numbers: far above any real model, low enough that nothing absurd is allocated.
+MAX_FILE_BYTES = 1 << 32
+MAX_VOCAB = 10_000_000
+MAX_LENGTH = 100_000
+MAX_MANIFEST_BYTES = 16 << 20
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -60,12 +78,18 @@ def sha256_file(path: Path) -> str:
 
 @dataclass
 class Bundle:
-    """A verified bundle on disk (a zip is unpacked to a temporary directory first)."""
+    """A verified bundle, held in memory: every file the manifest lists was read once, checked
+    against its sha256 and byte count, and is served from those bytes (nothing else is read,
+    and no file can change between the check and its use)."""
 
-    path: Path
     manifest: dict[str, Any]
     origin: Path  # what the user gave: the directory or the .zip
-    _temporary: Any = field(default=None, repr=False)
+    files: dict[str, bytes] = field(default_factory=dict, repr=False)
+
+    @property
+    def path(self) -> Path | None:
+        """The bundle directory (None for a .zip bundle)."""
+        return self.origin if self.origin.is_dir() else None
 
     @property
     def architecture(self) -> dict[str, Any]:
@@ -89,72 +113,185 @@ class Bundle:
         limit = math.ceil(rule["length_ratio"] * source_length) + rule["length_offset"]
         return int(min(rule["max_target_length"], limit))
 
-    def file(self, name: str) -> Path:
-        return self.path / name
+    def read(self, name: str) -> bytes:
+        """The verified bytes of one of the bundle's files."""
+        try:
+            return self.files[name]
+        except KeyError:
+            raise BundleError(f"{self.origin} has no verified file {name}") from None
 
 
-def _read_manifest(directory: Path) -> dict[str, Any]:
-    manifest_path = directory / MANIFEST
-    if not manifest_path.is_file():
-        raise BundleError(f"not a model bundle: {directory} has no {MANIFEST}")
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BundleError(f"{manifest_path} is not valid JSON ({exc})") from None
+class _Schema:
+    """Checks of the manifest's fields, each failing with one line that names the field."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def fail(self, field_name: str, problem: str) -> None:
+        raise BundleError(f"{self.where}: {field_name} {problem}")
+
+    def object(self, parent: dict, key: str, name: str | None = None) -> dict:
+        value = parent.get(key)
+        if not isinstance(value, dict):
+            self.fail(name or key, "is missing" if value is None else "must be an object")
+        return value
+
+    def integer(self, parent: dict, key: str, name: str, low: int, high: int) -> int:
+        value = parent.get(key)
+        if value is None:
+            self.fail(name, "is missing")
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(name, f"must be an integer, got {json.dumps(value)[:40]}")
+        if not low <= value <= high:
+            self.fail(name, f"must be between {low} and {high}, got {value}")
+        return value
+
+    def number(self, parent: dict, key: str, name: str, low: float, high: float) -> float:
+        value = parent.get(key)
+        if value is None:
+            self.fail(name, "is missing")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            self.fail(name, f"must be a finite number, got {json.dumps(value)[:40]}")
+        if not low <= value <= high:
+            self.fail(name, f"must be between {low} and {high}, got {value}")
+        return float(value)
+
+    def choice(self, parent: dict, key: str, name: str, choices: tuple[str, ...]) -> str:
+        value = parent.get(key)
+        if value not in choices:
+            self.fail(name, f"must be one of {', '.join(choices)}, got {json.dumps(value)[:40]}")
+        return value
+
+
+def check_manifest(manifest: Any, where: str) -> dict[str, Any]:
+    """Validate everything the runtime reads from a manifest; raise BundleError naming the field."""
+    schema = _Schema(where)
     if not isinstance(manifest, dict):
-        raise BundleError(f"{manifest_path} is not a manifest (expected a JSON object)")
+        raise BundleError(f"{where} is not a manifest (expected a JSON object)")
     version = manifest.get("format_version")
-    if not isinstance(version, int):
-        raise BundleError(f"{manifest_path} has no format_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        schema.fail("format_version", "is missing or not a positive integer")
     if version > FORMAT_VERSION:
-        raise BundleError(
-            f"bundle format {version} is newer than this runtime supports ({FORMAT_VERSION}); upgrade s2s-onnx"
-        )
-    for key in ("architecture", "special_ids", "decoding", "files"):
-        if key not in manifest:
-            raise BundleError(f"{manifest_path} is missing {key!r}")
+        raise BundleError(f"bundle format {version} is newer than this runtime supports ({FORMAT_VERSION}); upgrade s2s-onnx")
+    arch = schema.object(manifest, "architecture")
+    schema.choice(arch, "cell", "architecture.cell", CELLS)
+    schema.choice(arch, "attention", "architecture.attention", ATTENTIONS)
+    schema.integer(arch, "layers", "architecture.layers", 1, 64)
+    source_vocab = schema.integer(arch, "source_vocab_size", "architecture.source_vocab_size", 5, MAX_VOCAB)
+    target_vocab = schema.integer(arch, "target_vocab_size", "architecture.target_vocab_size", 5, MAX_VOCAB)
+    ids = schema.object(manifest, "special_ids")
+    for key in ("pad", "sos", "eos"):
+        schema.integer(ids, key, f"special_ids.{key}", 0, min(source_vocab, target_vocab) - 1)
+    decoding = schema.object(manifest, "decoding")
+    schema.number(decoding, "length_ratio", "decoding.length_ratio", 0.0, 1000.0)
+    schema.integer(decoding, "length_offset", "decoding.length_offset", 0, MAX_LENGTH)
+    schema.integer(decoding, "max_target_length", "decoding.max_target_length", 1, MAX_LENGTH)
+    schema.integer(decoding, "max_source_length", "decoding.max_source_length", 1, MAX_LENGTH)
+    onnx_info = manifest.get("onnx", {})
+    if not isinstance(onnx_info, dict):
+        schema.fail("onnx", "must be an object")
+    files = schema.object(manifest, "files")
+    for name in REQUIRED_FILES:
+        if name not in files:
+            raise BundleError(f"{where} does not list {name}")
+    for name, entry in files.items():
+        if not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\\" in name \
+                or name == MANIFEST or Path(name).name != name:
+            schema.fail("files", f"may hold only plain file names inside the bundle, got {json.dumps(name)[:60]}")
+        if not isinstance(entry, dict):
+            schema.fail(f"files.{name}", "must be an object")
+        digest = entry.get("sha256")
+        if not isinstance(digest, str) or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            schema.fail(f"files.{name}.sha256", "must be 64 lower-case hex digits")
+        schema.integer(entry, "bytes", f"files.{name}.bytes", 0, MAX_FILE_BYTES)
+    training_data = manifest.get("training_data")
+    if training_data is not None and not isinstance(training_data, dict):
+        schema.fail("training_data", "must be an object")
     return manifest
 
 
-def verify_files(directory: Path, manifest: dict[str, Any]) -> None:
-    """Every required file is present and every listed file matches its sha256."""
-    files = manifest["files"]
-    for name in REQUIRED_FILES:
-        if name not in files:
-            raise BundleError(f"{directory / MANIFEST} does not list {name}")
-    for name, entry in files.items():
+def _parse_manifest(data: bytes, where: str) -> dict[str, Any]:
+    try:
+        manifest = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BundleError(f"{where} is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise BundleError(f"{where} is nested too deeply to be a manifest") from None
+    return check_manifest(manifest, where)
+
+
+def _verified(name: str, data: bytes, entry: dict[str, Any], origin: Path) -> bytes:
+    if len(data) != entry["bytes"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise BundleError(f"checksum mismatch: {name} in {origin} is corrupt or was modified")
+    return data
+
+
+def _read_directory(directory: Path) -> Bundle:
+    manifest_path = directory / MANIFEST
+    if not manifest_path.is_file():
+        raise BundleError(f"not a model bundle: {directory} has no {MANIFEST}")
+    with open(manifest_path, "rb") as handle:
+        data = handle.read(MAX_MANIFEST_BYTES + 1)
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise BundleError(f"{manifest_path} is too large to be a manifest")
+    manifest = _parse_manifest(data, str(manifest_path))
+    files = {}
+    for name, entry in manifest["files"].items():
         path = directory / name
-        if not path.is_file():
-            raise BundleError(f"incomplete bundle {directory}: {name} is missing")
-        if sha256_file(path) != entry["sha256"]:
-            raise BundleError(f"checksum mismatch: {path} is corrupt or was modified")
+        if path.is_symlink() or not path.is_file():
+            raise BundleError(f"incomplete bundle {directory}: {name} is missing" if not path.exists()
+                              else f"{path} is not a plain file of the bundle")
+        with open(path, "rb") as handle:
+            data = handle.read(entry["bytes"] + 1)  # never more than the manifest announces
+        files[name] = _verified(name, data, entry, directory)
+    return Bundle(manifest=manifest, origin=directory, files=files)
 
 
-def load_bundle(path: str | Path, verify: bool = True) -> Bundle:
-    """Open a bundle directory or .zip and check its manifest (and, by default, every checksum)."""
+def _read_zip(origin: Path) -> Bundle:
+    """Read the listed members of a .zip bundle into memory, each capped at its announced size
+    (nothing is extracted to disk; unlisted members are ignored)."""
+    try:
+        archive = zipfile.ZipFile(origin)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise BundleError(f"{origin} is not a readable .zip bundle ({exc})") from None
+    with archive:
+        members = {info.filename: info for info in archive.infolist() if not info.is_dir()}
+        # The files sit at the zip's root or inside one folder.
+        prefix = ""
+        if MANIFEST not in members:
+            candidates = [name for name in members if name.count("/") == 1 and name.endswith("/" + MANIFEST)]
+            if len(candidates) != 1:
+                raise BundleError(f"not a model bundle: {origin} holds no {MANIFEST}")
+            prefix = candidates[0][: -len(MANIFEST)]
+
+        def read(name: str, limit: int) -> bytes:
+            info = members.get(prefix + name)
+            if info is None:
+                raise BundleError(f"incomplete bundle {origin}: {name} is missing")
+            if info.file_size > limit:
+                raise BundleError(f"{origin}: {name} is larger than its manifest entry allows")
+            try:
+                with archive.open(info) as handle:
+                    return handle.read(limit + 1)
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+                raise BundleError(f"{origin}: cannot read {name} ({exc})") from None
+
+        data = read(MANIFEST, MAX_MANIFEST_BYTES)
+        if len(data) > MAX_MANIFEST_BYTES:
+            raise BundleError(f"{origin}: {MANIFEST} is too large to be a manifest")
+        manifest = _parse_manifest(data, f"{origin}:{MANIFEST}")
+        files = {name: _verified(name, read(name, entry["bytes"]), entry, origin)
+                 for name, entry in manifest["files"].items()}
+    return Bundle(manifest=manifest, origin=origin, files=files)
+
+
+def load_bundle(path: str | Path) -> Bundle:
+    """Open a bundle directory or .zip: check its manifest, and read and verify every file it lists."""
     origin = Path(path)
     if not origin.exists():
         raise BundleError(f"model bundle not found: {origin}")
-    temporary = None
-    directory = origin
-    if origin.is_file():
-        if not zipfile.is_zipfile(origin):
-            raise BundleError(f"{origin} is neither a bundle directory nor a .zip bundle")
-        temporary = tempfile.TemporaryDirectory(prefix="s2s-bundle-")
-        with zipfile.ZipFile(origin) as archive:
-            names = archive.namelist()
-            for name in names:
-                member = Path(name)
-                if member.is_absolute() or ".." in member.parts:
-                    raise BundleError(f"{origin}: unsafe path in archive: {name}")
-            archive.extractall(temporary.name)
-        directory = Path(temporary.name)
-        # A zip may hold the files at its root or inside one folder.
-        if not (directory / MANIFEST).exists():
-            children = [child for child in directory.iterdir() if child.is_dir()]
-            if len(children) == 1:
-                directory = children[0]
-    manifest = _read_manifest(directory)
-    if verify:
-        verify_files(directory, manifest)
-    return Bundle(path=directory, manifest=manifest, origin=origin, _temporary=temporary)
+    if origin.is_dir():
+        return _read_directory(origin)
+    if not zipfile.is_zipfile(origin):
+        raise BundleError(f"{origin} is neither a bundle directory nor a .zip bundle")
+    return _read_zip(origin)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bundle import (
-    ATTENTION, ATTENTION_KEYS, CELL, DECODER, ENCODER, HIDDEN, INITIAL_CELL, INITIAL_HIDDEN, MEMORY, NEXT_CELL,
+    ATTENTION, ATTENTION_KEYS, CELL, DECODER, ENCODER, GRAPH_SPECS, HIDDEN, INITIAL_CELL, INITIAL_HIDDEN, MEMORY, NEXT_CELL,
     NEXT_HIDDEN, PREVIOUS_IDS, SOURCE_IDS, SOURCE_LENGTHS, SOURCE_MASK, TOP_IDS, TOP_K, TOP_LOG_PROBS, Bundle,
     decoder_input_names, decoder_output_names, encoder_output_names,
 )
@@ -46,8 +46,8 @@ class OnnxSeq2Seq:
     def __init__(self, bundle: Bundle, device: str = "cpu", threads: int | None = None) -> None:
         self.bundle = bundle
         cell, attention = bundle.cell, bundle.attention
-        self.encoder = create_session(bundle.file(ENCODER), device, threads)
-        self.decoder = create_session(bundle.file(DECODER), device, threads)
+        self.encoder = create_session(bundle.read(ENCODER), ENCODER, device, threads)
+        self.decoder = create_session(bundle.read(DECODER), DECODER, device, threads)
         self._encoder_outputs = encoder_output_names(cell, attention)
         self._decoder_inputs = decoder_input_names(cell, attention)
         self._decoder_outputs = decoder_output_names(cell, attention)
@@ -56,19 +56,28 @@ class OnnxSeq2Seq:
         self._has_attention = attention != "none"
 
     def _check_graphs(self) -> None:
+        """Every input and output of both graphs, by name, type and rank, as the manifest implies."""
         from .errors import BundleError
 
-        actual = [o.name for o in self.encoder.get_outputs()]
-        if actual != self._encoder_outputs:
-            raise BundleError(f"encoder.onnx outputs {actual}, the manifest implies {self._encoder_outputs}")
-        actual = [i.name for i in self.decoder.get_inputs()]
-        if actual != self._decoder_inputs:
-            raise BundleError(f"decoder.onnx inputs {actual}, the manifest implies {self._decoder_inputs}")
+        expected = {
+            ENCODER: ([SOURCE_IDS, SOURCE_LENGTHS], self._encoder_outputs),
+            DECODER: (self._decoder_inputs, self._decoder_outputs),
+        }
+        for graph, session in ((ENCODER, self.encoder), (DECODER, self.decoder)):
+            for kind, actual, names in (("inputs", session.get_inputs(), expected[graph][0]),
+                                        ("outputs", session.get_outputs(), expected[graph][1])):
+                if sorted(a.name for a in actual) != sorted(names):
+                    raise BundleError(f"{graph} {kind} are {sorted(a.name for a in actual)}; the manifest implies "
+                                      f"{sorted(names)}")
+                for value in actual:
+                    dtype, rank = GRAPH_SPECS[value.name]
+                    if value.type != dtype or len(value.shape) != rank:
+                        raise BundleError(f"{graph} {kind[:-1]} {value.name} is {value.type} of rank "
+                                          f"{len(value.shape)}; the bundle format needs {dtype} of rank {rank}")
 
     def encode(self, source_ids: np.ndarray, lengths: np.ndarray) -> tuple[EncoderStates, DecoderState]:
-        outputs = dict(
-            zip(self._encoder_outputs, self.encoder.run(None, {SOURCE_IDS: source_ids, SOURCE_LENGTHS: lengths}))
-        )
+        outputs = dict(zip(self._encoder_outputs, self.encoder.run(
+            self._encoder_outputs, {SOURCE_IDS: source_ids, SOURCE_LENGTHS: lengths})))
         context = {name: outputs[name] for name in (MEMORY, ATTENTION_KEYS, SOURCE_MASK) if name in outputs}
         state = {HIDDEN: outputs[INITIAL_HIDDEN]}
         if INITIAL_CELL in outputs:
@@ -77,7 +86,7 @@ class OnnxSeq2Seq:
 
     def step(self, previous: np.ndarray, state: DecoderState, context: EncoderStates, k: int = 1) -> StepOutput:
         feeds = {PREVIOUS_IDS: previous, TOP_K: np.array(k, dtype=np.int64), **state.arrays, **context.arrays}
-        outputs = dict(zip(self._decoder_outputs, self.decoder.run(None, feeds)))
+        outputs = dict(zip(self._decoder_outputs, self.decoder.run(self._decoder_outputs, feeds)))
         new_state = {HIDDEN: outputs[NEXT_HIDDEN]}
         if NEXT_CELL in outputs:
             new_state[CELL] = outputs[NEXT_CELL]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
-
 import onnxruntime as ort
 
 from .errors import BundleError, InputError
@@ -46,11 +44,13 @@ def session_options(threads: int | None) -> ort.SessionOptions:
     return options
 
 
-def create_session(path: Path, device: str = "cpu", threads: int | None = None) -> ort.InferenceSession:
+def create_session(model: bytes, name: str, device: str = "cpu", threads: int | None = None) -> ort.InferenceSession:
+    """A session over a graph's verified bytes. Loaded from memory, a graph cannot read files
+    beside it: a graph with external data fails to load instead of reading unverified files."""
     try:
-        return ort.InferenceSession(str(path), sess_options=session_options(threads), providers=providers_for(device))
+        return ort.InferenceSession(model, sess_options=session_options(threads), providers=providers_for(device))
     except (InputError, BundleError):
         raise
     except Exception as exc:  # onnxruntime raises its own (non-exported) exception types
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BundleError(f"cannot load {path}: {first_line}") from None
+        raise BundleError(f"cannot load {name}: {first_line}") from None

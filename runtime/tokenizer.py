@@ -97,7 +97,13 @@ class Tokenizer:
         contents = sorted((t["content"] for t in added), key=len, reverse=True)
         self._added_ids = {t["content"]: t["id"] for t in added}
         self._added_pattern = re.compile("(" + "|".join(map(re.escape, contents)) + ")") if contents else None
-        self._tokens: list[str | None] = [None] * (max(self._vocab.values()) + 1)
+        ids = list(self._vocab.values())
+        if any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
+            raise BundleError("token ids must be integers")
+        # Ids are dense (0..n-1); a far larger id would allocate a huge table for nothing.
+        if min(ids) < 0 or max(ids) >= 2 * len(ids) + 16:
+            raise BundleError(f"token ids must lie in 0..{len(ids) - 1}, found {max(ids) if min(ids) >= 0 else min(ids)}")
+        self._tokens: list[str | None] = [None] * (max(ids) + 1)
         for token, index in self._vocab.items():
             self._tokens[index] = token
         self._piece_ids = lru_cache(maxsize=65536)(self._piece_ids_uncached)
@@ -107,12 +113,27 @@ class Tokenizer:
     @classmethod
     def from_file(cls, path: Path) -> "Tokenizer":
         try:
-            spec = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BundleError(f"cannot read tokenizer {path}: {exc}") from None
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise BundleError(f"cannot read tokenizer {path}: {exc.strerror}") from None
+        return cls.from_bytes(data, str(path))
+
+    @classmethod
+    def from_bytes(cls, data: bytes, name: str) -> "Tokenizer":
+        """A tokenizer from the bytes of a `tokenizer.json`; any problem is a BundleError naming `name`."""
+        try:
+            spec = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BundleError(f"cannot read tokenizer {name}: {exc}") from None
+        except RecursionError:
+            raise BundleError(f"tokenizer {name} is nested too deeply") from None
         if not isinstance(spec, dict):
-            raise BundleError(f"{path} is not a tokenizer file")
-        return cls(spec)
+            raise BundleError(f"{name} is not a tokenizer file")
+        try:
+            _check_shape(spec)
+            return cls(spec)
+        except BundleError as exc:
+            raise BundleError(f"tokenizer {name}: {exc}") from None
 
     @property
     def vocab_size(self) -> int:
@@ -217,6 +238,42 @@ class Tokenizer:
 
     def decode_batch(self, ids: list[list[int]]) -> list[str]:
         return [self.decode(row) for row in ids]
+
+
+def _check_shape(spec: dict) -> None:
+    """The JSON types of every field the tokenizer reads, so a malformed file fails with its field."""
+    def objects(value, where: str, optional: bool = True) -> None:
+        if not (isinstance(value, dict) or (optional and value is None)):
+            raise BundleError(f"{where} must be an object")
+
+    objects(spec.get("model"), "model", optional=False)
+    model = spec["model"]
+    vocab = model.get("vocab")
+    if not isinstance(vocab, dict) or not all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+                                              for k, v in vocab.items()):
+        raise BundleError("model.vocab must map token strings to integer ids")
+    merges = model.get("merges") or []
+    if not isinstance(merges, list) or not all(
+            (isinstance(m, str) and " " in m) or (isinstance(m, list) and len(m) == 2 and all(isinstance(x, str) for x in m))
+            for m in merges):
+        raise BundleError("model.merges must be a list of 'left right' strings or [left, right] pairs")
+    if not isinstance(model.get("unk_token"), (str, type(None))):
+        raise BundleError("model.unk_token must be a string")
+    added = spec.get("added_tokens") or []
+    if not isinstance(added, list) or not all(
+            isinstance(t, dict) and isinstance(t.get("content"), str) and t["content"]
+            and isinstance(t.get("id"), int) and not isinstance(t.get("id"), bool) for t in added):
+        raise BundleError("added_tokens must be a list of {content, id} objects")
+    for key in ("normalizer", "pre_tokenizer", "decoder", "post_processor"):
+        objects(spec.get(key), key)
+    for key, inner in (("normalizer", "normalizers"), ("pre_tokenizer", "pretokenizers")):
+        steps = (spec.get(key) or {}).get(inner)
+        if steps is not None and not (isinstance(steps, list) and all(isinstance(x, dict) for x in steps)):
+            raise BundleError(f"{key}.{inner} must be a list of objects")
+        for step in steps or [spec.get(key) or {}]:
+            pattern = step.get("pattern")
+            if pattern is not None and not isinstance(pattern, dict):
+                raise BundleError(f"{key} pattern must be an object")
 
 
 def _normalizer(spec: dict | None):

@@ -45,8 +45,8 @@ class Translator:
     def __init__(self, bundle: Bundle, device: str = "cpu", threads: int | None = None) -> None:
         self.bundle = bundle
         self.model = OnnxSeq2Seq(bundle, device=device, threads=threads)
-        self.source_tokenizer = Tokenizer.from_file(bundle.file(SOURCE_TOKENIZER))
-        self.target_tokenizer = Tokenizer.from_file(bundle.file(TARGET_TOKENIZER))
+        self.source_tokenizer = Tokenizer.from_bytes(bundle.read(SOURCE_TOKENIZER), SOURCE_TOKENIZER)
+        self.target_tokenizer = Tokenizer.from_bytes(bundle.read(TARGET_TOKENIZER), TARGET_TOKENIZER)
         architecture = bundle.architecture
         for side, tokenizer, key in (("source", self.source_tokenizer, "source_vocab_size"),
                                      ("target", self.target_tokenizer, "target_vocab_size")):

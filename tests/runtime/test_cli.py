@@ -108,7 +108,8 @@ def test_corrupt_onnx_with_matching_checksum(bundle, tmp_path):
     copy = copy_of(bundle, tmp_path)
     (copy / "encoder.onnx").write_bytes(b"this is not a protobuf")
     manifest = json.loads((copy / "model.json").read_text())
-    manifest["files"]["encoder.onnx"]["sha256"] = sha256_file(copy / "encoder.onnx")
+    manifest["files"]["encoder.onnx"] = {"sha256": sha256_file(copy / "encoder.onnx"),
+                                         "bytes": (copy / "encoder.onnx").stat().st_size}
     (copy / "model.json").write_text(json.dumps(manifest))
     user_error(run("-m", copy, "x"), "cannot load", "encoder.onnx")
 
