@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .graphs import DEFAULT_OPSET
+from .opsets import DEFAULT_OPSET
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -40,6 +40,13 @@ def main(checkpoint_dir: Path, out: Path, quantize, opset, as_zip, force, name, 
     """
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     from .errors import ExportError
+
+    from s2s.training.errors import missing_train_extra
+
+    missing = missing_train_extra()
+    if missing:
+        click.echo(f"s2s-export: error: exporting needs {missing}: pip install 's2s-onnx[train]'", err=True)
+        sys.exit(2)
     from .exporter import DEFAULT_INT8_AGREEMENT, ExportOptions, export_bundle
 
     options = ExportOptions(

@@ -20,7 +20,8 @@ from s2s.training.tokenization import encode
 
 from .data_card import training_data_summary
 from .errors import ExportError
-from .graphs import DEFAULT_OPSET, SUPPORTED_OPSETS, export_graphs
+from .graphs import export_graphs
+from .opsets import DEFAULT_OPSET, SUPPORTED_OPSETS
 from .manifest import attribution_for, build_manifest, finalise
 from .parity import batch_variant_sentences, check_fp32, greedy_agreement, tokenizer_mismatches
 from .publish import check_output, publish

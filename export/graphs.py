@@ -19,8 +19,8 @@ from s2s.runtime.bundle import decoder_input_names, decoder_output_names, encode
 from s2s.training.model import DecoderState, Seq2Seq
 from s2s.training.tokenization import SOS_ID
 
-DEFAULT_OPSET = 17
-SUPPORTED_OPSETS = range(14, 21)  # GRU/LSTM with layout, TopK with dynamic k: both in >= 14
+from .opsets import DEFAULT_OPSET
+
 
 
 class EncoderGraph(nn.Module):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, load_model, save_file, save_model
 from tokenizers import Tokenizer
 
@@ -97,8 +98,10 @@ def save_checkpoint(
 ) -> None:
     directory = Path(directory)
     temporary = directory.with_name(directory.name + f".tmp-{os.getpid()}")
-    if temporary.exists():
-        shutil.rmtree(temporary)
+    # Saves a kill interrupted (this process's or an earlier one's) leave their temporary folders.
+    for debris in directory.parent.glob(directory.name + ".tmp-*"):
+        if debris.is_dir():
+            shutil.rmtree(debris, ignore_errors=True)
     temporary.mkdir(parents=True)
     save_model(model, str(temporary / "model.safetensors"))
     optimizer_tensors: dict[str, torch.Tensor] = {"rng.torch": torch.get_rng_state()}
@@ -149,26 +152,56 @@ def load_checkpoint(directory: str | Path, with_optimizer: bool = False) -> Chec
         meta = json.loads((directory / "checkpoint.json").read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise TrainingInputError(f"{directory / 'checkpoint.json'} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise TrainingInputError(f"{directory / 'checkpoint.json'} is nested too deeply") from None
+    if not isinstance(meta, dict):
+        raise TrainingInputError(f"{directory / 'checkpoint.json'} is not a checkpoint description (expected a JSON object)")
     version = meta.get("format_version")
-    if not isinstance(version, int) or version > CHECKPOINT_FORMAT:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise TrainingInputError(f"{directory / 'checkpoint.json'}: format_version is missing or not a positive integer")
+    if version > CHECKPOINT_FORMAT:
         raise TrainingInputError(
             f"checkpoint format {version} is newer than this version of s2s-onnx supports ({CHECKPOINT_FORMAT}); upgrade s2s-onnx"
         )
-    model_config = ModelConfig.from_dict(meta["model"])
+    where = directory / "checkpoint.json"
+    if not isinstance(meta, dict):
+        raise TrainingInputError(f"{where} is not a checkpoint description (expected a JSON object)")
+    for key in ("model", "training", "trainer_state"):
+        if not isinstance(meta.get(key), dict):
+            raise TrainingInputError(f"{where}: {key!r} is missing or not an object")
+    for key in ("source_vocab_size", "target_vocab_size"):
+        if key not in meta["model"]:
+            raise TrainingInputError(f"{where}: model.{key} is missing")
+    for key in ("train", "out"):
+        if key not in meta["training"]:
+            raise TrainingInputError(f"{where}: training.{key} is missing")
+    known_state = set(TrainerState.__dataclass_fields__)
+    if not set(meta["trainer_state"]) <= known_state:
+        raise TrainingInputError(f"{where}: unknown trainer_state fields {sorted(set(meta['trainer_state']) - known_state)}")
+    model_config = ModelConfig.from_dict(meta["model"])  # ConfigError (one line) on bad or absurd values
+    train_config = TrainConfig.from_dict(meta["training"])
     model = Seq2Seq(model_config)
-    load_model(model, str(directory / "model.safetensors"))
+    try:
+        load_model(model, str(directory / "model.safetensors"))
+    except (SafetensorError, RuntimeError, OSError) as exc:
+        raise TrainingInputError(f"{directory / 'model.safetensors'} is damaged or does not fit the model "
+                                 f"({str(exc).splitlines()[0][:120]})") from None
     model.eval()
     state = TrainerState(**meta["trainer_state"])
     optimizer_state = rng_state = None
     if with_optimizer:
-        tensors = load_file(str(directory / "optimizer.safetensors"))
+        try:
+            tensors = load_file(str(directory / "optimizer.safetensors"))
+        except (SafetensorError, RuntimeError, OSError) as exc:
+            raise TrainingInputError(f"{directory / 'optimizer.safetensors'} is damaged "
+                                     f"({str(exc).splitlines()[0][:120]})") from None
         rng_state = tensors.pop("rng.torch", None)
         if meta.get("optimizer_param_groups"):
             optimizer_state = _unflatten_optimizer(tensors, meta["optimizer_param_groups"])
     return Checkpoint(
         model=model,
         model_config=model_config,
-        train_config=TrainConfig.from_dict(meta["training"]),
+        train_config=train_config,
         state=state,
         source_tokenizer=load_tokenizer(directory / "source.tokenizer.json"),
         target_tokenizer=load_tokenizer(directory / "target.tokenizer.json"),

@@ -81,6 +81,13 @@ def main(**options) -> None:
       s2s-train --train data/multi30k/train --valid data/multi30k/val --source-lang de --target-lang en --out runs/deu-eng
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
+    from .errors import missing_train_extra
+
+    missing = missing_train_extra()
+    if missing:
+        click.echo(f"s2s-train: error: training needs {missing}: pip install 's2s-onnx[train]'", err=True)
+        sys.exit(2)
+    trainer = None
     try:
         from .trainer import Trainer
 
@@ -110,14 +117,22 @@ def main(**options) -> None:
         click.echo(f"parameters: {trainer.model.parameter_count():,}; training pairs: {len(trainer.train_data.source_ids):,} "
                    f"(skipped: {trainer.skipped['empty']} empty, {trainer.skipped['too_long']} too long)", err=True)
         result = trainer.run()
-    except (TrainingInputError, ValueError) as exc:
+    except TrainingInputError as exc:
         click.echo(f"s2s-train: error: {exc}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
-        click.echo("s2s-train: interrupted; checkpoint-last/ saved, continue with --resume", err=True)
+        if trainer is not None and trainer.saved_on_interrupt:
+            click.echo("s2s-train: interrupted; checkpoint-last/ saved, continue with --resume", err=True)
+        else:
+            click.echo("s2s-train: interrupted before training started; nothing was saved", err=True)
         sys.exit(130)
     state = result.state
-    click.echo(f"done: {state.stop_reason}; best epoch {state.best_epoch} (valid BLEU {state.best_bleu:.2f}, loss {state.best_loss or float('nan'):.3f}); "
+    if state.best_epoch == 0:
+        click.echo(f"done: {state.stop_reason}; no epoch completed yet, so no validation: continue with --resume",
+                   err=True)
+        return
+    scores = f"valid BLEU {state.best_bleu:.2f}" + (f", loss {state.best_loss:.3f}" if state.best_loss is not None else "")
+    click.echo(f"done: {state.stop_reason}; best epoch {state.best_epoch} ({scores}); "
                f"best checkpoint: {result.best_checkpoint}", err=True)
 
 

@@ -7,6 +7,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .errors import ConfigError
+
 Cell = Literal["rnn", "lstm", "gru"]
 AttentionKind = Literal["none", "bahdanau", "luong"]
 TokenizerKind = Literal["bpe", "word", "char"]
@@ -46,23 +48,30 @@ class ModelConfig:
     max_target_length: int = 128
 
     def __post_init__(self) -> None:
+        if not isinstance(self.tie_embeddings, bool) or not isinstance(self.bidirectional, bool):
+            raise ConfigError("tie_embeddings and bidirectional must be true or false")
         if self.attentional_dim is None:
             self.attentional_dim = self.embedding_dim if self.tie_embeddings else self.hidden_dim
         if self.tie_embeddings and self.attentional_dim != self.embedding_dim:
-            raise ValueError(
+            raise ConfigError(
                 f"tied embeddings need attentional_dim == embedding_dim ({self.embedding_dim}), got {self.attentional_dim}"
             )
         if self.cell not in CELLS:
-            raise ValueError(f"cell must be one of {CELLS}, got {self.cell!r}")
+            raise ConfigError(f"cell must be one of {CELLS}, got {self.cell!r}")
         if self.attention not in ATTENTIONS:
-            raise ValueError(f"attention must be one of {ATTENTIONS}, got {self.attention!r}")
-        for name in ("layers", "embedding_dim", "hidden_dim", "source_vocab_size", "target_vocab_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+            raise ConfigError(f"attention must be one of {ATTENTIONS}, got {self.attention!r}")
+        # Upper bounds far above any RNN translator: a checkpoint asking for more is damaged or
+        # hostile, and would allocate without bound before any other check.
+        for name, high in (("layers", 64), ("embedding_dim", 1 << 16), ("hidden_dim", 1 << 16),
+                           ("source_vocab_size", 10_000_000), ("target_vocab_size", 10_000_000),
+                           ("attentional_dim", 1 << 16), ("max_target_length", 100_000)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+                raise ConfigError(f"{name} must be an integer between 1 and {high}, got {value!r}")
         if self.bidirectional and self.hidden_dim % 2:
-            raise ValueError(f"a bidirectional encoder needs an even hidden_dim, got {self.hidden_dim}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+            raise ConfigError(f"a bidirectional encoder needs an even hidden_dim, got {self.hidden_dim}")
+        if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) or not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}")
 
     @property
     def encoder_direction_dim(self) -> int:
@@ -134,6 +143,15 @@ class TrainConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for name, kinds in (("epochs", int), ("batch_size", int), ("max_length", int), ("vocab_size", int),
+                            ("seed", int), ("lr_decay_start", int), ("lr_decay_every", int), ("lr_patience", int),
+                            ("early_stopping", int), ("log_every", int), ("lr", (int, float)),
+                            ("lr_decay", (int, float)), ("grad_clip", (int, float)), ("teacher_forcing", (int, float)),
+                            ("label_smoothing", (int, float)), ("weight_decay", (int, float)),
+                            ("param_init", (int, float))):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, kinds):
+                raise ConfigError(f"{name} must be a number, got {value!r}")
         # Runs saved before several corpora were allowed hold a single path.
         if isinstance(self.train, str):
             self.train = [self.train]
@@ -142,22 +160,22 @@ class TrainConfig:
         elif isinstance(self.valid, str):
             self.valid = [self.valid]
         if self.lr_schedule not in LR_SCHEDULES:
-            raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
+            raise ConfigError(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
         if self.select_by not in SELECTIONS:
-            raise ValueError(f"select_by must be one of {SELECTIONS}, got {self.select_by!r}")
+            raise ConfigError(f"select_by must be one of {SELECTIONS}, got {self.select_by!r}")
         if self.lr_decay_every < 1:
-            raise ValueError(f"lr_decay_every must be positive, got {self.lr_decay_every}")
+            raise ConfigError(f"lr_decay_every must be positive, got {self.lr_decay_every}")
         if not 0.0 <= self.teacher_forcing <= 1.0:
-            raise ValueError(f"teacher forcing ratio must be in [0, 1], got {self.teacher_forcing}")
+            raise ConfigError(f"teacher forcing ratio must be in [0, 1], got {self.teacher_forcing}")
         if not 0.0 <= self.label_smoothing < 1.0:
-            raise ValueError(f"label smoothing must be in [0, 1), got {self.label_smoothing}")
+            raise ConfigError(f"label smoothing must be in [0, 1), got {self.label_smoothing}")
         if self.tokenizer not in TOKENIZERS:
-            raise ValueError(f"tokenizer must be one of {TOKENIZERS}, got {self.tokenizer!r}")
+            raise ConfigError(f"tokenizer must be one of {TOKENIZERS}, got {self.tokenizer!r}")
         for name in ("batch_size", "epochs", "max_length", "vocab_size"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
         if self.lr <= 0:
-            raise ValueError(f"lr must be positive, got {self.lr}")
+            raise ConfigError(f"lr must be positive, got {self.lr}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -1,5 +1,24 @@
-"""The one exception type the training CLI turns into a one-line error (exit code 2)."""
+"""The training stage's user-facing errors (the CLI prints them as one line, exit code 2)."""
+
+from __future__ import annotations
 
 
 class TrainingInputError(Exception):
-    """A problem with what the user gave us (files, options), not a bug."""
+    """A problem with what the user gave us (files, options, checkpoints), not a bug."""
+
+
+class ConfigError(TrainingInputError, ValueError):
+    """An impossible model or training setting (a ValueError too, for library callers)."""
+
+
+def missing_train_extra() -> str | None:
+    """The first package of the `train` extra that is not installed (a runtime-only install)."""
+    import importlib
+
+    for module, package in (("torch", "PyTorch"), ("onnx", "onnx"), ("safetensors", "safetensors"),
+                            ("tokenizers", "tokenizers")):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            return package
+    return None

@@ -81,6 +81,7 @@ class Trainer:
         self.source_tokenizer = source_tokenizer
         self.target_tokenizer = target_tokenizer
         self.out = Path(train_config.out)
+        self.saved_on_interrupt = False  # set once Ctrl-C has left a resumable checkpoint-last/
         self.optimizer = torch.optim.Adam(model.parameters(), lr=train_config.lr, weight_decay=train_config.weight_decay)
         self._load_data()
 
@@ -88,8 +89,13 @@ class Trainer:
     @classmethod
     def start(cls, train_config: TrainConfig, model_overrides: dict | None = None) -> "Trainer":
         out = Path(train_config.out)
+        if out.exists() and not out.is_dir():
+            raise TrainingInputError(f"--out {out} is a file; a run directory is needed")
         if (out / LAST).exists():
             raise TrainingInputError(f"{out} already holds a training run; use --resume to continue it, or another --out")
+        existing = next(p for p in (out, *out.absolute().parents) if p.exists())
+        if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+            raise TrainingInputError(f"cannot create the run directory {out}: {existing} is not a writable folder")
         corpus = read_corpora(train_config.train, train_config.source_lang, train_config.target_lang)
         for path in train_config.valid:
             read_parallel(path, train_config.source_lang, train_config.target_lang)  # fail early
@@ -106,7 +112,6 @@ class Trainer:
         model = Seq2Seq(model_config)
         if train_config.param_init > 0:
             model.initialise_uniform(train_config.param_init)
-        out.mkdir(parents=True, exist_ok=True)
         return cls(model, model_config, train_config, TrainerState(), source_tokenizer, target_tokenizer)
 
     @classmethod
@@ -133,7 +138,27 @@ class Trainer:
             torch.set_rng_state(checkpoint.rng_state)
         trainer.state.finished = False
         trainer.state.stop_reason = ""
+        trainer._forget_metrics_after_checkpoint()
         return trainer
+
+    def _forget_metrics_after_checkpoint(self) -> None:
+        """Drop metrics.jsonl rows logged after checkpoint-last/ (a kill or a stop mid-epoch): the
+        resumed run logs those steps again, and each step must appear once."""
+        path = self.out / "metrics.jsonl"
+        if not path.exists():
+            return
+        kept = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a row cut short by a kill
+            if record.get("step", 0) <= self.state.step and (
+                    record.get("event") != "epoch" or record.get("epoch", 0) <= self.state.epoch):
+                kept.append(line)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text("".join(row + "\n" for row in kept), encoding="utf-8")
+        os.replace(temporary, path)
 
     def _load_data(self) -> None:
         config = self.config
@@ -290,7 +315,14 @@ class Trainer:
         stop: str | None = None
         rate = 0.0
         self._interrupted = False
-        previous_handler = signal.signal(signal.SIGINT, self._on_interrupt) if _main_thread() else None
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)  # only now: a run that failed to start leaves nothing
+        except OSError as exc:
+            raise TrainingInputError(f"cannot create the run directory {self.out}: {exc.strerror}") from None
+        previous_handlers = {}
+        if _main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                previous_handlers[signum] = signal.signal(signum, self._on_interrupt)
         try:
             while not state.finished and stop is None:
                 generator = torch.Generator().manual_seed(config.seed * 1000 + state.epoch)
@@ -334,14 +366,15 @@ class Trainer:
                 self._end_epoch(state.epoch_loss_sum / max(state.epoch_tokens, 1), rate)
                 self._save(LAST)
         finally:
-            if previous_handler is not None:
-                signal.signal(signal.SIGINT, previous_handler)
+            for signum, handler in previous_handlers.items():
+                signal.signal(signum, handler)
         if not state.finished:
             state.stop_reason = stop or ""
             state.elapsed_seconds = elapsed_before + time.monotonic() - started
             self._save(LAST)
             log.info("stopped (%s); saved %s; continue with --resume", state.stop_reason, self.out / LAST)
         if self._interrupted:
+            self.saved_on_interrupt = True
             raise KeyboardInterrupt
         if not (self.out / BEST).exists():
             self._save(BEST)
