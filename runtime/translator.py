@@ -166,6 +166,9 @@ class Translator:
         """Tokenise, decode in length buckets, and return (source ids, hypotheses, truncated) in input order."""
         if beam_size < 1:
             raise InputError(f"beam size must be at least 1, got {beam_size}")
+        if beam_size > self.target_tokenizer.vocab_size:
+            raise InputError(f"beam size {beam_size} is larger than the target vocabulary "
+                             f"({self.target_tokenizer.vocab_size} tokens)")
         if batch_size < 1:
             raise InputError(f"batch size must be at least 1, got {batch_size}")
         if max_length is not None and max_length < 1:

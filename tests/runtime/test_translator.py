@@ -84,7 +84,7 @@ def test_awkward_inputs_translate_without_error(bundle_factory, caplog):
 
 def test_bad_options(bundle_factory):
     translator = Translator.load(bundle_factory("gru", "bahdanau"))
-    for kwargs in ({"beam_size": 0}, {"batch_size": 0}, {"max_length": 0}):
+    for kwargs in ({"beam_size": 0}, {"beam_size": 10_000}, {"batch_size": 0}, {"max_length": 0}):
         with pytest.raises(InputError):
             translator.translate(["one."], **kwargs)
     assert all(len(t.tokens) <= 2 for t in translator.translate_detailed(SENTENCES, max_length=2))

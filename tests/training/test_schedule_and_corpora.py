@@ -84,3 +84,36 @@ def test_the_step_schedule_sets_the_rate_of_every_step(tmp_path, task_data, trai
     # The rate logged after step s is the one step s used (steps are 1-based in the log).
     assert rates[5] == 0.004 and rates[10] == 0.004 and rates[15] == 0.002 and rates[25] == 0.001
     assert rates[40] == 0.0005
+
+
+def _scripted_validation(monkeypatch, losses):
+    """Replace validation by a scripted sequence of losses (BLEU falls as loss rises)."""
+    from s2s.training.trainer import Trainer
+
+    sequence = iter(losses)
+
+    def validate(self):
+        loss = next(sequence)
+        return {"valid_loss": loss, "valid_ppl": 1.0, "valid_bleu": 100 - loss}
+
+    monkeypatch.setattr(Trainer, "_validate", validate)
+
+
+def test_plateau_schedule_halves_the_rate_after_each_stalled_epoch_and_stops_early(tmp_path, task_data, trainer_run,
+                                                                                   monkeypatch):
+    _scripted_validation(monkeypatch, [3.0, 2.0, 2.5, 2.4, 2.1, 2.2, 9.9])
+    run = trainer_run(tmp_path / "run", task_data, steps=None, epochs=20, lr=0.004, lr_schedule="plateau",
+                      lr_patience=1, early_stopping=4, select_by="loss")
+    epochs = _epochs(run)
+    # Epochs 3 to 6 do not beat epoch 2's loss: each halves the rate; the fourth stops the run.
+    assert [e["lr"] for e in epochs] == [0.004, 0.004, 0.004, 0.002, 0.001, 0.0005]
+    state = load_checkpoint(run / "checkpoint-last").state
+    assert state.epoch == 6 and "early stopping" in state.stop_reason and state.best_epoch == 2
+
+
+def test_step_schedule_ignores_stalled_epochs(tmp_path, task_data, trainer_run, monkeypatch):
+    _scripted_validation(monkeypatch, [3.0, 3.5, 3.6])
+    run = trainer_run(tmp_path / "run", task_data, steps=None, epochs=3, lr=0.004, lr_schedule="step",
+                      lr_decay_start=10_000, early_stopping=0, select_by="loss")
+    assert [e["lr"] for e in _epochs(run)] == [0.004, 0.004, 0.004]
+    assert load_checkpoint(run / "checkpoint-best").state.best_epoch == 1
