@@ -190,6 +190,13 @@ def check_manifest(manifest: Any, where: str) -> dict[str, Any]:
     onnx_info = manifest.get("onnx", {})
     if not isinstance(onnx_info, dict):
         schema.fail("onnx", "must be an object")
+    for key in ("precision", "activation_quantisation"):
+        if not isinstance(onnx_info.get(key), (str, type(None))):
+            schema.fail(f"onnx.{key}", "must be a string")
+    languages = manifest.get("languages", {})
+    if not isinstance(languages, dict) or not all(isinstance(languages.get(k), (str, type(None)))
+                                                  for k in ("source", "target")):
+        schema.fail("languages", "must be an object of language codes")
     files = schema.object(manifest, "files")
     for name in REQUIRED_FILES:
         if name not in files:
@@ -205,8 +212,11 @@ def check_manifest(manifest: Any, where: str) -> dict[str, Any]:
             schema.fail(f"files.{name}.sha256", "must be 64 lower-case hex digits")
         schema.integer(entry, "bytes", f"files.{name}.bytes", 0, MAX_FILE_BYTES)
     training_data = manifest.get("training_data")
-    if training_data is not None and not isinstance(training_data, dict):
-        schema.fail("training_data", "must be an object")
+    if training_data is not None:
+        if not isinstance(training_data, dict):
+            schema.fail("training_data", "must be an object")
+        lengths = schema.object(training_data, "source_tokens", "training_data.source_tokens")
+        schema.integer(lengths, "max", "training_data.source_tokens.max", 1, MAX_LENGTH)
     return manifest
 
 

@@ -272,8 +272,19 @@ def _check_shape(spec: dict) -> None:
             raise BundleError(f"{key}.{inner} must be a list of objects")
         for step in steps or [spec.get(key) or {}]:
             pattern = step.get("pattern")
-            if pattern is not None and not isinstance(pattern, dict):
-                raise BundleError(f"{key} pattern must be an object")
+            if pattern is not None and not (isinstance(pattern, dict) and all(isinstance(v, str) for v in pattern.values())):
+                raise BundleError(f"{key} pattern must be an object of strings")
+            _check_strings(step, key)
+    _check_strings(spec.get("decoder") or {}, "decoder")
+
+
+_STRING_FIELDS = ("type", "replacement", "prepend_scheme", "behavior", "content")
+
+
+def _check_strings(step: dict, where: str) -> None:
+    for field_name in _STRING_FIELDS:
+        if field_name in step and not isinstance(step[field_name], str):
+            raise BundleError(f"{where}.{field_name} must be a string")
 
 
 def _normalizer(spec: dict | None):
@@ -286,10 +297,11 @@ def _normalizer(spec: dict | None):
             steps.append(str.lower)
         elif kind == "Strip" and step.get("strip_left") and step.get("strip_right"):
             steps.append(str.strip)
-        elif kind == "Replace" and step.get("pattern", {}).get("Regex") == _CONTROL_PATTERN and step.get("content") == "":
+        elif kind == "Replace" and (step.get("pattern") or {}).get("Regex") == _CONTROL_PATTERN and step.get("content") == "":
             steps.append(_drop_controls)
-        elif kind == "Replace" and step.get("pattern", {}).get("Regex") == _WHITESPACE_PATTERN:
-            steps.append(lambda text, content=step.get("content", " "): _WHITESPACE_RUN.sub(content, text))
+        elif kind == "Replace" and (step.get("pattern") or {}).get("Regex") == _WHITESPACE_PATTERN:
+            # A function, not a template: the content is literal (a backslash in it is not a group).
+            steps.append(lambda text, content=step.get("content", " "): _WHITESPACE_RUN.sub(lambda _: content, text))
         else:
             raise BundleError(f"unsupported tokenizer normaliser: {json.dumps(step)[:120]}")
 
@@ -313,7 +325,7 @@ def _pre_tokenizer(spec: dict | None) -> tuple[str, bool, bool]:
     rest = steps[1:]
     if len(rest) == 1 and rest[0].get("type") == "Punctuation" and rest[0].get("behavior") == "Isolated":
         return marker, prepend, False
-    if (len(rest) == 1 and rest[0].get("type") == "Split" and rest[0].get("pattern", {}).get("Regex") == "."
+    if (len(rest) == 1 and rest[0].get("type") == "Split" and (rest[0].get("pattern") or {}).get("Regex") == "."
             and rest[0].get("behavior") == "Isolated"):
         return marker, prepend, True
     raise BundleError("unsupported tokenizer pre-tokeniser after Metaspace: " + json.dumps(rest)[:120])
