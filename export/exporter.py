@@ -75,19 +75,17 @@ def _sample_pairs(checkpoint: Checkpoint, paths: list[str], size: int) -> tuple[
     return sources[:size], targets[:size]
 
 
-def sample_sources(checkpoint: Checkpoint, size: int, seed: int = 0) -> list[list[int]]:
-    """Token ids of real validation sentences when the checkpoint's validation data is readable,
-    else random token sequences."""
+def sample_sources(checkpoint: Checkpoint, size: int) -> list[list[int]]:
+    """Token ids of real sentences for the parity checks: validation pairs, else training pairs.
+    An export whose checks would cover nothing fails (random ids would prove little)."""
     max_length = checkpoint.model_config.max_target_length
-    sources, _ = _sample_pairs(checkpoint, checkpoint.train_config.valid, size)
+    sources, _ = sample_texts(checkpoint, size)
     ids = [s[:max_length] for s in encode(checkpoint.source_tokenizer, sources) if s]
-    if ids:
-        return ids
-    log.warning("no validation data readable; checking parity on random token ids")
-    generator = torch.Generator().manual_seed(seed)
-    vocab = checkpoint.model_config.source_vocab_size
-    lengths = torch.randint(1, 16, (size,), generator=generator).tolist()
-    return [torch.randint(4, max(vocab, 5), (n,), generator=generator).tolist() for n in lengths]
+    if not ids:
+        config = checkpoint.train_config
+        raise ExportError(f"the export checks need real text, but none of the run's files is readable "
+                          f"({', '.join(config.valid + config.train)}); nothing written")
+    return ids
 
 
 def sample_texts(checkpoint: Checkpoint, size: int) -> tuple[list[str], list[str]]:
@@ -104,7 +102,9 @@ def check_tokenizers(checkpoint: Checkpoint, directory: Path, size: int) -> dict
     """Fail unless the runtime tokenizer reproduces the training tokenizer on real text."""
     sources, targets = sample_texts(checkpoint, size)
     if not sources:
-        log.warning("no training or validation text readable; runtime tokenizers checked on nothing")
+        config = checkpoint.train_config
+        raise ExportError(f"the tokenizer check needs real text, but none of the run's files is readable "
+                          f"({', '.join(config.valid + config.train)}); nothing written")
     checked = {}
     for side, reference, name, texts in (("source", checkpoint.source_tokenizer, SOURCE_TOKENIZER, sources),
                                          ("target", checkpoint.target_tokenizer, TARGET_TOKENIZER, targets)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shlex
 import sys
+from pathlib import Path
 
 import click
 
@@ -103,8 +104,9 @@ def main(**options) -> None:
             model_options = {k: options[k] for k in ("cell", "attention", "layers", "bidirectional", "embedding_dim",
                                                      "hidden_dim", "dropout", "tie_embeddings", "attentional_dim")}
             config = TrainConfig(
-                train=list(options["train_path"]),
-                valid=list(options["valid_path"]),
+                # Absolute: the export reads them again for its checks, from any directory.
+                train=[str(Path(path).absolute()) for path in options["train_path"]],
+                valid=[str(Path(path).absolute()) for path in options["valid_path"]],
                 extra={"command": shlex.join(["s2s-train", *sys.argv[1:]])},
                 **{k: options[k] for k in ("out", "source_lang", "target_lang", "tokenizer", "vocab_size", "max_length",
                                            "epochs", "max_minutes", "batch_size", "lr", "lr_schedule", "lr_decay",

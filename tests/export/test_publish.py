@@ -42,3 +42,31 @@ def test_force_replaces_a_bundle_and_leaves_the_users_partial_file(checkpoint_fa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle", "bundle.partial"]
     with pytest.raises(ExportError, match="--force"):
         export_bundle(checkpoint_factory(), ExportOptions(out=out, sample_size=10))
+
+
+def test_an_export_whose_checks_would_cover_nothing_fails(checkpoint_factory, tmp_path):
+    import json
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(checkpoint_factory().parent, run)
+    meta_path = run / "checkpoint-last" / "checkpoint.json"
+    meta = json.loads(meta_path.read_text())
+    meta["training"].update(train=["gone/train.tsv"], valid=["gone/valid.tsv"])
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ExportError, match="real text"):
+        export_bundle(run / "checkpoint-last", ExportOptions(out=tmp_path / "b", sample_size=10))
+    assert not (tmp_path / "b").exists()
+
+
+def test_training_paths_are_stored_absolute(tmp_path, task_data, monkeypatch):
+    from s2s.training import load_checkpoint
+    from s2s.training.cli import main as train_cli
+
+    monkeypatch.chdir(task_data["train"].parent)
+    result = CliRunner().invoke(train_cli, ["--train", "train.tsv", "--valid", "valid.tsv", "--out", str(tmp_path / "r"),
+                                            "--tokenizer", "word", "--epochs", "1", "--embedding-dim", "8",
+                                            "--hidden-dim", "8", "--threads", "1"])
+    assert result.exit_code == 0, result.output
+    config = load_checkpoint(tmp_path / "r" / "checkpoint-last").train_config
+    assert config.train == [str(task_data["train"])] and config.valid == [str(task_data["valid"])]
