@@ -155,7 +155,9 @@ def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportR
             target_lang=options.target_lang or train.target_lang,
             opset=options.opset,
             max_source_length=checkpoint.model_config.max_target_length,
-            export_command=options.command,
+            # From the API (no command line), the call itself is the provenance.
+            export_command=options.command or (f"s2s.export.export_bundle({str(checkpoint_dir)!r}, "
+                                               f"ExportOptions(quantize={options.quantize!r}, opset={options.opset}))"),
             attribution=attribution_for(train.train),
             training_data=training_data_summary(checkpoint),
         )

@@ -95,8 +95,7 @@ def bundle_factory(tmp_path_factory, checkpoint_factory):
         if key not in cache:
             out = tmp_path_factory.mktemp("bundles") / f"{cell}-{attention}-{quantize}-{layers}"
             export_bundle(checkpoint_factory(cell, attention, layers), ExportOptions(
-                out=out, quantize=quantize, sample_size=40, source_lang="en", target_lang="fr",
-                min_int8_agreement=0.0))
+                out=out, quantize=quantize, sample_size=40, source_lang="en", target_lang="fr"))
             cache[key] = out
         return cache[key]
 
