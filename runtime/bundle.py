@@ -232,6 +232,9 @@ def _parse_manifest(data: bytes, where: str) -> dict[str, Any]:
 
 def _verified(name: str, data: bytes, entry: dict[str, Any], origin: Path) -> bytes:
     if len(data) != entry["bytes"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        if name == MODEL_CARD:
+            raise BundleError(f"checksum mismatch: {name} in {origin} was edited; the model card is verified like every "
+                              "file of a bundle (it states what the model is): restore it, or re-export the bundle")
         raise BundleError(f"checksum mismatch: {name} in {origin} is corrupt or was modified")
     return data
 

@@ -24,6 +24,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from . import unicode_compat
 from .errors import BundleError
 
 # The exact normaliser steps s2s-train writes (tokenization.py), as Python operations.
@@ -44,8 +45,13 @@ def _drop_controls(text: str) -> str:
 
 def _is_punctuation(char: str) -> bool:
     # The `tokenizers` definition: ASCII punctuation (which includes symbols such as $ + < = >)
-    # or any Unicode punctuation category (Pc, Pd, Ps, Pe, Pi, Pf, Po).
-    return char in _ASCII_PUNCTUATION or unicodedata.category(char).startswith("P")
+    # or any Unicode punctuation category (Pc, Pd, Ps, Pe, Pi, Pf, Po), in its Unicode version.
+    if char in _ASCII_PUNCTUATION:
+        return True
+    code = ord(char)
+    if code in unicode_compat.NOT_PUNCTUATION:
+        return False
+    return code in unicode_compat.EXTRA_PUNCTUATION or unicodedata.category(char).startswith("P")
 
 
 class Tokenizer:
@@ -292,7 +298,7 @@ def _normalizer(spec: dict | None):
     for step in (spec or {}).get("normalizers", [spec] if spec else []):
         kind = step.get("type")
         if kind in ("NFC", "NFD", "NFKC", "NFKD"):
-            steps.append(lambda text, form=kind: unicodedata.normalize(form, text))
+            steps.append(lambda text, form=kind: unicode_compat.normalize(form, text))
         elif kind == "Lowercase":
             steps.append(str.lower)
         elif kind == "Strip" and step.get("strip_left") and step.get("strip_right"):
