@@ -9,10 +9,13 @@ from pathlib import Path
 
 import click
 
+from s2s.runtime.command import user_errors, version_option
+
 from .opsets import DEFAULT_OPSET
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@version_option("s2s-export")
 @click.argument("checkpoint_dir", type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Bundle directory to write (or .zip with --zip).")
 @click.option("--quantize", type=click.Choice(["int8"]), help="Dynamic int8 quantisation of the graphs' weights.")
@@ -45,8 +48,8 @@ def main(checkpoint_dir: Path, out: Path, quantize, opset, as_zip, force, name, 
 
     missing = missing_train_extra()
     if missing:
-        click.echo(f"s2s-export: error: exporting needs {missing}: pip install 's2s-onnx[train]'", err=True)
-        sys.exit(2)
+        with user_errors("s2s-export", ExportError):
+            raise ExportError(f"exporting needs {missing}: pip install 's2s-onnx[train]'")
     from .exporter import DEFAULT_INT8_AGREEMENT, ExportOptions, export_bundle
 
     options = ExportOptions(
@@ -55,10 +58,7 @@ def main(checkpoint_dir: Path, out: Path, quantize, opset, as_zip, force, name, 
         min_int8_agreement=DEFAULT_INT8_AGREEMENT if min_int8_agreement is None else min_int8_agreement,
         command=shlex.join(["s2s-export", *sys.argv[1:]]),
     )
-    try:
+    with user_errors("s2s-export", ExportError):
         result = export_bundle(checkpoint_dir, options)
-    except ExportError as exc:
-        click.echo(f"s2s-export: error: {exc}", err=True)
-        sys.exit(2)
     size = sum(entry["bytes"] for entry in result.manifest["files"].values())
     click.echo(f"wrote {result.path} ({size / 1e6:.1f} MB, {result.manifest['onnx']['precision']})", err=True)

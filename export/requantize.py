@@ -22,6 +22,7 @@ import click
 import onnx
 
 from s2s.runtime.bundle import DECODER, ENCODER, MANIFEST, MODEL_CARD, SOURCE_TOKENIZER, load_bundle
+from s2s.runtime.command import user_errors
 from s2s.runtime.errors import S2SRuntimeError
 from s2s.runtime.tokenizer import Tokenizer
 
@@ -90,15 +91,12 @@ def requantize_bundle(bundle_path: Path, out: Path, sample: list[str], force: bo
 def main(bundle: Path, out: Path, force: bool, sample_path: Path, sample_size: int) -> None:
     """Make an int8 bundle batch-invariant (per-row activation quantisation), keeping its weights."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    try:
+    with user_errors("s2s.export.requantize", ExportError):
         from s2s.runtime.evaluation import read_lines_of
 
         sample = read_lines_of(sample_path)[:sample_size]
         manifest = requantize_bundle(bundle, out, sample, force,
                                      shlex.join(["python", "-m", "s2s.export.requantize", *sys.argv[1:]]))
-    except (ExportError, S2SRuntimeError) as exc:
-        click.echo(f"s2s-export: error: {exc}", err=True)
-        sys.exit(2)
     checked = manifest["verification"]["int8"]["batch_invariant_sentences"]
     click.echo(f"wrote {out}: per-row int8, batch-invariant on {checked} sentences", err=True)
 

@@ -8,7 +8,8 @@ from .bundle import FORMAT_VERSION, Bundle, load_bundle
 from .errors import BundleError, InputError, S2SRuntimeError
 from .greedy import Hypothesis, greedy_decode
 from .beam import beam_search
-from .translator import Translation, Translator, default_bundle_path
+from .model_store import default_bundle_path
+from .translator import Translation, Translator
 
 __all__ = [
     "FORMAT_VERSION", "Bundle", "BundleError", "Hypothesis", "InputError", "S2SRuntimeError", "Translation",

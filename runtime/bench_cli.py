@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from .errors import S2SRuntimeError
+from .command import user_errors, version_option
+from .errors import InputError
 
 DEFAULT_FILE = Path("../shared/data/tatoeba-eng-fra/test.tsv")
 
@@ -41,6 +42,7 @@ def machine() -> str:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@version_option("s2s-bench")
 @click.option("-m", "--model", "models", multiple=True, type=click.Path(path_type=Path),
               help="Bundle(s) to measure (repeat to compare, e.g. fp32 and int8) [default: the bundled model].")
 @click.option("--torch", "torch_checkpoint", type=click.Path(path_type=Path),
@@ -58,7 +60,7 @@ def main(models, torch_checkpoint, test_file, threads, batch_sizes, latency_sent
          markdown) -> None:
     """Measure batch-1 latency, batch throughput, cold start and peak memory of the runtime."""
     thread_counts, sizes = _ints(threads), _ints(batch_sizes)
-    try:
+    with user_errors("s2s-bench"):
         from .benchmark import cold_start, measure, measure_torch, read_sentences, site_packages_mib
         from .evaluation import evaluate, read_test_set
         from .translator import Translator
@@ -80,9 +82,6 @@ def main(models, torch_checkpoint, test_file, threads, batch_sizes, latency_sent
         if cold_start_runs:
             report["cold_start"] = cold_start(models[0] if models else None, runs=cold_start_runs)
         report["site_packages_mib"] = site_packages_mib()
-    except S2SRuntimeError as exc:
-        click.echo(f"s2s-bench: error: {exc}", err=True)
-        sys.exit(2)
     text = render_markdown(report)
     if markdown is not None:
         markdown.write_text(text, encoding="utf-8")

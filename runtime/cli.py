@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from .errors import InputError, OutputError, S2SRuntimeError
+from .command import user_errors, version_option
+from .errors import InputError, OutputError
 from .sessions import DEVICES
 
 
@@ -35,9 +36,11 @@ class _StreamSink:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@version_option("s2s-translate")
 @click.argument("text", nargs=-1)
-@click.option("-m", "--model", "model_path", type=click.Path(path_type=Path),
-              help="Model bundle directory or .zip [default: the bundled English→French model].")
+@click.option("-m", "--model", "model_path",
+              help="Model: a bundle directory or .zip, or the name of an installed model (s2s-models list) "
+                   "[default: the bundled English→French model].")
 @click.option("-i", "--input", "input_path", type=click.Path(path_type=Path), help="Read sentences from FILE, one a line ('-': stdin).")
 @click.option("-o", "--output", "output_path", type=click.Path(path_type=Path),
               help="Write translations to FILE [default: stdout]. FILE appears only when the run completes; "
@@ -78,44 +81,57 @@ def main(text, model_path, input_path, output_path, resume, overwrite, batch_siz
       cat english.txt | s2s-translate -m models/eng-fra > french.txt
     """
     logging.basicConfig(level=logging.WARNING, format="s2s-translate: warning: %(message)s", stream=sys.stderr)
-    partial = None
     try:
-        from .batch_job import Interrupted, JobOptions, bundle_fingerprint, run_job
-        from .line_reader import LineReader
-        from .output_file import PartialOutput, check_output_path, is_regular
-        from .progress import Progress
-        from .translator import Translator
+        with user_errors("s2s-translate"):
+            _translate(text, model_path, input_path, output_path, resume, overwrite, batch_size, beam_size,
+                       max_length, split_sentences, device, threads, workers, encoding_errors, quiet)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader of stdout went away (e.g. `| head`): nothing more to say
+        sys.exit(1)
 
-        if text and input_path:
-            raise InputError("give sentences as arguments or with --input, not both")
-        from_stdin = not text and (input_path is None or str(input_path) == "-")
-        if resume and output_path is None:
-            raise InputError("--resume needs --output (the file whose .partial holds the interrupted run)")
-        if output_path is not None:
-            check_output_path(output_path, [] if text or from_stdin else [input_path], overwrite or resume)
-        if text:
-            stream, name, total = io.BytesIO("".join(t + "\n" for t in text).encode("utf-8")), "arguments", None
-        elif from_stdin:
-            stream, name, total = sys.stdin.buffer, "<stdin>", None
-        else:
-            stream, name, total = _open(input_path), str(input_path), _size(input_path)
-        translator = Translator.load(model_path, device=device, threads=threads)
-        fingerprint = {"model": bundle_fingerprint(translator), "beam_size": beam_size, "max_length": max_length,
-                       "split_sentences": split_sentences, "errors": encoding_errors}
-        if output_path is not None and is_regular(output_path):
-            partial = sink = PartialOutput.start(output_path, fingerprint, resume=resume)
-            resumed = partial.resumed
-        else:
-            out = _open_device(output_path) if output_path is not None else sys.stdout
-            sink, resumed = _StreamSink(out), None
+
+def _translate(text, model_path, input_path, output_path, resume, overwrite, batch_size, beam_size, max_length,
+               split_sentences, device, threads, workers, encoding_errors, quiet) -> None:
+    from .batch_job import Interrupted, JobOptions, bundle_fingerprint, run_job
+    from .line_reader import LineReader
+    from .output_file import PartialOutput, check_output_path, is_regular
+    from .progress import Progress
+    from .translator import Translator
+
+    if text and input_path:
+        raise InputError("give sentences as arguments or with --input, not both")
+    from_stdin = not text and (input_path is None or str(input_path) == "-")
+    if resume and output_path is None:
+        raise InputError("--resume needs --output (the file whose .partial holds the interrupted run)")
+    if output_path is not None:
+        check_output_path(output_path, [] if text or from_stdin else [input_path], overwrite or resume)
+    if text:
+        stream, name, total = io.BytesIO("".join(t + "\n" for t in text).encode("utf-8")), "arguments", None
+    elif from_stdin:
+        stream, name, total = sys.stdin.buffer, "<stdin>", None
+    else:
+        stream, name, total = _open(input_path), str(input_path), _size(input_path)
+    translator = Translator.load(model_path, device=device, threads=threads)
+    fingerprint = {"model": bundle_fingerprint(translator), "beam_size": beam_size, "max_length": max_length,
+                   "split_sentences": split_sentences, "errors": encoding_errors}
+    partial = None
+    if output_path is not None and is_regular(output_path):
+        partial = sink = PartialOutput.start(output_path, fingerprint, resume=resume)
+        resumed = partial.resumed
+    else:
+        out = _open_device(output_path) if output_path is not None else sys.stdout
+        sink, resumed = _StreamSink(out), None
+    try:
         options = JobOptions(beam_size=beam_size, max_length=max_length, batch_size=batch_size,
                              split_sentences=split_sentences, workers=workers)
         progress = Progress(total, quiet=quiet or bool(text), start_lines=resumed.lines if resumed else 0,
                             start_bytes=resumed.input_bytes if resumed else 0)
+        reader = LineReader(stream, name, encoding_errors, hint="; use --errors replace to go on")
         started = time.perf_counter()
         try:
-            result = run_job(translator, LineReader(stream, name, encoding_errors, hint="; use --errors replace to go on"), sink, options, resumed, progress,
-                             device=device, threads=threads)
+            result = run_job(translator, reader, sink, options, resumed, progress, device=device, threads=threads)
         except Interrupted as stop:
             where = "; continue with --resume" if partial is not None else ""
             click.echo(f"s2s-translate: interrupted after {stop.lines} lines{where}", err=True)
@@ -127,14 +143,6 @@ def main(text, model_path, input_path, output_path, resume, overwrite, batch_siz
         progress.done(f"translated {result.translated} sentences{skipped} in {elapsed:.2f} s "
                       f"({result.translated / max(elapsed, 1e-9):,.0f} sentences/s, "
                       f"{result.target_tokens / max(elapsed, 1e-9):,.0f} target tokens/s)")
-    except S2SRuntimeError as exc:
-        click.echo(f"s2s-translate: error: {exc}", err=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except BrokenPipeError:
-        sys.stderr.close()  # the reader of stdout went away (e.g. `| head`): nothing more to say
-        sys.exit(1)
     finally:
         if partial is not None:
             partial.close()

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import click
 
-from .errors import S2SRuntimeError
+from .command import user_errors, version_option
+from .errors import InputError
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@version_option("s2s-eval")
 @click.option("-m", "--model", "model_path", type=click.Path(path_type=Path), help="Bundle [default: the bundled model].")
 @click.option("--test", type=click.Path(path_type=Path), help="Test set as TSV: source<TAB>reference.")
 @click.option("--source", type=click.Path(path_type=Path), help="Source sentences, one a line (with --reference).")
@@ -37,7 +39,7 @@ def main(model_path, test, source, reference, beam_size, batch_size, threads, sp
     Example:
       s2s-eval -m models/eng-fra --test ../shared/data/tatoeba-eng-fra/test.tsv
     """
-    try:
+    with user_errors("s2s-eval"):
         from .evaluation import evaluate, read_test_set, record_in_bundle
         from .output_file import check_output_path, write_atomically
         from .sessions import default_threads
@@ -56,11 +58,8 @@ def main(model_path, test, source, reference, beam_size, batch_size, threads, sp
             write_atomically(output, "".join(h + "\n" for h in hypotheses))
         if record:
             if translator.bundle.origin.is_file():
-                raise S2SRuntimeError("--record needs a bundle directory, not a .zip")
+                raise InputError("--record needs a bundle directory, not a .zip")
             record_in_bundle(translator.bundle.path, result)
-    except S2SRuntimeError as exc:
-        click.echo(f"s2s-eval: error: {exc}", err=True)
-        sys.exit(2)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return

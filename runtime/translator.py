@@ -12,21 +12,12 @@ from .beam import beam_search
 from .bundle import SOURCE_TOKENIZER, TARGET_TOKENIZER, Bundle, load_bundle
 from .errors import BundleError, InputError
 from .greedy import Hypothesis, greedy_decode
+from .model_store import resolve
 from .onnx_model import OnnxSeq2Seq
 from . import sentences
 from .tokenizer import Tokenizer
 
 log = logging.getLogger("s2s.runtime")
-
-DEFAULT_MODEL = "eng-fra"
-
-
-def default_bundle_path() -> Path:
-    """The English->French bundle shipped with the package."""
-    from importlib.resources import files
-
-    return Path(str(files("s2s.models") / DEFAULT_MODEL))
-
 
 @dataclass
 class Translation:
@@ -67,13 +58,10 @@ class Translator:
                         "rewrite it with python -m s2s.export.requantize", bundle.origin)
 
     @classmethod
-    def load(cls, path: str | Path | None = None, device: str = "cpu", threads: int | None = None) -> "Translator":
-        """Load a bundle directory or .zip (default: the bundled English->French model)."""
-        if path is None:
-            path = default_bundle_path()
-            if not (path / "model.json").exists():
-                raise BundleError("no default model is installed with this package; pass a bundle path (-m BUNDLE)")
-        return cls(load_bundle(path), device=device, threads=threads)
+    def load(cls, model: str | Path | None = None, *, device: str = "cpu", threads: int | None = None) -> "Translator":
+        """Load a bundle: a directory or .zip, the name of an installed model (`s2s-models list`),
+        or by default the bundled English->French model."""
+        return cls(load_bundle(resolve(model)), device=device, threads=threads)
 
     # ---- public API ----------------------------------------------------------------------
     def translate(

@@ -10,10 +10,13 @@ from pathlib import Path
 import click
 
 from .config import ATTENTIONS, CELLS, LR_SCHEDULES, SELECTIONS, TOKENIZERS, TrainConfig
+from s2s.runtime.command import user_errors, version_option
+
 from .errors import TrainingInputError
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@version_option("s2s-train")
 @click.option("--train", "train_path", metavar="PATH", multiple=True,
               help="Training pairs: a TSV file (source<TAB>target), or a prefix read as PATH.<lang> with "
                    "--source-lang/--target-lang. Repeat to train on several corpora at once. Required unless --resume.")
@@ -84,44 +87,41 @@ def main(**options) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
     from .errors import missing_train_extra
 
-    missing = missing_train_extra()
-    if missing:
-        click.echo(f"s2s-train: error: training needs {missing}: pip install 's2s-onnx[train]'", err=True)
-        sys.exit(2)
     trainer = None
     try:
-        from .trainer import Trainer
+        with user_errors("s2s-train", TrainingInputError):
+            missing = missing_train_extra()
+            if missing:
+                raise TrainingInputError(f"training needs {missing}: pip install 's2s-onnx[train]'")
+            from .trainer import Trainer
 
-        if options["resume"]:
-            trainer = Trainer.resume(options["out"], epochs=options["epochs"] if _given("epochs") else None,
-                                     max_minutes=options["max_minutes"])
-            # Provenance: a model card lists every command that trained the model, resumes included.
-            extra = trainer.config.extra
-            extra["resume_commands"] = [*extra.get("resume_commands", []), shlex.join(["s2s-train", *sys.argv[1:]])]
-        elif not options["train_path"]:
-            raise TrainingInputError("--train is required (unless --resume continues a run)")
-        else:
-            model_options = {k: options[k] for k in ("cell", "attention", "layers", "bidirectional", "embedding_dim",
-                                                     "hidden_dim", "dropout", "tie_embeddings", "attentional_dim")}
-            config = TrainConfig(
-                # Absolute: the export reads them again for its checks, from any directory.
-                train=[str(Path(path).absolute()) for path in options["train_path"]],
-                valid=[str(Path(path).absolute()) for path in options["valid_path"]],
-                extra={"command": shlex.join(["s2s-train", *sys.argv[1:]])},
-                **{k: options[k] for k in ("out", "source_lang", "target_lang", "tokenizer", "vocab_size", "max_length",
-                                           "epochs", "max_minutes", "batch_size", "lr", "lr_schedule", "lr_decay",
-                                           "lr_decay_start", "lr_decay_every", "lr_patience", "select_by",
-                                           "early_stopping", "param_init",
-                                           "teacher_forcing", "label_smoothing", "grad_clip", "seed", "threads",
-                                           "valid_bleu_samples")},
-            )
-            trainer = Trainer.start(config, model_options)
-        click.echo(f"parameters: {trainer.model.parameter_count():,}; training pairs: {len(trainer.train_data.source_ids):,} "
-                   f"(skipped: {trainer.skipped['empty']} empty, {trainer.skipped['too_long']} too long)", err=True)
-        result = trainer.run()
-    except TrainingInputError as exc:
-        click.echo(f"s2s-train: error: {exc}", err=True)
-        sys.exit(2)
+            if options["resume"]:
+                trainer = Trainer.resume(options["out"], epochs=options["epochs"] if _given("epochs") else None,
+                                         max_minutes=options["max_minutes"])
+                # Provenance: a model card lists every command that trained the model, resumes included.
+                extra = trainer.config.extra
+                extra["resume_commands"] = [*extra.get("resume_commands", []), shlex.join(["s2s-train", *sys.argv[1:]])]
+            elif not options["train_path"]:
+                raise TrainingInputError("--train is required (unless --resume continues a run)")
+            else:
+                model_options = {k: options[k] for k in ("cell", "attention", "layers", "bidirectional", "embedding_dim",
+                                                         "hidden_dim", "dropout", "tie_embeddings", "attentional_dim")}
+                config = TrainConfig(
+                    # Absolute: the export reads them again for its checks, from any directory.
+                    train=[str(Path(path).absolute()) for path in options["train_path"]],
+                    valid=[str(Path(path).absolute()) for path in options["valid_path"]],
+                    extra={"command": shlex.join(["s2s-train", *sys.argv[1:]])},
+                    **{k: options[k] for k in ("out", "source_lang", "target_lang", "tokenizer", "vocab_size", "max_length",
+                                               "epochs", "max_minutes", "batch_size", "lr", "lr_schedule", "lr_decay",
+                                               "lr_decay_start", "lr_decay_every", "lr_patience", "select_by",
+                                               "early_stopping", "param_init",
+                                               "teacher_forcing", "label_smoothing", "grad_clip", "seed", "threads",
+                                               "valid_bleu_samples")},
+                )
+                trainer = Trainer.start(config, model_options)
+            click.echo(f"parameters: {trainer.model.parameter_count():,}; training pairs: {len(trainer.train_data.source_ids):,} "
+                       f"(skipped: {trainer.skipped['empty']} empty, {trainer.skipped['too_long']} too long)", err=True)
+            result = trainer.run()
     except KeyboardInterrupt:
         if trainer is not None and trainer.saved_on_interrupt:
             click.echo("s2s-train: interrupted; checkpoint-last/ saved, continue with --resume", err=True)

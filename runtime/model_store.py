@@ -1,0 +1,128 @@
+"""Models by name: the bundled model and bundles installed for later use.
+
+`s2s-models install BUNDLE` copies a verified bundle into the user's model folder
+($S2S_MODELS, else $XDG_DATA_HOME/s2s-onnx/models, else ~/.local/share/s2s-onnx/models) under
+its manifest name; `-m NAME` (or `Translator.load("NAME")`) then finds it from any directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .bundle import MANIFEST, load_bundle
+from .errors import BundleError, InputError
+
+MODELS_ENV = "S2S_MODELS"
+DEFAULT_MODEL = "eng-fra"
+
+
+def default_bundle_path() -> Path:
+    """The English->French bundle shipped with the package."""
+    from importlib.resources import files
+
+    return Path(str(files("s2s.models") / DEFAULT_MODEL))
+
+
+def models_dir() -> Path:
+    if os.environ.get(MODELS_ENV):
+        return Path(os.environ[MODELS_ENV])
+    data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return data / "s2s-onnx" / "models"
+
+
+@dataclass
+class ModelInfo:
+    name: str
+    path: Path
+    source: str | None
+    target: str | None
+    precision: str | None
+    bundled: bool
+
+
+def _info(path: Path, bundled: bool) -> ModelInfo | None:
+    try:
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        languages, onnx_info = manifest.get("languages") or {}, manifest.get("onnx") or {}
+        return ModelInfo(path.name, path, languages.get("source"), languages.get("target"), onnx_info.get("precision"),
+                         bundled)
+    except (OSError, ValueError, AttributeError):
+        return None  # not a bundle (or a damaged one): `load_bundle` says why when it is used
+
+
+def installed_models() -> list[ModelInfo]:
+    """The bundled model, then every bundle in the user's model folder (by name)."""
+    models = []
+    bundled = default_bundle_path()
+    if (bundled / MANIFEST).is_file():
+        models.append(_info(bundled, bundled=True))
+    folder = models_dir()
+    if folder.is_dir():
+        models += [_info(p, bundled=False) for p in sorted(folder.iterdir()) if (p / MANIFEST).is_file()]
+    return [m for m in models if m is not None]
+
+
+def resolve(model: str | Path | None) -> Path:
+    """A bundle path for `model`: None (the bundled model), a path, or an installed model's name."""
+    if model is None:
+        path = default_bundle_path()
+        if not (path / MANIFEST).exists():
+            raise BundleError("no default model is installed with this package; pass a bundle path (-m BUNDLE)")
+        return path
+    path = Path(model)
+    if path.exists():
+        return path
+    text = str(model)
+    if "/" not in text and os.sep not in text:
+        for info in installed_models():
+            if info.name == text:
+                return info.path
+    names = ", ".join(m.name for m in installed_models()) or "none"
+    raise BundleError(f"model bundle not found: {text} (not a path, nor an installed model: {names}; "
+                      "s2s-models install BUNDLE adds one)")
+
+
+def install(bundle: Path, name: str | None = None, force: bool = False) -> Path:
+    """Verify `bundle` (directory or .zip) and copy it into the model folder as NAME."""
+    loaded = load_bundle(bundle)
+    name = name or loaded.manifest.get("name") or Path(bundle).stem
+    if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
+        raise InputError(f"invalid model name {name!r}")
+    folder = models_dir()
+    target = folder / name
+    if target.exists() and not force:
+        raise InputError(f"a model named {name} is installed already ({target}); --force replaces it")
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.installing-", dir=folder))
+    try:
+        for file_name, data in loaded.files.items():
+            (staging / file_name).write_bytes(data)
+        (staging / MANIFEST).write_text(json.dumps(loaded.manifest, indent=2, ensure_ascii=False) + "\n",
+                                        encoding="utf-8")
+        load_bundle(staging)  # the copy verifies
+        os.chmod(staging, 0o755)
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{name}.old-", dir=folder))
+            old.rmdir()
+            target.rename(old)
+            staging.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def remove(name: str) -> Path:
+    target = models_dir() / name
+    if "/" in name or not (target / MANIFEST).is_file():
+        raise InputError(f"no installed model named {name} in {models_dir()}")
+    shutil.rmtree(target)
+    return target

@@ -1,0 +1,54 @@
+"""Models by name (s2s-models), and what every command shares: --version, one-line errors."""
+
+import pytest
+from click.testing import CliRunner
+
+from s2s.runtime import Translator
+from s2s.runtime.cli import main as translate_cli
+from s2s.runtime.models_cli import main as models_cli
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("S2S_MODELS", str(tmp_path / "models"))
+    return tmp_path / "models"
+
+
+def test_install_list_use_remove(bundle_factory, store, tmp_path, monkeypatch):
+    bundle = bundle_factory("gru", "luong", quantize="int8")
+    runner = CliRunner()
+    result = runner.invoke(models_cli, ["install", str(bundle), "--name", "tiny"])
+    assert result.exit_code == 0, result.output
+    listing = runner.invoke(models_cli, ["list"]).stdout
+    assert "tiny" in listing and "en→fr" in listing
+    monkeypatch.chdir(tmp_path)  # found by name from any directory
+    by_name = runner.invoke(translate_cli, ["-m", "tiny", "one two."])
+    assert by_name.exit_code == 0 and by_name.stdout.splitlines() == Translator.load(bundle).translate(["one two."])
+    again = runner.invoke(models_cli, ["install", str(bundle), "--name", "tiny"])
+    assert again.exit_code == 2 and "--force" in again.stderr
+    assert runner.invoke(models_cli, ["install", str(bundle), "--name", "tiny", "--force"]).exit_code == 0
+    assert runner.invoke(models_cli, ["remove", "tiny"]).exit_code == 0
+    gone = runner.invoke(translate_cli, ["-m", "tiny", "one."])
+    assert gone.exit_code == 2 and "not found: tiny" in gone.stderr and "s2s-models install" in gone.stderr
+
+
+def test_a_damaged_bundle_is_not_installed(bundle_factory, store, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(bundle_factory("gru", "luong"), copy)
+    with open(copy / "decoder.onnx", "ab") as handle:
+        handle.write(b"\0")
+    result = CliRunner().invoke(models_cli, ["install", str(copy)])
+    assert result.exit_code == 2 and "checksum mismatch" in result.stderr
+    assert not store.exists() or not any(store.iterdir())
+
+
+@pytest.mark.parametrize("module,prog", [("s2s.runtime.cli", "s2s-translate"), ("s2s.runtime.eval_cli", "s2s-eval"),
+                                         ("s2s.runtime.bench_cli", "s2s-bench"), ("s2s.runtime.models_cli", "s2s-models"),
+                                         ("s2s.training.cli", "s2s-train"), ("s2s.export.cli", "s2s-export")])
+def test_every_command_has_version(module, prog):
+    import importlib
+
+    result = CliRunner().invoke(importlib.import_module(module).main, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith(f"{prog} (s2s-onnx) ")
