@@ -60,5 +60,7 @@ def main(checkpoint_dir: Path, out: Path, quantize, opset, as_zip, force, name, 
     )
     with user_errors("s2s-export", ExportError):
         result = export_bundle(checkpoint_dir, options)
-    size = sum(entry["bytes"] for entry in result.manifest["files"].values())
-    click.echo(f"wrote {result.path} ({size / 1e6:.1f} MB, {result.manifest['onnx']['precision']})", err=True)
+    # The size on disk of what was written: the .zip file itself, or the bundle's files.
+    size = result.path.stat().st_size if result.path.is_file() else sum(
+        entry["bytes"] for entry in result.manifest["files"].values())
+    click.echo(f"wrote {result.path} ({size:,} bytes, {result.manifest['onnx']['precision']})", err=True)
