@@ -96,7 +96,7 @@ def _translate(text, model_path, input_path, output_path, resume, overwrite, bat
                split_sentences, device, threads, workers, encoding_errors, quiet) -> None:
     from .batch_job import Interrupted, JobOptions, bundle_fingerprint, run_job
     from .line_reader import LineReader
-    from .output_file import PartialOutput, check_output_path, is_regular
+    from .output_file import PartialOutput, check_output_path, is_regular, partial_path
     from .progress import Progress
     from .translator import Translator
 
@@ -106,7 +106,9 @@ def _translate(text, model_path, input_path, output_path, resume, overwrite, bat
     if resume and output_path is None:
         raise InputError("--resume needs --output (the file whose .partial holds the interrupted run)")
     if output_path is not None:
-        check_output_path(output_path, [] if text or from_stdin else [input_path], overwrite or resume)
+        # Continuing a run that was allowed to replace OUT (or that found none) needs no --overwrite again.
+        continuing = resume and partial_path(output_path).exists()
+        check_output_path(output_path, [] if text or from_stdin else [input_path], overwrite or continuing)
     if text:
         stream, name, total = io.BytesIO("".join(t + "\n" for t in text).encode("utf-8")), "arguments", None
     elif from_stdin:
