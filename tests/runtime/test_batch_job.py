@@ -158,3 +158,11 @@ def test_a_megabyte_line_tokenises_in_linear_time(bundle, make_pairs, tmp_path):
         assert tokenizer.encode(text, max_tokens=limit + 1) == tokenizer.encode(text)
     translator = Translator.load(bundle)
     assert translator.translate_detailed(["one " * 300_000])[0].truncated
+
+
+def test_resume_with_nothing_to_resume_keeps_an_existing_output(bundle, tmp_path):
+    source, out = tmp_path / "in.txt", tmp_path / "out.txt"
+    source.write_text("one.\n")
+    out.write_text("finished yesterday\n")
+    user_error(run("-m", bundle, "-i", source, "-o", out, "--resume"), "--overwrite")
+    assert out.read_text() == "finished yesterday\n"
