@@ -220,14 +220,18 @@ def check_manifest(manifest: Any, where: str) -> dict[str, Any]:
     return manifest
 
 
-def _parse_manifest(data: bytes, where: str) -> dict[str, Any]:
+def parse_json(data: bytes, where: str) -> Any:
+    """The JSON value of one of a bundle's files; a BundleError naming `where` if it is not JSON."""
     try:
-        manifest = json.loads(data.decode("utf-8"))
+        return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BundleError(f"{where} is not valid JSON ({exc})") from None
     except RecursionError:
-        raise BundleError(f"{where} is nested too deeply to be a manifest") from None
-    return check_manifest(manifest, where)
+        raise BundleError(f"{where} is nested too deeply") from None
+
+
+def _parse_manifest(data: bytes, where: str) -> dict[str, Any]:
+    return check_manifest(parse_json(data, where), where)
 
 
 def _verified(name: str, data: bytes, entry: dict[str, Any], origin: Path) -> bytes:

@@ -127,12 +127,9 @@ class Tokenizer:
     @classmethod
     def from_bytes(cls, data: bytes, name: str) -> "Tokenizer":
         """A tokenizer from the bytes of a `tokenizer.json`; any problem is a BundleError naming `name`."""
-        try:
-            spec = json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BundleError(f"cannot read tokenizer {name}: {exc}") from None
-        except RecursionError:
-            raise BundleError(f"tokenizer {name} is nested too deeply") from None
+        from .bundle import parse_json
+
+        spec = parse_json(data, f"tokenizer {name}")
         if not isinstance(spec, dict):
             raise BundleError(f"{name} is not a tokenizer file")
         try:
