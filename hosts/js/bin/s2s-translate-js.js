@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// s2s-translate-js -m BUNDLE: sentences one a line on stdin, translations one a line on stdout.
+import { createInterface } from "node:readline";
+
+import { BundleError, InputError, Translator } from "../src/index.js";
+
+function usage() {
+  return "usage: s2s-translate-js -m BUNDLE [--threads N] [--batch-size N] < sentences.txt > translations.txt";
+}
+
+async function main(argv) {
+  const options = { model: null, threads: 2, batchSize: 64 };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    if (flag === "-h" || flag === "--help") { console.log(usage()); return 0; }
+    if (value === undefined) throw new InputError(`${flag} needs a value (${usage()})`);
+    if (flag === "-m" || flag === "--model") options.model = value;
+    else if (flag === "--threads" || flag === "--batch-size") {
+      const number = Number(value);
+      if (!Number.isInteger(number) || number < 1) throw new InputError(`${flag} must be a positive integer`);
+      options[flag === "--threads" ? "threads" : "batchSize"] = number;
+    } else throw new InputError(`unknown option ${flag} (${usage()})`);
+    i++;
+  }
+  if (!options.model) throw new InputError(`-m BUNDLE is required (${usage()})`);
+  const translator = await Translator.load(options.model, { threads: options.threads });
+  const lines = [];
+  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) lines.push(line);
+  const chunk = options.batchSize * 16;
+  for (let start = 0; start < lines.length; start += chunk) {
+    const out = await translator.translate(lines.slice(start, start + chunk), { batchSize: options.batchSize });
+    process.stdout.write(out.map((line) => line + "\n").join(""));
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error) => {
+  if (error instanceof BundleError || error instanceof InputError) {
+    process.stderr.write(`s2s-translate-js: error: ${error.message}\n`);
+    process.exitCode = 2;
+  } else throw error;
+});

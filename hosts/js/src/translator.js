@@ -1,0 +1,149 @@
+// Greedy decoding over a bundle's two graphs with onnxruntime-node: the loop of
+// docs/bundle-format.md (encoder once, one decoder step per token, finished rows leave).
+import * as ort from "onnxruntime-node";
+
+import { loadBundle, parseJson } from "./bundle.js";
+import { BundleError, InputError } from "./errors.js";
+import { Tokenizer } from "./tokenizer.js";
+
+const GRAPH_IO = {
+  encoder: { inputs: ["source_ids", "source_lengths"] },
+  decoder: { outputs: ["top_ids", "top_log_probs", "next_hidden"] },
+};
+
+/** Rows `rows` of `tensor` along `axis` (0 or 1), as a new tensor. */
+function selectRows(tensor, rows, axis) {
+  const dims = tensor.dims;
+  const outer = axis === 0 ? 1 : dims[0];
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const count = dims[axis];
+  const data = new tensor.data.constructor(outer * rows.length * inner);
+  for (let o = 0; o < outer; o++) {
+    rows.forEach((row, r) => {
+      const from = (o * count + row) * inner;
+      data.set(tensor.data.subarray(from, from + inner), (o * rows.length + r) * inner);
+    });
+  }
+  const newDims = [...dims];
+  newDims[axis] = rows.length;
+  return new ort.Tensor(tensor.type, data, newDims);
+}
+
+export class Translator {
+  constructor(bundle, encoder, decoder, source, target) {
+    this.bundle = bundle;
+    this.encoder = encoder;
+    this.decoder = decoder;
+    this.sourceTokenizer = source;
+    this.targetTokenizer = target;
+    const { special_ids: ids, decoding, architecture } = bundle.manifest;
+    Object.assign(this, { padId: ids.pad, sosId: ids.sos, eosId: ids.eos, decoding });
+    this.maxSourceLength = decoding.max_source_length;
+    this.cell = architecture.cell;
+    this.attention = architecture.attention;
+  }
+
+  /**
+   * Load a bundle directory and create its sessions.
+   * @param {string} directory
+   * @param {{threads?: number}} [options]
+   */
+  static async load(directory, { threads = 2 } = {}) {
+    const bundle = await loadBundle(directory);
+    const options = {
+      intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: "sequential", graphOptimizationLevel: "all",
+      extra: { session: { intra_op: { allow_spinning: "0" } } },
+    };
+    const session = async (name) => {
+      try {
+        return await ort.InferenceSession.create(bundle.files.get(name), options);
+      } catch (error) {
+        throw new BundleError(`cannot load ${name}: ${String(error.message).split("\n")[0]}`);
+      }
+    };
+    const encoder = await session("encoder.onnx");
+    const decoder = await session("decoder.onnx");
+    for (const name of GRAPH_IO.encoder.inputs) {
+      if (!encoder.inputNames.includes(name)) throw new BundleError(`encoder.onnx has no input ${name}`);
+    }
+    for (const name of GRAPH_IO.decoder.outputs) {
+      if (!decoder.outputNames.includes(name)) throw new BundleError(`decoder.onnx has no output ${name}`);
+    }
+    const tokenizer = (name) => new Tokenizer(parseJson(bundle.files.get(name), name));
+    return new Translator(bundle, encoder, decoder, tokenizer("source.tokenizer.json"), tokenizer("target.tokenizer.json"));
+  }
+
+  limit(sourceLength) {
+    const { length_ratio: ratio, length_offset: offset, max_target_length: most } = this.decoding;
+    return Math.min(most, Math.ceil(ratio * sourceLength) + offset);
+  }
+
+  /**
+   * Translate each text (one sentence each); output in input order. A sentence's translation
+   * does not depend on the batch it is decoded in, so any batch size gives the same strings.
+   * @param {string[]} texts
+   * @param {{batchSize?: number}} [options]
+   */
+  async translate(texts, { batchSize = 64 } = {}) {
+    if (!Array.isArray(texts)) throw new InputError("texts must be an array of strings");
+    const sources = texts.map((text) => this.sourceTokenizer.encode(String(text), this.maxSourceLength + 1)
+      .slice(0, this.maxSourceLength));
+    const outputs = texts.map(() => []);
+    // Length buckets, as the Python runtime (ascending token length, stable); empty inputs skip the model.
+    const order = sources.map((ids, i) => i).filter((i) => sources[i].length).sort((a, b) => sources[a].length - sources[b].length);
+    for (let start = 0; start < order.length; start += batchSize) {
+      const rows = order.slice(start, start + batchSize);
+      const decoded = await this.greedy(rows.map((i) => sources[i]));
+      rows.forEach((row, k) => { outputs[row] = decoded[k]; });
+    }
+    return outputs.map((ids) => this.targetTokenizer.decode(ids));
+  }
+
+  async greedy(batch) {
+    const size = batch.length;
+    const width = Math.max(...batch.map((s) => s.length));
+    const ids = new BigInt64Array(size * width).fill(BigInt(this.padId));
+    batch.forEach((seq, row) => seq.forEach((id, t) => { ids[row * width + t] = BigInt(id); }));
+    const lengths = BigInt64Array.from(batch.map((s) => BigInt(s.length)));
+    const encoded = await this.encoder.run({
+      source_ids: new ort.Tensor("int64", ids, [size, width]),
+      source_lengths: new ort.Tensor("int64", lengths, [size]),
+    });
+    let context = {};
+    if (this.attention !== "none") {
+      context = { memory: encoded.memory, attention_keys: encoded.attention_keys, source_mask: encoded.source_mask };
+    }
+    let state = { hidden: encoded.initial_hidden };
+    if (this.cell === "lstm") state.cell = encoded.initial_cell;
+    const limits = batch.map((s) => this.limit(s.length));
+    const outputs = batch.map(() => []);
+    let active = batch.map((_, i) => i);
+    let previous = new BigInt64Array(size).fill(BigInt(this.sosId));
+    const topK = new ort.Tensor("int64", BigInt64Array.from([1n]), []);
+    while (active.length) {
+      const out = await this.decoder.run({
+        previous_ids: new ort.Tensor("int64", previous, [active.length]), ...state, ...context, top_k: topK,
+      });
+      const chosen = out.top_ids.data;
+      const keep = [];
+      active.forEach((row, position) => {
+        const token = Number(chosen[position]);
+        if (token === this.eosId) return;
+        outputs[row].push(token);
+        if (outputs[row].length < limits[row]) keep.push(position);
+      });
+      if (!keep.length) break;
+      if (keep.length < active.length) {
+        state = { hidden: selectRows(out.next_hidden, keep, 1) };
+        if (this.cell === "lstm") state.cell = selectRows(out.next_cell, keep, 1);
+        for (const name of Object.keys(context)) context[name] = selectRows(context[name], keep, 0);
+      } else {
+        state = { hidden: out.next_hidden };
+        if (this.cell === "lstm") state.cell = out.next_cell;
+      }
+      previous = BigInt64Array.from(keep.map((position) => chosen[position]));
+      active = keep.map((position) => active[position]);
+    }
+    return outputs;
+  }
+}

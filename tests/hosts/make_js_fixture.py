@@ -1,0 +1,62 @@
+"""Write what the Python runtime computes, for the JavaScript host's parity tests (hosts/js/test).
+
+    python tests/hosts/make_js_fixture.py BUNDLE... > fixture.json
+
+For each bundle: the source and target tokenizers' ids and decoded text on real and adversarial
+strings, and greedy translations (one sentence a line, no sentence splitting) of real sentences.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+
+from s2s.runtime import Translator
+
+SENTENCES = [
+    "I am a student.", "How are you?", "I don't know what to do.", "The weather is nice today.",
+    "My sister lives in Paris with her two children.", "Tom is reading a book in the garden.", "Where is the station?",
+    "We have to leave now.", "She bought a red dress yesterday.", "Can you help me?", "I love you.", "It's raining.",
+    "Is it you?", "Don't buy things on credit.", "He is taller than his father.", "What time is it?",
+    "I'm hungry.", "Let's go to the beach!", "They didn't come.", "Do you speak French?", "This is my house.",
+    "A man is riding a bike down the street.", "Two dogs are playing in the snow.", "A woman reads a book in a park.",
+    "A little girl is laughing.", "Three men are working on a construction site.", "A child jumps into the water.",
+    "Ein Mann fährt Fahrrad.", "Zwei Hunde spielen im Schnee.", "Eine Frau liest ein Buch im Park.",
+    "Ein kleines Mädchen lacht.", "Drei Männer arbeiten auf einer Baustelle.", "Ein Kind springt ins Wasser.",
+    "Qu'est-ce que c'est ?", "Je ne sais pas.", "C'est la vie !", "L'homme marche dans la rue.",
+    "I LOVE YOU.", "i love you", "  spaced   out  ", "Numbers: 3.14, 42 and 1,000,000.", "e-mail: tom@example.com",
+    "naïve café résumé", "“Quoted” ‘text’ «guillemets»", "emoji 🙂 and symbols ™ © ½", "", "   ", "\ttab\tseparated",
+]
+ALPHABET = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?'\"-()[]{}…«»“”‘’"
+            "éèêëàâäîïôöùûüçœæßÉÀÇ€£¥©®™½¼ﬁﬂＡＢＣ１２３　\u00a0\u2009\u200b\u200d\u2028\u2029\ufeff\x00\x07\x1b\x7f\x85"
+            "漢字かなカナ한국어العربيةעבריתРусскийΕλληνικά🙂👍🏽🇫🇷\u0301\u0308")
+
+
+def adversarial(count: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        length = rng.choice([1, 2, 5, 10, 30, 80])
+        texts.append("".join(rng.choice(ALPHABET) for _ in range(length)))
+    return texts
+
+
+def main() -> None:
+    strings = SENTENCES + adversarial(2000)
+    fixture = []
+    for path in sys.argv[1:]:
+        translator = Translator.load(path, threads=1)
+        entry = {"bundle": path, "tokenizers": {}, "translations": {}}
+        for side, tokenizer in (("source", translator.source_tokenizer), ("target", translator.target_tokenizer)):
+            ids = [tokenizer.encode(text) for text in strings]
+            entry["tokenizers"][side] = {"texts": strings, "ids": ids, "decoded": [tokenizer.decode(i) for i in ids]}
+        sentences = [s for s in SENTENCES if s.strip()]
+        entry["translations"] = {"sentences": sentences,
+                                 "expected": translator.translate(sentences, split_sentences=False)}
+        fixture.append(entry)
+    json.dump(fixture, sys.stdout, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main()
