@@ -59,11 +59,16 @@ class _StreamSink:
 @click.option("--threads", type=click.IntRange(min=1), help="Threads per ONNX Runtime session [default: cores, at most 4].")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Translate in this many processes (output identical to one); give each --threads cores / workers.")
+@click.option("--ray", "ray_address", metavar="ADDRESS",
+              help="Translate on a Ray cluster with Ray Data: 'auto' joins the cluster of this machine, 'local' starts "
+                   "one for this run, else HOST:PORT. Needs -i (a file or a folder of files) and -o (a file or a "
+                   "folder); --workers actors of --threads threads each; --resume skips finished files. Same bytes "
+                   "as without --ray.")
 @click.option("--errors", "encoding_errors", type=click.Choice(["strict", "replace"]), default="strict", show_default=True,
               help="What to do with invalid UTF-8 in the input.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress or summary.")
 def main(text, model_path, input_path, output_path, resume, overwrite, batch_size, beam_size, max_length,
-         split_sentences, device, threads, workers, encoding_errors, quiet) -> None:
+         split_sentences, device, threads, workers, ray_address, encoding_errors, quiet) -> None:
     """Translate sentences with a model bundle (onnxruntime; no PyTorch needed).
 
     Sentences come from the arguments, from --input FILE, or from standard input, one per line;
@@ -83,8 +88,12 @@ def main(text, model_path, input_path, output_path, resume, overwrite, batch_siz
     logging.basicConfig(level=logging.WARNING, format="s2s-translate: warning: %(message)s", stream=sys.stderr)
     try:
         with user_errors("s2s-translate"):
-            _translate(text, model_path, input_path, output_path, resume, overwrite, batch_size, beam_size,
-                       max_length, split_sentences, device, threads, workers, encoding_errors, quiet)
+            if ray_address is not None:
+                _translate_on_ray(ray_address, text, model_path, input_path, output_path, resume, overwrite,
+                                  batch_size, beam_size, max_length, split_sentences, threads, workers, quiet)
+            else:
+                _translate(text, model_path, input_path, output_path, resume, overwrite, batch_size, beam_size,
+                           max_length, split_sentences, device, threads, workers, encoding_errors, quiet)
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:
@@ -148,6 +157,29 @@ def _translate(text, model_path, input_path, output_path, resume, overwrite, bat
     finally:
         if partial is not None:
             partial.close()
+
+
+def _translate_on_ray(address, text, model_path, input_path, output_path, resume, overwrite, batch_size, beam_size,
+                      max_length, split_sentences, threads, workers, quiet) -> None:
+    from .model_store import resolve
+    from .ray_batch import RayJob, connect, file_pairs, translate_files
+
+    if text or input_path is None or output_path is None or str(input_path) == "-":
+        raise InputError("--ray translates files: give -i FILE_OR_FOLDER and -o FILE_OR_FOLDER")
+    pairs = file_pairs(input_path, output_path)
+    model = str(resolve(model_path).absolute())  # actors may run elsewhere: an absolute path
+    connect(address)
+    job = RayJob(model=model, beam_size=beam_size, max_length=max_length, batch_size=batch_size,
+                 split_sentences=split_sentences, actors=workers, threads=threads or 1)
+    started, total = time.perf_counter(), 0
+    for target, lines in translate_files(pairs, job, resume=resume, overwrite=overwrite):
+        total += lines
+        if not quiet:
+            click.echo(f"s2s-translate: {target}: {lines} lines", err=True)
+    if not quiet:
+        elapsed = time.perf_counter() - started
+        click.echo(f"translated {total} sentences on Ray in {elapsed:.2f} s ({total / max(elapsed, 1e-9):,.0f} "
+                   "sentences/s)", err=True)
 
 
 def _size(path: Path) -> int | None:
