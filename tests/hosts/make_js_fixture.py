@@ -13,6 +13,7 @@ import random
 import sys
 
 from s2s.runtime import Translator
+from s2s.runtime.sentences import split_sentences
 
 SENTENCES = [
     "I am a student.", "How are you?", "I don't know what to do.", "The weather is nice today.",
@@ -27,6 +28,9 @@ SENTENCES = [
     "Qu'est-ce que c'est ?", "Je ne sais pas.", "C'est la vie !", "L'homme marche dans la rue.",
     "I LOVE YOU.", "i love you", "  spaced   out  ", "Numbers: 3.14, 42 and 1,000,000.", "e-mail: tom@example.com",
     "naïve café résumé", "“Quoted” ‘text’ «guillemets»", "emoji 🙂 and symbols ™ © ½", "", "   ", "\ttab\tseparated",
+    "I'm late. My sister lives in Paris with her two children. Call me!", "Mr. Smith met Dr. Jones. They talked.",
+    'He shouted "Stop!" Nobody did.', "Wait... what happened? I don't know.", "No. 5 is the best. Really.",
+    "J. R. R. Tolkien wrote it in 1937. It sold well.", "Tu viens ? Oui ! M. Dupont arrive.",
 ]
 ALPHABET = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?'\"-()[]{}…«»“”‘’"
             "éèêëàâäîïôöùûüçœæßÉÀÇ€£¥©®™½¼ﬁﬂＡＢＣ１２３　\u00a0\u2009\u200b\u200d\u2028\u2029\ufeff\x00\x07\x1b\x7f\x85"
@@ -52,8 +56,10 @@ def main() -> None:
             ids = [tokenizer.encode(text) for text in strings]
             entry["tokenizers"][side] = {"texts": strings, "ids": ids, "decoded": [tokenizer.decode(i) for i in ids]}
         sentences = [s for s in SENTENCES if s.strip()]
-        entry["translations"] = {"sentences": sentences,
-                                 "expected": translator.translate(sentences, split_sentences=False)}
+        entry["translations"] = {"sentences": sentences, "expected": translator.translate(sentences),
+                                 "unsplit": translator.translate(sentences, split_sentences=False)}
+        language = translator.source_language
+        entry["splits"] = [[text, *split_sentences(text, language)] for text in strings]
         fixture.append(entry)
     json.dump(fixture, sys.stdout, ensure_ascii=False)
 

@@ -4,6 +4,7 @@ import * as ort from "onnxruntime-node";
 
 import { loadBundle, parseJson } from "./bundle.js";
 import { BundleError, InputError } from "./errors.js";
+import { splitSentences } from "./sentences.js";
 import { Tokenizer } from "./tokenizer.js";
 
 const GRAPH_IO = {
@@ -79,13 +80,30 @@ export class Translator {
   }
 
   /**
-   * Translate each text (one sentence each); output in input order. A sentence's translation
-   * does not depend on the batch it is decoded in, so any batch size gives the same strings.
+   * Translate each text; output in input order, one string per text. A text of several sentences
+   * is translated sentence by sentence and joined with the whitespace between them (as the Python
+   * runtime does; splitSentences: false turns it off). A sentence's translation does not depend
+   * on the batch it is decoded in, so any batch size gives the same strings.
    * @param {string[]} texts
-   * @param {{batchSize?: number}} [options]
+   * @param {{batchSize?: number, splitSentences?: boolean}} [options]
    */
-  async translate(texts, { batchSize = 64 } = {}) {
+  async translate(texts, { batchSize = 64, splitSentences: split = true } = {}) {
     if (!Array.isArray(texts)) throw new InputError("texts must be an array of strings");
+    if (!split) return this.translateSentences(texts, batchSize);
+    const language = this.bundle.manifest.languages?.source ?? "en";
+    const splits = texts.map((text) => splitSentences(String(text), language));
+    const flat = await this.translateSentences(splits.flatMap(([parts]) => parts), batchSize);
+    let position = 0;
+    return splits.map(([parts, separators]) => {
+      const inner = ["", ...separators.slice(1, -1), ""];
+      let out = inner[0];
+      parts.forEach((_, k) => { out += flat[position + k] + inner[k + 1]; });
+      position += parts.length;
+      return out;
+    });
+  }
+
+  async translateSentences(texts, batchSize) {
     const sources = texts.map((text) => this.sourceTokenizer.encode(String(text), this.maxSourceLength + 1)
       .slice(0, this.maxSourceLength));
     const outputs = texts.map(() => []);

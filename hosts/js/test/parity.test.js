@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { Translator } from "../src/index.js";
+import { Translator, splitSentences } from "../src/index.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const bundles = ["models/eng-fra", "models/deu-eng"].map((b) => path.join(root, b));
@@ -40,8 +40,16 @@ for (const entry of fixture) {
 
   test(`${name}: translations identical to the Python runtime, at any batch size`, async () => {
     const translator = await Translator.load(entry.bundle, { threads: 1 });
-    const { sentences, expected } = entry.translations;
+    const { sentences, expected, unsplit } = entry.translations;
     assert.deepEqual(await translator.translate(sentences, { batchSize: 64 }), expected);
     assert.deepEqual(await translator.translate(sentences, { batchSize: 3 }), expected);
+    assert.deepEqual(await translator.translate(sentences, { splitSentences: false }), unsplit);
+  });
+
+  test(`${name}: sentence splitting identical to the Python runtime`, () => {
+    const language = name.startsWith("deu") ? "de" : "en";
+    const wrong = entry.splits.filter(([text, parts, separators]) =>
+      JSON.stringify(splitSentences(text, language)) !== JSON.stringify([parts, separators]));
+    assert.deepEqual(wrong.slice(0, 3), [], `${wrong.length} of ${entry.splits.length} texts split differently`);
   });
 }

@@ -1,0 +1,58 @@
+// Rule-based sentence splitting, the same rules as the Python runtime (s2s/runtime/sentences.py):
+// a sentence ends at . ! ? … (a run of them, closing quotes or brackets after), then whitespace,
+// then something that starts a sentence; not after a known abbreviation, a single letter, or in a number.
+const ENDERS = ".!?…";
+const CLOSERS = "\"'»”’)]}";
+const STARTERS = "\"'«“‘([{¿¡";
+// Generated from the Python runtime's table.
+export const ABBREVIATIONS = {"en": ["a.m", "approx", "apr", "aug", "ca", "capt", "cf", "co", "col", "corp", "dec", "dr", "e.g", "etc", "feb", "fig", "ft", "gen", "gov", "i.e", "inc", "jan", "jr", "jul", "jun", "lt", "ltd", "mar", "mr", "mrs", "ms", "mt", "no", "nov", "nr", "oct", "p.m", "prof", "rep", "rev", "sen", "sep", "sept", "sgt", "sr", "st", "u.k", "u.s", "vol", "vs"], "fr": ["approx", "av", "avr", "bd", "c.-à-d", "ca", "cf", "dr", "déc", "e.g", "env", "etc", "fig", "févr", "i.e", "janv", "juil", "m", "me", "mgr", "mlle", "mlles", "mm", "mme", "mmes", "no", "nov", "nr", "oct", "p", "p.ex", "pp", "prof", "sept", "st", "vol", "vs"], "de": ["abs", "approx", "apr", "aug", "bspw", "bzw", "ca", "cf", "d.h", "dez", "dr", "e.g", "etc", "evtl", "feb", "fig", "fr", "frl", "ggf", "hr", "i.e", "inkl", "jan", "jh", "märz", "no", "nov", "nr", "o.ä", "okt", "prof", "s", "sept", "st", "str", "tel", "u.a", "usw", "v.a", "vol", "vs", "z.b"]};
+// Python's whitespace (str.isspace), which JavaScript's \s does not match exactly (U+0085, U+001C-U+001F).
+const WS = "\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+const escape = (s) => s.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, "\\$&");
+const BOUNDARY = new RegExp(`[${escape(ENDERS)}]+[${escape(CLOSERS)}]*([${WS}]+)`, "gu");
+const LAST_WORD = new RegExp(`([^${WS}]+)$`, "u");
+const LEADING = new RegExp(`^[${WS}]+`, "u");
+const TRAILING = new RegExp(`[${WS}]+$`, "u");
+
+function startsSentence(char) {
+  return (char.toUpperCase() === char && char.toLowerCase() !== char) || /\p{Nd}/u.test(char) || STARTERS.includes(char);
+}
+
+function abbreviated(before, language) {
+  const match = LAST_WORD.exec(before);
+  if (!match) return false;
+  let word = match[1];
+  while (word && STARTERS.includes(word[0])) word = word.slice(1);
+  word = word.toLowerCase();
+  if ([...word].length === 1 && /\p{L}/u.test(word)) return true;
+  return (ABBREVIATIONS[language] ?? ABBREVIATIONS.en).includes(word);
+}
+
+/** -> [sentences, separators], as split_sentences in Python. */
+export function splitSentences(text, language = "en") {
+  language = (language || "en").toLowerCase().slice(0, 2);
+  const sentences = [];
+  const separators = [];
+  const stripped = text.replace(LEADING, "");
+  let start = text.length - stripped.length;
+  separators.push(text.slice(0, start));
+  BOUNDARY.lastIndex = start;
+  let match;
+  while ((match = BOUNDARY.exec(text)) !== null) {
+    const end = match.index + match[0].length - match[1].length;
+    const following = match.index + match[0].length;
+    if (following >= text.length || !startsSentence(String.fromCodePoint(text.codePointAt(following)))) continue;
+    if (text[match.index] === "." && match[0].length - match[1].length === 1
+        && abbreviated(text.slice(start, match.index), language)) continue;
+    sentences.push(text.slice(start, end));
+    separators.push(text.slice(end, following));
+    start = following;
+  }
+  const rest = text.slice(start);
+  const body = rest.replace(TRAILING, "");
+  if (body || !sentences.length) {
+    sentences.push(body);
+    separators.push(rest.slice(body.length));
+  } else separators[separators.length - 1] += rest;
+  return [sentences, separators];
+}
