@@ -89,3 +89,12 @@ def test_cold_start_rss_is_the_child_own_not_the_callers(bundle_factory):
     measured = cold_start(bundle_factory("gru", "luong"), runs=1)
     assert 10 < measured["peak_rss_mib_p50"] < 300
     assert measured["wall_seconds_p50"] > 0
+
+
+def test_eval_output_is_checked_before_the_work_and_never_overwrites_the_test_set(bundle_factory, test_tsv, tmp_path):
+    bundle = str(bundle_factory("gru", "bahdanau"))
+    before = test_tsv.read_bytes()
+    for output, fragment in ((test_tsv, "is the input file"), (tmp_path / "no" / "hyp.txt", "does not exist")):
+        result = CliRunner().invoke(evaluate, ["-m", bundle, "--test", str(test_tsv), "--output", str(output), "--overwrite"])
+        assert result.exit_code == 2 and fragment in result.stderr and "BLEU" not in result.stdout
+    assert test_tsv.read_bytes() == before

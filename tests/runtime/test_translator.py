@@ -80,6 +80,19 @@ def test_awkward_inputs_translate_without_error(bundle_factory, caplog):
     assert len(out) == len(texts)
     assert out[0] == "" and out[1] == "" and out[2] == ""
     assert "truncated" in caplog.text
+    # Control and zero-width characters are dropped by the normaliser: the text around them translates
+    # as if they were not there; unknown scripts become <unk> and still give an output line.
+    assert out[5] == translator.translate(["abc"])[0] and out[6] == translator.translate(["one two."])[0]
+    assert translator.translate_detailed(texts[7:])[0].truncated
+
+
+def test_any_iterable_of_texts_and_a_single_string(bundle_factory):
+    translator = Translator.load(bundle_factory("gru", "bahdanau"))
+    expected = translator.translate(SENTENCES)
+    assert translator.translate(s for s in SENTENCES) == expected  # a generator
+    assert list(translator.translate_stream("one two three.")) == translator.translate(["one two three."])
+    with pytest.raises(InputError, match="bytes"):
+        translator.translate(b"one.")
 
 
 def test_bad_options(bundle_factory):

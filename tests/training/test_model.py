@@ -76,10 +76,25 @@ def test_no_attention_decoder_reads_only_the_context_vector():
     assert weights is None and logits.shape == (1, 40)
 
 
-def test_scheduled_sampling_runs_below_full_teacher_forcing():
-    model = tiny().train()
-    logits = model(torch.randint(4, 30, (2, 4)), torch.tensor([4, 3]), torch.randint(4, 40, (2, 5)), teacher_forcing=0.5)
-    assert logits.shape == (2, 5, 40)
+@torch.no_grad()
+def test_scheduled_sampling_feeds_the_model_its_own_predictions():
+    model = tiny().eval()  # no dropout: only the fed tokens differ between the runs below
+    source, lengths = torch.randint(4, 30, (2, 4)), torch.tensor([4, 3])
+    target_in = torch.randint(4, 40, (2, 5))
+    forced = model(source, lengths, target_in, teacher_forcing=1.0)
+    assert torch.allclose(model(source, lengths, target_in, teacher_forcing=0.999999,
+                                generator=torch.Generator().manual_seed(0)), forced, atol=1e-5)
+    # Never the reference: each step is fed the previous step's argmax, exactly as greedy decoding.
+    free = model(source, lengths, target_in, teacher_forcing=0.0, generator=torch.Generator().manual_seed(0))
+    state = model.decoder.initial_state(model.encoder(source, lengths))
+    encoded = model.encoder(source, lengths)
+    keys = model.decoder.attention_keys(encoded.memory)
+    previous = target_in[:, 0]
+    for t in range(target_in.size(1)):
+        logits, state, _ = model.decoder.step(previous, state, encoded.memory, keys, encoded.mask)
+        assert torch.allclose(free[:, t], logits, atol=1e-5)
+        previous = logits.argmax(dim=-1)
+    assert not torch.allclose(free, forced)
 
 
 @pytest.mark.parametrize("cell", CELLS)
