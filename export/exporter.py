@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import onnx
-import torch
 
 from s2s.runtime.bundle import DECODER, ENCODER, SOURCE_TOKENIZER, TARGET_TOKENIZER, load_bundle
 from s2s.runtime.tokenizer import Tokenizer as RuntimeTokenizer

@@ -12,7 +12,6 @@ from pathlib import Path
 import click
 
 from .command import user_errors, version_option
-from .errors import InputError
 
 DEFAULT_FILE = Path("../shared/data/tatoeba-eng-fra/test.tsv")
 

@@ -1,7 +1,6 @@
 """An int8 bundle from before per-row quantisation is made batch-invariant, weights untouched."""
 
 import json
-import logging
 import shutil
 
 import numpy as np
