@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import shlex
 import sys
 from pathlib import Path
 
 import click
 
-from s2s.runtime.command import user_errors, version_option
+from s2s.runtime.command import log_to_stderr, user_errors, version_option
 
 from .opsets import DEFAULT_OPSET
 
@@ -41,7 +40,7 @@ def main(checkpoint_dir: Path, out: Path, quantize, opset, as_zip, force, name, 
     Example:
       s2s-export runs/eng-fra/checkpoint-best --out models/eng-fra --quantize int8
     """
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    log_to_stderr("%(message)s")
     from .errors import ExportError
 
     from s2s.training.errors import missing_train_extra

@@ -22,7 +22,7 @@ import click
 import onnx
 
 from s2s.runtime.bundle import DECODER, ENCODER, MANIFEST, MODEL_CARD, SOURCE_TOKENIZER, load_bundle
-from s2s.runtime.command import user_errors
+from s2s.runtime.command import log_to_stderr, user_errors
 from s2s.runtime.errors import S2SRuntimeError
 from s2s.runtime.tokenizer import Tokenizer
 
@@ -90,7 +90,7 @@ def requantize_bundle(bundle_path: Path, out: Path, sample: list[str], force: bo
 @click.option("--sample-size", type=click.IntRange(min=1), default=500, show_default=True)
 def main(bundle: Path, out: Path, force: bool, sample_path: Path, sample_size: int) -> None:
     """Make an int8 bundle batch-invariant (per-row activation quantisation), keeping its weights."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    log_to_stderr("%(message)s")
     with user_errors("s2s.export.requantize", ExportError):
         from s2s.runtime.evaluation import read_lines_of
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .command import user_errors, version_option
+from .command import log_to_stderr, user_errors, version_option
 from .errors import InputError, OutputError
 from .sessions import DEVICES
 
@@ -85,7 +85,7 @@ def main(text, model_path, input_path, output_path, resume, overwrite, batch_siz
       s2s-translate -i english.txt -o french.txt --resume      # after an interruption
       cat english.txt | s2s-translate -m models/eng-fra > french.txt
     """
-    logging.basicConfig(level=logging.WARNING, format="s2s-translate: warning: %(message)s", stream=sys.stderr)
+    log_to_stderr("s2s-translate: warning: %(message)s", logging.WARNING)
     try:
         with user_errors("s2s-translate"):
             if ray_address is not None:

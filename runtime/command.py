@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,3 +26,16 @@ def user_errors(prog: str, *kinds: type[BaseException]) -> Iterator[None]:
 def version_option(prog: str):
     """`--version` for a command: the installed s2s-onnx version."""
     return click.version_option(package_name="s2s-onnx", prog_name=prog, message="%(prog)s (s2s-onnx) %(version)s")
+
+
+def log_to_stderr(fmt: str, level: int = logging.INFO, datefmt: str | None = None) -> None:
+    """Show the project's own log records (the "s2s" loggers) on stderr as `fmt`.
+
+    Only the project's loggers: configuring the root logger would also print what libraries
+    log at INFO, such as the statistics PyTorch writes at exit.
+    """
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(fmt, datefmt=datefmt))
+    logger = logging.getLogger("s2s")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)

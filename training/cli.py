@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 import shlex
+import signal
 import sys
 from pathlib import Path
 
 import click
 
 from .config import ATTENTIONS, CELLS, LR_SCHEDULES, SELECTIONS, TOKENIZERS, TrainConfig
-from s2s.runtime.command import user_errors, version_option
+from s2s.runtime.command import log_to_stderr, user_errors, version_option
 
 from .errors import TrainingInputError
 
@@ -84,10 +84,13 @@ def main(**options) -> None:
     Example (German -> English on Multi30k, one file per language):
       s2s-train --train data/multi30k/train --valid data/multi30k/val --source-lang de --target-lang en --out runs/deu-eng
     """
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
+    log_to_stderr("%(asctime)s %(message)s", datefmt="%H:%M:%S")
     from .errors import missing_train_extra
 
     trainer = None
+    # Until the training loop installs its own handler (which saves before stopping), SIGTERM
+    # ends start-up like Ctrl-C does: one line, nothing left behind.
+    previous_sigterm = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         with user_errors("s2s-train", TrainingInputError):
             missing = missing_train_extra()
@@ -128,6 +131,8 @@ def main(**options) -> None:
         else:
             click.echo("s2s-train: interrupted before training started; nothing was saved", err=True)
         sys.exit(130)
+    finally:
+        signal.signal(signal.SIGTERM, previous_sigterm)
     state = result.state
     if state.best_epoch == 0:
         click.echo(f"done: {state.stop_reason}; no epoch completed yet, so no validation: continue with --resume",

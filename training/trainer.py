@@ -70,6 +70,35 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
+def _interruptible(work, *args):
+    """`work(*args)`, run where Ctrl-C still reaches the caller within a tenth of a second.
+
+    Python delivers signals only between bytecodes of the main thread, so a long call into
+    Rust (tokenizer training takes seconds on a large corpus) would hold Ctrl-C until it
+    returned. The call runs in a daemon thread (it releases the GIL) while the main thread
+    waits in short slices; an interrupt abandons the thread, which dies with the process.
+    """
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = work(*args)
+        except BaseException as exc:  # handed to the caller below, in its own thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=target, name="s2s-start-up", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.1)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def _train_tokenizers(corpus, kind: str, vocab_size: int):
+    return train_tokenizer(corpus.sources, kind, vocab_size), train_tokenizer(corpus.targets, kind, vocab_size)
+
+
 class Trainer:
     """Build with `Trainer.start(...)` (a new run) or `Trainer.resume(out_dir)`, then `run()`."""
 
@@ -101,8 +130,8 @@ class Trainer:
             read_parallel(path, train_config.source_lang, train_config.target_lang)  # fail early
         torch.manual_seed(train_config.seed)
         random.seed(train_config.seed)
-        source_tokenizer = train_tokenizer(corpus.sources, train_config.tokenizer, train_config.vocab_size)
-        target_tokenizer = train_tokenizer(corpus.targets, train_config.tokenizer, train_config.vocab_size)
+        source_tokenizer, target_tokenizer = _interruptible(
+            _train_tokenizers, corpus, train_config.tokenizer, train_config.vocab_size)
         model_config = ModelConfig(
             source_vocab_size=source_tokenizer.get_vocab_size(),
             target_vocab_size=target_tokenizer.get_vocab_size(),
@@ -163,9 +192,9 @@ class Trainer:
     def _load_data(self) -> None:
         config = self.config
         corpus = read_corpora(config.train, config.source_lang, config.target_lang)
-        self.train_data, skipped_empty, skipped_long = _encode_corpus(
-            corpus.sources, corpus.targets, self.source_tokenizer, self.target_tokenizer, config.max_length
-        )
+        self.train_data, skipped_empty, skipped_long = _interruptible(
+            _encode_corpus, corpus.sources, corpus.targets, self.source_tokenizer, self.target_tokenizer,
+            config.max_length)
         self.skipped = {"empty": corpus.skipped_empty + skipped_empty, "too_long": skipped_long}
         if not self.train_data.source_ids:
             raise TrainingInputError(f"no training pairs left after filtering (max length {config.max_length} tokens)")

@@ -2,6 +2,10 @@
 
 import json
 import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -104,3 +108,33 @@ def test_a_runtime_only_install_names_the_extra(module, args):
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "PyTorch" in lines[0] and "s2s-onnx[train]" in lines[0], result.stderr
+
+
+# Runs s2s-train in a child process whose tokenizer training sends SIGTERM or SIGINT to its own
+# process and then blocks for a minute: the interrupt must end start-up at once, with one line.
+_INTERRUPTED_START_UP = """
+import os, signal, sys, time
+import s2s.training.trainer as trainer
+def stuck_tokenizer_training(*args):
+    os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+    time.sleep(60)
+trainer.train_tokenizer = stuck_tokenizer_training
+from s2s.training.cli import main
+main(sys.argv[2:], prog_name="s2s-train")
+"""
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_an_interrupt_during_start_up_ends_it_at_once_with_one_line(tmp_path, task_data, signal_name):
+    out = tmp_path / "run"
+    started = time.monotonic()
+    child = subprocess.run(
+        [sys.executable, "-c", _INTERRUPTED_START_UP, signal_name, "--train", str(task_data["train"]), "--out", str(out)],
+        capture_output=True, text=True, timeout=120,
+        # A child started from a background shell may inherit SIGINT ignored; Ctrl-C is not.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert time.monotonic() - started < 30  # not after the 60-second call returned
+    assert child.returncode == 130, child.stderr
+    assert child.stderr.strip().splitlines() == ["s2s-train: interrupted before training started; nothing was saved"]
+    assert not out.exists()
