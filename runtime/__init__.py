@@ -9,9 +9,9 @@ from .errors import BundleError, InputError, S2SRuntimeError
 from .greedy import Hypothesis, greedy_decode
 from .beam import beam_search
 from .model_store import default_bundle_path
-from .translator import Translation, Translator
+from .translator import Translation, TranslationResult, Translator
 
 __all__ = [
     "FORMAT_VERSION", "Bundle", "BundleError", "Hypothesis", "InputError", "S2SRuntimeError", "Translation",
-    "Translator", "beam_search", "default_bundle_path", "greedy_decode", "load_bundle",
+    "TranslationResult", "Translator", "beam_search", "default_bundle_path", "greedy_decode", "load_bundle",
 ]

@@ -17,11 +17,13 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from .errors import InputError
 from .line_reader import LineReader
 from .output_file import Checkpoint
+from .output_format import format_line
 from .progress import Progress
 from .translator import Translator
 
@@ -29,9 +31,13 @@ from .translator import Translator
 @dataclass
 class JobOptions:
     beam_size: int = 1
+    n_best: int = 1
     max_length: int | None = None
     batch_size: int = 64
     split_sentences: bool = True
+    output_format: str = "text"  # or "jsonl" (output_format.FORMATS)
+    alignment: str | None = None  # jsonl: None, "argmax" or "full"
+    plot_attention: Path | None = None  # a folder for one attention picture per input line
     chunk_size: int = 1024  # input lines read, translated and written together
     workers: int = 1
     sync_seconds: float = 2.0  # how often the output is made durable
@@ -95,17 +101,32 @@ def _init_worker(model: str, device: str, threads: int | None) -> None:
     _worker_translator = Translator.load(model, device=device, threads=threads)
 
 
-def _translate_in_worker(lines: list[str], beam_size: int, max_length: int | None, batch_size: int,
-                         split_sentences: bool) -> list[tuple[str, int]]:
+def _translate_in_worker(lines: list[str], options: JobOptions, first_line: int) -> list[tuple[str, int]]:
     assert _worker_translator is not None
-    return _translate(_worker_translator, lines, beam_size, max_length, batch_size, split_sentences)
+    return translate_lines(_worker_translator, lines, options, first_line)
 
 
-def _translate(translator: Translator, lines: list[str], beam_size: int, max_length: int | None,
-               batch_size: int, split_sentences: bool) -> list[tuple[str, int]]:
-    results = translator.translate_detailed(lines, beam_size=beam_size, max_length=max_length,
-                                            batch_size=batch_size, attention=False, split_sentences=split_sentences)
-    return [(r.text, len(r.tokens)) for r in results]
+def attention_picture(folder: Path, line_number: int) -> Path:
+    """Where the attention picture of input line `line_number` (1-based) goes."""
+    return folder / f"line-{line_number:06d}.png"
+
+
+def translate_lines(translator: Translator, lines: list[str], options: JobOptions,
+                    first_line: int | None = None) -> list[tuple[str, int]]:
+    """The output line and target token count of each input line (`first_line`: the 1-based
+    number of `lines[0]` in the input, which names the attention pictures)."""
+    pictures = options.plot_attention is not None
+    results = translator.translate(
+        lines, beam_size=options.beam_size, n_best=options.n_best, max_length=options.max_length,
+        batch_size=options.batch_size, split_sentences=options.split_sentences, return_scores=True,
+        return_attention=options.alignment is not None or pictures)
+    if pictures:
+        from .attention_plot import plot_attention
+
+        assert first_line is not None and options.plot_attention is not None
+        for number, result in enumerate(results, start=first_line):
+            plot_attention(result, attention_picture(options.plot_attention, number))
+    return [(format_line(r, options.output_format, options.alignment), len(r.hypotheses[0].tokens)) for r in results]
 
 
 class _StopFlag:
@@ -163,17 +184,16 @@ def run_job(translator: Translator, reader: LineReader, sink: Sink, options: Job
 
 def _translated(translator: Translator, chunks: Iterator[_Chunk], options: JobOptions, device: str,
                 threads: int | None) -> Iterator[tuple[_Chunk, list[tuple[str, int]]]]:
-    args = (options.beam_size, options.max_length, options.batch_size, options.split_sentences)
     if options.workers <= 1:
         for chunk in chunks:
-            yield chunk, _translate(translator, chunk.lines, *args)
+            yield chunk, translate_lines(translator, chunk.lines, options, _first_line(chunk))
         return
     model = str(translator.bundle.origin)
     pending: deque[tuple[_Chunk, Future]] = deque()
     with ProcessPoolExecutor(options.workers, initializer=_init_worker, initargs=(model, device, threads)) as pool:
         try:
             for chunk in chunks:
-                pending.append((chunk, pool.submit(_translate_in_worker, chunk.lines, *args)))
+                pending.append((chunk, pool.submit(_translate_in_worker, chunk.lines, options, _first_line(chunk))))
                 if len(pending) >= 2 * options.workers:  # bounded read-ahead: memory stays flat
                     done, future = pending.popleft()
                     yield done, future.result()
@@ -183,3 +203,7 @@ def _translated(translator: Translator, chunks: Iterator[_Chunk], options: JobOp
         finally:
             for _, future in pending:
                 future.cancel()
+
+
+def _first_line(chunk: _Chunk) -> int:
+    return chunk.lines_done - len(chunk.lines) + 1

@@ -34,11 +34,13 @@ def beam_search(
     beam_size: int = 5,
     length_penalty: float = 1.0,
     keep_attention: bool = False,
-) -> list[Hypothesis]:
+    n_best: int = 1,
+) -> list[list[Hypothesis]]:
     """Beam search for a batch of non-empty token sequences; all beams of all sentences share
     each decoder run. A sentence ends when `beam_size` hypotheses have finished (emitted <eos>
-    or reached the length limit); the best by length-normalised score wins. With beam_size 1
-    this is exactly greedy decoding."""
+    or reached the length limit). Returns each sentence's `n_best` (at most `beam_size`)
+    finished hypotheses, best first by length-normalised score. With beam_size 1 the best is
+    exactly greedy decoding's."""
     ids, lengths = pad_batch(sources, pad_id)
     context, state = model.encode(ids, lengths)
     batch = len(sources)
@@ -84,7 +86,11 @@ def beam_search(
             beams = []
     results = []
     for sentence in range(batch):
-        best = max(finished[sentence], key=lambda item: item[0])[1]
-        attention = np.stack(best.attention) if keep_attention and best.attention else None
-        results.append(Hypothesis(best.tokens, best.score, attention))
+        # Stable sort: among equal scores, the hypothesis that finished first stays first.
+        ranked = sorted(finished[sentence], key=lambda item: -item[0])[:n_best]
+        results.append([
+            Hypothesis(beam.tokens, beam.score,
+                       np.stack(beam.attention) if keep_attention and beam.attention else None, ranking=normalised)
+            for normalised, beam in ranked
+        ])
     return results

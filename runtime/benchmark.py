@@ -59,11 +59,11 @@ def measure(translator: Translator, sentences: list[str], batch_sizes: list[int]
     )
     for batch_size in batch_sizes:
         started = time.perf_counter()
-        outputs = translator.translate_detailed(sentences, batch_size=batch_size, attention=False)
+        outputs = translator.translate(sentences, batch_size=batch_size, return_scores=True)
         seconds = time.perf_counter() - started
         result.throughput[str(batch_size)] = {
             "sentences_per_second": len(sentences) / seconds,
-            "tokens_per_second": sum(len(o.tokens) for o in outputs) / seconds,
+            "tokens_per_second": sum(len(o.hypotheses[0].tokens) for o in outputs) / seconds,
         }
     return result
 

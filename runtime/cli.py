@@ -13,6 +13,8 @@ import click
 
 from .command import log_to_stderr, user_errors, version_option
 from .errors import InputError, OutputError
+from .model_store import pick_model
+from .output_format import ALIGNMENTS, FORMATS
 from .sessions import DEVICES
 
 
@@ -49,12 +51,24 @@ class _StreamSink:
               help="Continue the interrupted run whose FILE.partial is beside --output (same input, model and "
                    "options); the result is byte-identical to an uninterrupted run.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing --output file when the run completes.")
+@click.option("--source-lang", metavar="LANG", help="Without -m: use the installed model from LANG (with --target-lang).")
+@click.option("--target-lang", metavar="LANG", help="Without -m: use the installed model into LANG (with --source-lang).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True,
               help="Sentences decoded together (speed only: the output is the same at any batch size).")
 @click.option("--beam-size", type=click.IntRange(min=1), default=1, show_default=True, help="1: greedy decoding.")
+@click.option("--n-best", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Hypotheses per line in --format jsonl, best first (at most --beam-size).")
 @click.option("--max-length", type=click.IntRange(min=1), help="Most target tokens per sentence [default: from the model, by source length].")
 @click.option("--split-sentences/--no-split-sentences", default=True, show_default=True,
               help="Translate a line of several sentences sentence by sentence (one line in, one line out).")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text: the translation; jsonl: one JSON object a line with the source, its tokens and the "
+                   "--n-best hypotheses (text, tokens, score: the sum of token log-probabilities).")
+@click.option("--alignment", type=click.Choice(ALIGNMENTS),
+              help="With --format jsonl: add each target token's most-attended source token (argmax), or that "
+                   "and every attention weight (full).")
+@click.option("--plot-attention", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
+              help="Also draw each line's attention as DIR/line-NNNNNN.png (needs matplotlib: the plot extra).")
 @click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), help="Threads per ONNX Runtime session [default: cores, at most 4].")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
@@ -67,8 +81,9 @@ class _StreamSink:
 @click.option("--errors", "encoding_errors", type=click.Choice(["strict", "replace"]), default="strict", show_default=True,
               help="What to do with invalid UTF-8 in the input.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress or summary.")
-def main(text, model_path, input_path, output_path, resume, overwrite, batch_size, beam_size, max_length,
-         split_sentences, device, threads, workers, ray_address, encoding_errors, quiet) -> None:
+def main(text, model_path, input_path, output_path, resume, overwrite, source_lang, target_lang, batch_size, beam_size,
+         n_best, max_length, split_sentences, output_format, alignment, plot_attention, device, threads, workers,
+         ray_address, encoding_errors, quiet) -> None:
     """Translate sentences with a model bundle (onnxruntime; no PyTorch needed).
 
     Sentences come from the arguments, from --input FILE, or from standard input, one per line;
@@ -86,14 +101,22 @@ def main(text, model_path, input_path, output_path, resume, overwrite, batch_siz
       cat english.txt | s2s-translate -m models/eng-fra > french.txt
     """
     log_to_stderr("s2s-translate: warning: %(message)s", logging.WARNING)
+    from .batch_job import JobOptions
+
     try:
         with user_errors("s2s-translate"):
+            if output_format == "text" and (n_best > 1 or alignment is not None):
+                raise InputError("--n-best and --alignment need --format jsonl")
+            options = JobOptions(beam_size=beam_size, n_best=n_best, max_length=max_length, batch_size=batch_size,
+                                 split_sentences=split_sentences, output_format=output_format, alignment=alignment,
+                                 plot_attention=plot_attention, workers=workers)
+            model = pick_model(model_path, source_lang, target_lang)
             if ray_address is not None:
-                _translate_on_ray(ray_address, text, model_path, input_path, output_path, resume, overwrite,
-                                  batch_size, beam_size, max_length, split_sentences, threads, workers, quiet)
+                _translate_on_ray(ray_address, text, model, input_path, output_path, resume, overwrite, options,
+                                  threads, quiet)
             else:
-                _translate(text, model_path, input_path, output_path, resume, overwrite, batch_size, beam_size,
-                           max_length, split_sentences, device, threads, workers, encoding_errors, quiet)
+                _translate(text, model, input_path, output_path, resume, overwrite, options, device, threads,
+                           encoding_errors, quiet)
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:
@@ -101,9 +124,9 @@ def main(text, model_path, input_path, output_path, resume, overwrite, batch_siz
         sys.exit(1)
 
 
-def _translate(text, model_path, input_path, output_path, resume, overwrite, batch_size, beam_size, max_length,
-               split_sentences, device, threads, workers, encoding_errors, quiet) -> None:
-    from .batch_job import Interrupted, JobOptions, bundle_fingerprint, run_job
+def _translate(text, model, input_path, output_path, resume, overwrite, options, device, threads, encoding_errors,
+               quiet) -> None:
+    from .batch_job import Interrupted, bundle_fingerprint, run_job
     from .line_reader import LineReader
     from .output_file import PartialOutput, check_output_path, is_regular, partial_path
     from .progress import Progress
@@ -118,15 +141,19 @@ def _translate(text, model_path, input_path, output_path, resume, overwrite, bat
         # Continuing a run that was allowed to replace OUT (or that found none) needs no --overwrite again.
         continuing = resume and partial_path(output_path).exists()
         check_output_path(output_path, [] if text or from_stdin else [input_path], overwrite or continuing)
+    if options.plot_attention is not None:
+        _check_picture_folder(options.plot_attention, overwrite or resume)
     if text:
         stream, name, total = io.BytesIO("".join(t + "\n" for t in text).encode("utf-8")), "arguments", None
     elif from_stdin:
         stream, name, total = sys.stdin.buffer, "<stdin>", None
     else:
         stream, name, total = _open(input_path), str(input_path), _size(input_path)
-    translator = Translator.load(model_path, device=device, threads=threads)
-    fingerprint = {"model": bundle_fingerprint(translator), "beam_size": beam_size, "max_length": max_length,
-                   "split_sentences": split_sentences, "errors": encoding_errors}
+    translator = Translator.load(model, device=device, threads=threads)
+    # What makes the output: a resumed run continues only with the same.
+    fingerprint = {"model": bundle_fingerprint(translator), "errors": encoding_errors,
+                   **{k: getattr(options, k) for k in ("beam_size", "n_best", "max_length", "split_sentences",
+                                                      "output_format", "alignment")}}
     partial = None
     if output_path is not None and is_regular(output_path):
         partial = sink = PartialOutput.start(output_path, fingerprint, resume=resume)
@@ -135,8 +162,6 @@ def _translate(text, model_path, input_path, output_path, resume, overwrite, bat
         out = _open_device(output_path) if output_path is not None else sys.stdout
         sink, resumed = _StreamSink(out), None
     try:
-        options = JobOptions(beam_size=beam_size, max_length=max_length, batch_size=batch_size,
-                             split_sentences=split_sentences, workers=workers)
         progress = Progress(total, quiet=quiet or bool(text), start_lines=resumed.lines if resumed else 0,
                             start_bytes=resumed.input_bytes if resumed else 0)
         reader = LineReader(stream, name, encoding_errors, hint="; use --errors replace to go on")
@@ -159,18 +184,31 @@ def _translate(text, model_path, input_path, output_path, resume, overwrite, bat
             partial.close()
 
 
-def _translate_on_ray(address, text, model_path, input_path, output_path, resume, overwrite, batch_size, beam_size,
-                      max_length, split_sentences, threads, workers, quiet) -> None:
+def _check_picture_folder(folder: Path, may_replace: bool) -> None:
+    """Pictures go into a folder that holds none yet, unless replacing them was asked for."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise OutputError(f"--plot-attention {folder} is not a folder") from None
+    except OSError as exc:
+        raise OutputError(f"cannot create {folder}: {exc.strerror}") from None
+    if not may_replace and any(folder.glob("line-*.png")):
+        raise OutputError(f"{folder} already holds attention pictures; --overwrite replaces them")
+
+
+def _translate_on_ray(address, text, model, input_path, output_path, resume, overwrite, options, threads,
+                      quiet) -> None:
     from .model_store import resolve
     from .ray_batch import RayJob, connect, file_pairs, translate_files
 
     if text or input_path is None or output_path is None or str(input_path) == "-":
         raise InputError("--ray translates files: give -i FILE_OR_FOLDER and -o FILE_OR_FOLDER")
+    if options.plot_attention is not None:
+        raise InputError("--plot-attention draws in this process; translate without --ray")
     pairs = file_pairs(input_path, output_path)
-    model = str(resolve(model_path).absolute())  # actors may run elsewhere: an absolute path
     connect(address)
-    job = RayJob(model=model, beam_size=beam_size, max_length=max_length, batch_size=batch_size,
-                 split_sentences=split_sentences, actors=workers, threads=threads or 1)
+    job = RayJob(model=str(resolve(model).absolute()),  # actors may run elsewhere: an absolute path
+                 options=options, actors=options.workers, threads=threads or 1)
     started, total = time.perf_counter(), 0
     for target, lines in translate_files(pairs, job, resume=resume, overwrite=overwrite):
         total += lines

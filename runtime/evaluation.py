@@ -84,11 +84,11 @@ def evaluate(
     except ImportError:
         raise InputError("s2s-eval needs sacreBLEU: pip install 's2s-onnx[eval]'") from None
     started = time.perf_counter()
-    translations = translator.translate_detailed(sources, beam_size=beam_size, batch_size=batch_size, attention=False,
-                                                 split_sentences=split_sentences)
+    translations = translator.translate(sources, beam_size=beam_size, batch_size=batch_size,
+                                       split_sentences=split_sentences, return_scores=True)
     seconds = time.perf_counter() - started
     hypotheses = [t.text for t in translations]
-    tokens = sum(len(t.tokens) for t in translations)
+    tokens = sum(len(t.hypotheses[0].tokens) for t in translations)
     bleu = sacrebleu.metrics.BLEU(lowercase=lowercase)
     chrf = sacrebleu.metrics.CHRF(lowercase=lowercase)
     bleu_score = bleu.corpus_score(hypotheses, [references])

@@ -14,6 +14,11 @@ class Hypothesis:
     tokens: list[int]  # without <sos>/<eos>
     score: float  # sum of the emitted tokens' log-probabilities (including <eos> when emitted)
     attention: np.ndarray | None = None  # [target_steps, source_length]: one row per emitted token (and <eos>)
+    ranking: float | None = None  # what orders a sentence's hypotheses (beam search: length-normalised score)
+
+    @property
+    def rank(self) -> float:
+        return self.score if self.ranking is None else self.ranking
 
 
 def pad_batch(sequences: list[list[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:

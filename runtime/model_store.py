@@ -1,8 +1,10 @@
 """Models by name: the bundled model and bundles installed for later use.
 
-`s2s-models install BUNDLE` copies a verified bundle into the user's model folder
-($S2S_MODELS, else $XDG_DATA_HOME/s2s-onnx/models, else ~/.local/share/s2s-onnx/models) under
-its manifest name; `-m NAME` (or `Translator.load("NAME")`) then finds it from any directory.
+`s2s-models install BUNDLE` copies a verified bundle into the user's model folder ($S2S_MODELS_DIR,
+else s2s-onnx/models in the platform's data folder: $XDG_DATA_HOME or ~/.local/share on Linux,
+~/Library/Application Support on macOS, %LOCALAPPDATA% on Windows) under its manifest name;
+`-m NAME` (or `Translator.load("NAME")`) then finds it from any directory, and a language pair
+picks the one installed model that translates it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +20,7 @@ from pathlib import Path
 from .bundle import MANIFEST, load_bundle
 from .errors import BundleError, InputError
 
-MODELS_ENV = "S2S_MODELS"
+MODELS_ENV = "S2S_MODELS_DIR"
 DEFAULT_MODEL = "eng-fra"
 
 
@@ -29,9 +32,15 @@ def default_bundle_path() -> Path:
 
 
 def models_dir() -> Path:
+    """The folder of installed models."""
     if os.environ.get(MODELS_ENV):
         return Path(os.environ[MODELS_ENV])
-    data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    if sys.platform == "win32":
+        data = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        data = Path.home() / "Library" / "Application Support"
+    else:
+        data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return data / "s2s-onnx" / "models"
 
 
@@ -85,6 +94,23 @@ def resolve(model: str | Path | None) -> Path:
     names = ", ".join(m.name for m in installed_models()) or "none"
     raise BundleError(f"model bundle not found: {text} (not a path, nor an installed model: {names}; "
                       "s2s-models install BUNDLE adds one)")
+
+
+def pick_model(model: str | Path | None, source_lang: str | None = None,
+               target_lang: str | None = None) -> str | Path | None:
+    """`model` when given; else the one model (bundled or installed) that translates
+    `source_lang` into `target_lang` (either may be left out); else None, the bundled model."""
+    if model is not None or (source_lang is None and target_lang is None):
+        return model
+    models = installed_models()
+    matches = [m for m in models if source_lang in (None, m.source) and target_lang in (None, m.target)]
+    pair = f"{source_lang or 'any'}→{target_lang or 'any'}"
+    if not matches:
+        have = ", ".join(f"{m.name} ({m.source}→{m.target})" for m in models) or "none"
+        raise BundleError(f"no installed model translates {pair} (installed: {have}; s2s-models install BUNDLE adds one)")
+    if len(matches) > 1:
+        raise InputError(f"several models translate {pair}: {', '.join(m.name for m in matches)}; choose one with -m NAME")
+    return matches[0].path
 
 
 def install(bundle: Path, name: str | None = None, force: bool = False) -> Path:

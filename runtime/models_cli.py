@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .command import user_errors, version_option
-from .model_store import install, installed_models, models_dir, remove
+from .model_store import install, installed_models, models_dir, remove, resolve
 
 PROG = "s2s-models"
 
@@ -16,7 +16,9 @@ PROG = "s2s-models"
 @version_option(PROG)
 def main() -> None:
     """Models by name: `s2s-translate -m NAME` and `Translator.load("NAME")` find installed models
-    from any directory. The folder is $S2S_MODELS, else ~/.local/share/s2s-onnx/models."""
+    from any directory, and `s2s-translate --source-lang de --target-lang en` picks the one that
+    translates that pair. The folder is $S2S_MODELS_DIR, else s2s-onnx/models in the platform's
+    data folder (on Linux ~/.local/share/s2s-onnx/models)."""
 
 
 @main.command("list")
@@ -49,3 +51,11 @@ def remove_model(name: str) -> None:
     """Remove the installed model NAME (the bundled model stays)."""
     with user_errors(PROG):
         click.echo(f"removed {remove(name)}", err=True)
+
+
+@main.command("path")
+@click.argument("name")
+def model_path(name: str) -> None:
+    """Print the folder of the model NAME (bundled or installed), for scripts."""
+    with user_errors(PROG):
+        click.echo(str(resolve(name).absolute()))

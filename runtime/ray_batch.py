@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .batch_job import JobOptions, translate_lines
 from .errors import InputError
 from .evaluation import read_lines_of
 from .output_file import check_output_path, write_atomically
@@ -30,19 +31,19 @@ from .translator import Translator
 
 class TranslateBatch:
     """A callable class for `Dataset.map_batches`: adds a "translation" column translating the
-    batch's "text" column (numpy batch format), with the options of `Translator.translate`."""
+    batch's "text" column (numpy batch format); the keyword options are `JobOptions`'."""
 
-    def __init__(self, model: str | None = None, *, beam_size: int = 1, max_length: int | None = None,
-                 batch_size: int = 64, split_sentences: bool = True, threads: int | None = 1,
-                 device: str = "cpu") -> None:
+    def __init__(self, model: str | None = None, *, threads: int | None = 1, device: str = "cpu",
+                 **options: Any) -> None:
         self.translator = Translator.load(model, device=device, threads=threads)
-        self.options = dict(beam_size=beam_size, max_length=max_length, batch_size=batch_size,
-                            split_sentences=split_sentences)
+        self.options = JobOptions(**options)
+        if self.options.plot_attention is not None:
+            raise InputError("attention pictures are not drawn on Ray; translate without --ray")
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         texts = [str(text) for text in batch["text"]]
-        translations = self.translator.translate(texts, **self.options)
-        return {**batch, "translation": np.array(translations, dtype=object)}
+        lines = [line for line, _ in translate_lines(self.translator, texts, self.options)]
+        return {**batch, "translation": np.array(lines, dtype=object)}
 
 
 def connect(address: str) -> None:
@@ -88,10 +89,7 @@ def _check_reachable(address: str, timeout: float = 5.0) -> None:
 @dataclass
 class RayJob:
     model: str
-    beam_size: int = 1
-    max_length: int | None = None
-    batch_size: int = 64
-    split_sentences: bool = True
+    options: JobOptions
     actors: int = 1
     threads: int = 1  # per actor
     rows_per_block: int = 1024
@@ -134,8 +132,7 @@ def _translate_lines(lines: list[str], job: RayJob) -> list[str]:
 
     blocks = max(1, -(-len(lines) // job.rows_per_block))
     dataset = ray.data.from_items([{"text": line} for line in lines], override_num_blocks=blocks)
-    kwargs: dict[str, Any] = dict(model=job.model, beam_size=job.beam_size, max_length=job.max_length,
-                                  batch_size=job.batch_size, split_sentences=job.split_sentences, threads=job.threads)
+    kwargs: dict[str, Any] = dict(model=job.model, threads=job.threads, **asdict(job.options))
     translated = dataset.map_batches(TranslateBatch, fn_constructor_kwargs=kwargs, concurrency=job.actors,
                                      batch_size=job.rows_per_block, batch_format="numpy", num_cpus=job.threads)
     return [str(row["translation"]) for row in translated.iter_rows()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -21,12 +22,33 @@ log = logging.getLogger("s2s.runtime")
 
 @dataclass
 class Translation:
+    """One hypothesis: a translation with its tokens and score."""
+
     text: str
     tokens: list[str]  # target subword tokens (without <eos>)
-    score: float  # sum of token log-probabilities
-    attention: np.ndarray | None  # [target tokens (+1 for <eos> when emitted), source tokens]
+    score: float  # sum of the token log-probabilities (<eos> included when emitted)
+    attention: np.ndarray | None = None  # [target tokens (+1 for <eos> when emitted), source tokens]
+
+    def alignment(self) -> list[int]:
+        """For each target token, the source token it attends to most (an index into the
+        result's `source_tokens`); needs `return_attention=True`."""
+        if self.attention is None:
+            raise InputError("no attention weights: translate with return_attention=True (and a model with attention)")
+        return [int(i) for i in self.attention[: len(self.tokens)].argmax(axis=1)]
+
+
+@dataclass
+class TranslationResult:
+    """Everything about one input text: its `n_best` hypotheses, best first."""
+
+    source: str
     source_tokens: list[str]
-    truncated: bool = False
+    hypotheses: list[Translation]
+    truncated: bool = False  # the source was longer than the model's limit and was cut
+
+    @property
+    def text(self) -> str:
+        return self.hypotheses[0].text
 
 
 class Translator:
@@ -69,62 +91,52 @@ class Translator:
         texts: str | Iterable[str],
         *,
         beam_size: int = 1,
+        n_best: int = 1,
         max_length: int | None = None,
         batch_size: int = 64,
         split_sentences: bool = True,
-    ) -> list[str]:
-        """Translate each text; one string per input, in input order (a str gives a 1-list).
+        return_scores: bool = False,
+        return_attention: bool = False,
+    ) -> list[str] | list[TranslationResult]:
+        """Translate each text, in input order (a single str counts as one text).
+
+        Returns one string per text; with `return_scores`, `return_attention` or `n_best` > 1,
+        one `TranslationResult` per text instead (hypotheses with tokens, scores and, when
+        asked, attention matrices). `n_best` <= `beam_size` hypotheses are kept per text.
 
         With `split_sentences`, a text holding several sentences is translated sentence by
-        sentence and joined back with the whitespace that separated them."""
+        sentence and joined back with the whitespace that separated them; its hypotheses are
+        the best joins of the sentences' own (scores summed, attention block-diagonal).
+        `max_length` caps the target tokens of each sentence (default: the bundle's rule by
+        source length); `batch_size` changes speed only, never a translation.
+        """
         texts = _as_list(texts)
-        if not split_sentences:
-            _, hypotheses, _ = self._run(texts, beam_size, max_length, batch_size, attention=False)
-            return self.target_tokenizer.decode_batch([h.tokens for h in hypotheses])
-        splits = [sentences.split_sentences(text, self.source_language) for text in texts]
-        flat = self.translate([s for parts, _ in splits for s in parts], beam_size=beam_size, max_length=max_length,
-                              batch_size=batch_size, split_sentences=False)
-        return [sentences.join_sentences(group, _inner(separators))
-                for group, separators in zip(_regroup(flat, splits), (seps for _, seps in splits))]
+        if n_best < 1 or n_best > beam_size:
+            raise InputError(f"n-best must be between 1 and the beam size ({beam_size}), got {n_best}")
+        details = return_scores or return_attention or n_best > 1
+        results = self._results(texts, beam_size, n_best, max_length, batch_size, split_sentences,
+                                return_attention, details)
+        return results if details else [r.text for r in results]
 
-    def translate_detailed(
+    def translate_iterable(
         self,
-        texts: str | Iterable[str],
+        texts: Iterable[str],
         *,
+        chunk_size: int | None = None,
         beam_size: int = 1,
+        n_best: int = 1,
         max_length: int | None = None,
         batch_size: int = 64,
-        attention: bool = True,
         split_sentences: bool = True,
-    ) -> list[Translation]:
-        """Like `translate`, with tokens, score and the attention matrix of every text (for a
-        text of several sentences: tokens concatenated, scores summed, attention block-diagonal)."""
-        texts = _as_list(texts)
-        if not split_sentences:
-            return self._detailed(texts, beam_size, max_length, batch_size, attention)
-        splits = [sentences.split_sentences(text, self.source_language) for text in texts]
-        flat = self._detailed([s for parts, _ in splits for s in parts], beam_size, max_length, batch_size, attention)
-        return [_merge(group, _inner(separators))
-                for group, separators in zip(_regroup(flat, splits), (seps for _, seps in splits))]
-
-    def translate_stream(
-        self, texts: Iterable[str], *, beam_size: int = 1, max_length: int | None = None, batch_size: int = 64,
-        chunk_size: int | None = None, split_sentences: bool = True,
-    ) -> Iterator[str]:
-        """Translate an iterable lazily, yielding in input order. Memory is bounded by
-        `chunk_size` texts (default 16 batches) whatever the length of the input."""
+        return_scores: bool = False,
+        return_attention: bool = False,
+    ) -> Iterator[str] | Iterator[TranslationResult]:
+        """`translate` over an iterable of any length, lazily, yielding in input order. Memory
+        is bounded by `chunk_size` texts (default 16 batches) whatever the length of the input."""
         for chunk in _chunks(texts, chunk_size or batch_size * 16):
-            yield from self.translate(chunk, beam_size=beam_size, max_length=max_length, batch_size=batch_size,
-                                      split_sentences=split_sentences)
-
-    def translate_stream_detailed(
-        self, texts: Iterable[str], *, beam_size: int = 1, max_length: int | None = None, batch_size: int = 64,
-        chunk_size: int | None = None, split_sentences: bool = True,
-    ) -> Iterator[Translation]:
-        """`translate_stream` yielding `Translation`s (without attention matrices)."""
-        for chunk in _chunks(texts, chunk_size or batch_size * 16):
-            yield from self.translate_detailed(chunk, beam_size=beam_size, max_length=max_length,
-                                               batch_size=batch_size, attention=False, split_sentences=split_sentences)
+            yield from self.translate(chunk, beam_size=beam_size, n_best=n_best, max_length=max_length,
+                                      batch_size=batch_size, split_sentences=split_sentences,
+                                      return_scores=return_scores, return_attention=return_attention)
 
     @property
     def source_language(self) -> str | None:
@@ -132,26 +144,48 @@ class Translator:
         return (self.bundle.manifest.get("languages") or {}).get("source")
 
     # ---- internals -----------------------------------------------------------------------
-    def _detailed(self, texts: list[str], beam_size: int, max_length: int | None, batch_size: int,
-                  attention: bool) -> list[Translation]:
-        sources, hypotheses, truncated = self._run(texts, beam_size, max_length, batch_size, attention)
-        decoded = self.target_tokenizer.decode_batch([h.tokens for h in hypotheses])
-        return [
-            Translation(
-                text=text,
-                tokens=[self.target_tokenizer.id_to_token(t) for t in hypothesis.tokens],
-                score=hypothesis.score,
-                attention=hypothesis.attention,
-                source_tokens=[self.source_tokenizer.id_to_token(t) for t in source],
-                truncated=cut,
-            )
-            for text, hypothesis, source, cut in zip(decoded, hypotheses, sources, truncated)
-        ]
+    def _results(self, texts: list[str], beam_size: int, n_best: int, max_length: int | None, batch_size: int,
+                 split_sentences: bool, attention: bool, details: bool) -> list[TranslationResult]:
+        if split_sentences:
+            splits = [sentences.split_sentences(text, self.source_language) for text in texts]
+        else:
+            splits = [([text], ["", ""]) for text in texts]
+        flat = [s for parts, _ in splits for s in parts]
+        sources, hypotheses, truncated = self._run(flat, beam_size, n_best, max_length, batch_size, attention)
+        decoded = iter(self.target_tokenizer.decode_batch([h.tokens for group in hypotheses for h in group]))
+        texts_of = [[next(decoded) for _ in group] for group in hypotheses]
+        results, position = [], 0
+        for text, (parts, separators) in zip(texts, splits):
+            span = range(position, position + len(parts))
+            position += len(parts)
+            hypotheses_of_text = [
+                self._joined([hypotheses[i][k] for i, k in zip(span, choice)],
+                             [texts_of[i][k] for i, k in zip(span, choice)], _inner(separators), details)
+                for choice in _best_choices([[h.rank for h in hypotheses[i]] for i in span], n_best)
+            ]
+            source_tokens = ([self.source_tokenizer.id_to_token(t) for i in span for t in sources[i]]
+                             if details else [])
+            results.append(TranslationResult(text, source_tokens, hypotheses_of_text, any(truncated[i] for i in span)))
+        return results
+
+    def _joined(self, parts: list[Hypothesis], texts: list[str], separators: list[str], details: bool) -> Translation:
+        """One hypothesis of a whole text from one hypothesis of each of its sentences."""
+        text = sentences.join_sentences(texts, separators) if len(texts) > 1 else texts[0]
+        if not details:
+            return Translation(text, [], 0.0)
+        return Translation(
+            text=text,
+            tokens=[self.target_tokenizer.id_to_token(t) for part in parts for t in part.tokens],
+            score=sum(part.score for part in parts),
+            # Rows are target tokens: an inner sentence's <eos> row has no token of the text.
+            attention=_block_diagonal([None if part.attention is None else part.attention[: len(part.tokens)]
+                                       for part in parts[:-1]] + [parts[-1].attention]),
+        )
 
     def _run(
-        self, texts: list[str], beam_size: int, max_length: int | None, batch_size: int, attention: bool
-    ) -> tuple[list[list[int]], list[Hypothesis], list[bool]]:
-        """Tokenise, decode in length buckets, and return (source ids, hypotheses, truncated) in input order."""
+        self, texts: list[str], beam_size: int, n_best: int, max_length: int | None, batch_size: int, attention: bool
+    ) -> tuple[list[list[int]], list[list[Hypothesis]], list[bool]]:
+        """Tokenise, decode in length buckets, and return (source ids, n-best hypotheses, truncated) in input order."""
         if beam_size < 1:
             raise InputError(f"beam size must be at least 1, got {beam_size}")
         if beam_size > self.target_tokenizer.vocab_size:
@@ -161,6 +195,8 @@ class Translator:
             raise InputError(f"batch size must be at least 1, got {batch_size}")
         if max_length is not None and max_length < 1:
             raise InputError(f"max length must be at least 1, got {max_length}")
+        if attention and self.bundle.attention == "none":
+            raise InputError(f"{self.bundle.origin} has no attention, so no attention weights or alignments")
         # One token over the limit is enough to know an input is cut; encoding stops there.
         encodings = self.source_tokenizer.encode_batch([str(t) for t in texts], max_tokens=self.max_source_length + 1)
         sources = [ids[: self.max_source_length] for ids in encodings]
@@ -174,27 +210,29 @@ class Translator:
             log.warning("%d input(s) longer than the model's %d source tokens were truncated",
                         sum(truncated), self.max_source_length)
         # Empty inputs (nothing left after normalisation) translate to empty outputs, model unused.
-        hypotheses = [Hypothesis([], 0.0, None) for _ in texts]
+        empty = np.zeros((0, 0), dtype=np.float32) if attention else None
+        hypotheses = [[Hypothesis([], 0.0, empty)] for _ in texts]
         # Length buckets: similar lengths decode together (little padding, rows finish together).
         order = sorted((i for i, ids in enumerate(sources) if ids), key=lambda i: len(sources[i]))
         for start in range(0, len(order), batch_size):
             rows = order[start : start + batch_size]
             batch = [sources[i] for i in rows]
             limits = [self._limit(len(ids), max_length) for ids in batch]
-            for row, hypothesis in zip(rows, self._decode(batch, limits, beam_size, attention)):
-                hypotheses[row] = hypothesis
+            for row, best in zip(rows, self._decode(batch, limits, beam_size, n_best, attention)):
+                hypotheses[row] = best
         return sources, hypotheses, truncated
 
     def _limit(self, source_length: int, max_length: int | None) -> int:
         limit = self.bundle.decode_length_limit(source_length)
         return min(limit, max_length) if max_length is not None else limit
 
-    def _decode(self, batch: list[list[int]], limits: list[int], beam_size: int, attention: bool) -> list[Hypothesis]:
+    def _decode(self, batch: list[list[int]], limits: list[int], beam_size: int, n_best: int,
+                attention: bool) -> list[list[Hypothesis]]:
         if beam_size == 1:
-            return greedy_decode(self.model, batch, limits, self.sos_id, self.eos_id, self.pad_id, attention)
-        return beam_search(
-            self.model, batch, limits, self.sos_id, self.eos_id, self.pad_id, beam_size, keep_attention=attention
-        )
+            hypotheses = greedy_decode(self.model, batch, limits, self.sos_id, self.eos_id, self.pad_id, attention)
+            return [[h] for h in hypotheses]
+        return beam_search(self.model, batch, limits, self.sos_id, self.eos_id, self.pad_id, beam_size,
+                           keep_attention=attention, n_best=n_best)
 
 
 def _as_list(texts: str | Iterable[str]) -> list[str]:
@@ -211,32 +249,38 @@ def _inner(separators: list[str]) -> list[str]:
     return ["", *separators[1:-1], ""]
 
 
-def _regroup(flat: list, splits: list[tuple[list[str], list[str]]]) -> Iterator[list]:
-    position = 0
-    for parts, _ in splits:
-        yield flat[position : position + len(parts)]
-        position += len(parts)
+def _best_choices(ranks: list[list[float]], n: int) -> list[tuple[int, ...]]:
+    """The `n` best ways to pick one hypothesis per sentence, by summed rank score: index
+    tuples into each sentence's list (each sorted best first), the all-best choice first."""
+    if len(ranks) == 1:
+        return [(k,) for k in range(min(n, len(ranks[0])))]
+    start = (0,) * len(ranks)
+    heap = [(-sum(r[0] for r in ranks), start)]
+    seen, chosen = {start}, []
+    while heap and len(chosen) < n:
+        _, choice = heapq.heappop(heap)
+        chosen.append(choice)
+        for sentence, k in enumerate(choice):
+            if k + 1 < len(ranks[sentence]):
+                following = choice[:sentence] + (k + 1,) + choice[sentence + 1:]
+                if following not in seen:
+                    seen.add(following)
+                    heapq.heappush(heap, (-sum(r[i] for r, i in zip(ranks, following)), following))
+    return chosen
 
 
-def _merge(parts: list[Translation], separators: list[str]) -> Translation:
-    if len(parts) == 1:
-        return parts[0]
-    matrices = [p.attention for p in parts]
-    attention = None
-    if all(m is not None for m in matrices):
-        attention = np.zeros((sum(m.shape[0] for m in matrices), sum(m.shape[1] for m in matrices)), dtype=np.float32)
-        row = column = 0
-        for m in matrices:
-            attention[row : row + m.shape[0], column : column + m.shape[1]] = m
-            row, column = row + m.shape[0], column + m.shape[1]
-    return Translation(
-        text=sentences.join_sentences([p.text for p in parts], separators),
-        tokens=[t for p in parts for t in p.tokens],
-        score=sum(p.score for p in parts),
-        attention=attention,
-        source_tokens=[t for p in parts for t in p.source_tokens],
-        truncated=any(p.truncated for p in parts),
-    )
+def _block_diagonal(matrices: list[np.ndarray | None]) -> np.ndarray | None:
+    """The attention of a text from its sentences': each sentence attends to its own tokens only."""
+    if any(m is None for m in matrices):
+        return None
+    if len(matrices) == 1:
+        return matrices[0]
+    attention = np.zeros((sum(m.shape[0] for m in matrices), sum(m.shape[1] for m in matrices)), dtype=np.float32)
+    row = column = 0
+    for m in matrices:
+        attention[row : row + m.shape[0], column : column + m.shape[1]] = m
+        row, column = row + m.shape[0], column + m.shape[1]
+    return attention
 
 
 def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:

@@ -10,7 +10,7 @@ from s2s.runtime.models_cli import main as models_cli
 
 @pytest.fixture
 def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("S2S_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("S2S_MODELS_DIR", str(tmp_path / "models"))
     return tmp_path / "models"
 
 
@@ -52,3 +52,23 @@ def test_every_command_has_version(module, prog):
 
     result = CliRunner().invoke(importlib.import_module(module).main, ["--version"])
     assert result.exit_code == 0 and result.output.startswith(f"{prog} (s2s-onnx) ")
+
+
+def test_a_language_pair_picks_the_one_model_that_translates_it(bundle_factory, store):
+    from pathlib import Path
+
+    runner = CliRunner()
+    german = Path(__file__).parents[2] / "models" / "deu-eng"
+    assert runner.invoke(models_cli, ["install", str(german)]).exit_code == 0
+    path = runner.invoke(models_cli, ["path", "deu-eng"])
+    assert path.exit_code == 0 and path.stdout.strip() == str((store / "deu-eng").absolute())
+    by_pair = runner.invoke(translate_cli, ["--source-lang", "de", "--target-lang", "en", "Ein Mann fährt Fahrrad."])
+    assert by_pair.exit_code == 0, by_pair.output
+    assert by_pair.stdout.splitlines() == Translator.load("deu-eng").translate(["Ein Mann fährt Fahrrad."])
+    # Two models translate en→fr once the tiny one is installed too: the user must choose.
+    assert runner.invoke(models_cli, ["install", str(bundle_factory("gru", "luong")), "--name", "tiny"]).exit_code == 0
+    several = runner.invoke(translate_cli, ["--source-lang", "en", "--target-lang", "fr", "one."])
+    assert several.exit_code == 2 and "several models" in several.stderr and "-m NAME" in several.stderr
+    missing = runner.invoke(translate_cli, ["--source-lang", "xx", "one."])
+    assert missing.exit_code == 2 and "no installed model translates xx→any" in missing.stderr
+    assert runner.invoke(models_cli, ["path", "nothing"]).exit_code == 2

@@ -35,10 +35,12 @@ def test_a_line_of_sentences_translates_to_one_line(bundle_factory):
     line = "One two.  Three four! Five."
     alone = translator.translate(["One two.", "Three four!", "Five."], split_sentences=False)
     assert translator.translate([line]) == [f"{alone[0]}  {alone[1]} {alone[2]}"]
-    detailed = translator.translate_detailed([line])[0]
-    singles = translator.translate_detailed(["One two.", "Three four!", "Five."], split_sentences=False)
+    detailed = translator.translate([line], return_attention=True)[0].hypotheses[0]
+    singles = [r.hypotheses[0] for r in translator.translate(["One two.", "Three four!", "Five."],
+                                                              split_sentences=False, return_attention=True)]
     assert detailed.tokens == [t for s in singles for t in s.tokens]
-    assert detailed.attention.shape == (sum(s.attention.shape[0] for s in singles),
+    # One row per target token (and the last sentence's <eos>), one column per source token.
+    assert detailed.attention.shape == (sum(len(s.tokens) for s in singles[:-1]) + singles[-1].attention.shape[0],
                                         sum(s.attention.shape[1] for s in singles))
     assert translator.translate([line], split_sentences=False) != translator.translate([line])
     result = CliRunner().invoke(main, ["-m", str(translator.bundle.origin), line])

@@ -1,0 +1,36 @@
+"""What one line of output is: the translation itself (text), or a JSON object (jsonl) with the
+source, the n-best hypotheses (text, tokens, score) and, when asked, their alignments."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .translator import TranslationResult
+
+FORMATS = ("text", "jsonl")
+ALIGNMENTS = ("argmax", "full")
+
+
+def format_line(result: "TranslationResult", output_format: str = "text", alignment: str | None = None) -> str:
+    """`result` as one line (no newline). `alignment` ("argmax" or "full") needs a result made
+    with `return_attention=True`."""
+    if output_format == "text":
+        return result.text
+    record: dict = {"source": result.source, "source_tokens": result.source_tokens}
+    if result.truncated:
+        record["truncated"] = True
+    hypotheses = []
+    for hypothesis in result.hypotheses:
+        # Scores and weights are rounded: their last digits carry no information, and short
+        # lines stay short.
+        entry: dict = {"text": hypothesis.text, "tokens": hypothesis.tokens, "score": round(hypothesis.score, 4)}
+        if alignment is not None:
+            entry["alignment"] = hypothesis.alignment()
+        if alignment == "full":
+            assert hypothesis.attention is not None  # alignment() has checked
+            entry["attention"] = hypothesis.attention[: len(hypothesis.tokens)].astype("float64").round(4).tolist()
+        hypotheses.append(entry)
+    record["n_best"] = hypotheses
+    return json.dumps(record, ensure_ascii=False)
