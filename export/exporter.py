@@ -123,8 +123,11 @@ def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportR
     if options.quantize not in (None, "int8"):
         raise ExportError(f"unsupported quantisation {options.quantize!r}; supported: int8")
     out = Path(options.out)
+    # The name says what is written: a .zip file only with --zip, and never a directory called .zip.
     if options.zip and out.suffix != ".zip":
-        out = out.with_name(out.name + ".zip")
+        raise ExportError(f"--zip writes one .zip file: give --out {out.name}.zip")
+    if not options.zip and out.suffix == ".zip":
+        raise ExportError(f"--out {out} names a .zip: add --zip to write one, or choose a directory name")
     check_output(out, options.force, Path(checkpoint_dir))
     try:
         checkpoint = load_checkpoint(checkpoint_dir)

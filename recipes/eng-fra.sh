@@ -19,7 +19,7 @@ fi
 s2s-export "$RUN/checkpoint-best" --out models/eng-fra --quantize int8 --source-lang en --target-lang fr \
            --name eng-fra --force
 for beam in 1 5; do
-  s2s-eval -m models/eng-fra --test "$DATA/tatoeba-eng-fra/test.tsv" --beam-size "$beam" --record
-  s2s-eval -m models/eng-fra --source "$DATA/multi30k/test_2016_flickr.en" \
+  s2s-eval -m models/eng-fra -i "$DATA/tatoeba-eng-fra/test.tsv" --beam-size "$beam" --record
+  s2s-eval -m models/eng-fra -i "$DATA/multi30k/test_2016_flickr.en" \
            --reference "$DATA/multi30k/test_2016_flickr.fr" --beam-size "$beam" --record
 done

@@ -65,7 +65,7 @@ def main() -> None:
     parser.add_argument("--test", type=Path, default=Path("../shared/data/tatoeba-eng-fra/test.tsv"))
     args = parser.parse_args()
     sentences = read_sentences(args.test)
-    sources, references = read_test_set(test=args.test)
+    sources, references = read_test_set(args.test)
     rows = ["| bundle | setting | batch-1 p50 ms | batch-64 sent/s | BLEU |", "|---|---|---|---|---|"]
     for index, spec in enumerate(args.bundle):
         label, path = spec.split("=", 1)

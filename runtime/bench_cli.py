@@ -11,20 +11,7 @@ from pathlib import Path
 
 import click
 
-from .command import user_errors, version_option
-
-DEFAULT_FILE = Path("../shared/data/tatoeba-eng-fra/test.tsv")
-
-
-def _ints(value: str) -> list[int]:
-    try:
-        numbers = [int(v) for v in value.split(",") if v.strip()]
-    except ValueError:
-        raise click.BadParameter(f"expected comma-separated integers, got {value!r}") from None
-    if not numbers or min(numbers) < 1:
-        raise click.BadParameter("expected positive integers")
-    return numbers
-
+from .command import renamed, user_errors, version_option
 
 def machine() -> str:
     model = ""
@@ -46,19 +33,29 @@ def machine() -> str:
               help="Bundle(s) to measure (repeat to compare, e.g. fp32 and int8) [default: the bundled model].")
 @click.option("--torch", "torch_checkpoint", type=click.Path(path_type=Path),
               help="Also time the PyTorch reference greedy decoder on this checkpoint (needs the train extra).")
-@click.option("--file", "test_file", type=click.Path(path_type=Path), default=DEFAULT_FILE, show_default=True,
-              help="Sentences: a TSV (source<TAB>reference: BLEU is reported too) or a text file.")
-@click.option("--threads", default="1,2", show_default=True, help="Thread counts to measure.")
-@click.option("--batch-sizes", default="16,64,256", show_default=True, help="Batch sizes for throughput.")
+@click.option("-i", "--input", "test_file", type=click.Path(path_type=Path), required=True,
+              help="Sentences: a text file, one a line, or a TSV (source<TAB>reference: BLEU is reported too "
+                   "when sacreBLEU is installed).")
+@click.option("--threads", type=click.IntRange(min=1), multiple=True, default=(1, 2), show_default=True,
+              help="Threads per ONNX Runtime session; repeat to measure several.")
+@click.option("--batch-size", "batch_sizes", type=click.IntRange(min=1), multiple=True, default=(16, 64, 256),
+              show_default=True, help="Batch size for throughput; repeat to measure several.")
 @click.option("--latency-sentences", type=click.IntRange(min=2), default=300, show_default=True,
               help="Sentences timed one at a time (batch 1).")
 @click.option("--cold-start-runs", type=click.IntRange(min=0), default=5, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--markdown", type=click.Path(path_type=Path), help="Write the results as a Markdown page.")
+@renamed("--file", "-i/--input", "FILE")
+@renamed("--batch-sizes", "--batch-size N (repeated)", "LIST")
 def main(models, torch_checkpoint, test_file, threads, batch_sizes, latency_sentences, cold_start_runs, as_json,
          markdown) -> None:
-    """Measure batch-1 latency, batch throughput, cold start and peak memory of the runtime."""
-    thread_counts, sizes = _ints(threads), _ints(batch_sizes)
+    """Measure batch-1 latency, batch throughput, cold start and peak memory of the runtime.
+
+    \b
+    Example:
+      s2s-bench -i ../shared/data/tatoeba-eng-fra/test.tsv --threads 1 --threads 2
+    """
+    thread_counts, sizes = list(threads), list(batch_sizes)
     with user_errors("s2s-bench"):
         from .benchmark import cold_start, measure, measure_torch, read_sentences, site_packages_mib
         from .evaluation import evaluate, read_test_set
@@ -73,7 +70,7 @@ def main(models, torch_checkpoint, test_file, threads, batch_sizes, latency_sent
                 result = measure(translator, sentences, sizes, latency_sentences, count)
                 if (_has_sacrebleu() and "\t" in test_file.read_text(encoding="utf-8").split("\n", 1)[0]
                         and count == thread_counts[-1]):
-                    sources, references = read_test_set(test=test_file)
+                    sources, references = read_test_set(test_file)
                     result.bleu = evaluate(translator, sources, references, str(test_file))[0].bleu
                 report["runtime"].append(asdict(result))
         if torch_checkpoint is not None:

@@ -39,3 +39,17 @@ def log_to_stderr(fmt: str, level: int = logging.INFO, datefmt: str | None = Non
     logger = logging.getLogger("s2s")
     logger.handlers[:] = [handler]
     logger.setLevel(level)
+
+
+def renamed(old: str, new: str, metavar: str = "VALUE"):
+    """A hidden option for a spelling that was dropped: using it is a one-line error naming the
+    option that replaced it (exit 2), not click's "no such option"."""
+
+    def refuse(ctx: click.Context, param: click.Parameter, value) -> None:
+        if value is not None:
+            click.echo(f"{ctx.find_root().info_name}: error: {old} was renamed: use {new}", err=True)
+            ctx.exit(2)
+
+    # A name of its own: the default one ("batch_sizes" for --batch-sizes) may be a live option's.
+    name = "renamed_" + old.lstrip("-").replace("-", "_")
+    return click.option(old, name, metavar=metavar, hidden=True, expose_value=False, callback=refuse)

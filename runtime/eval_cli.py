@@ -3,56 +3,70 @@
 from __future__ import annotations
 
 import json
+import logging
 import shlex
 import sys
 from pathlib import Path
 
 import click
 
-from .command import user_errors, version_option
+from .command import log_to_stderr, renamed, user_errors, version_option
 from .errors import InputError
+from .sessions import DEVICES
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @version_option("s2s-eval")
-@click.option("-m", "--model", "model_path", type=click.Path(path_type=Path), help="Bundle [default: the bundled model].")
-@click.option("--test", type=click.Path(path_type=Path), help="Test set as TSV: source<TAB>reference.")
-@click.option("--source", type=click.Path(path_type=Path), help="Source sentences, one a line (with --reference).")
-@click.option("--reference", type=click.Path(path_type=Path), help="Reference translations, line-aligned with --source.")
-@click.option("--beam-size", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
-@click.option("--threads", type=click.IntRange(min=1), help="Threads per ONNX Runtime session.")
-@click.option("--split-sentences/--no-split-sentences", default=True, show_default=True,
-              help="Translate a line of several sentences sentence by sentence, as s2s-translate does.")
-@click.option("--lowercase", is_flag=True, help="Case-insensitive BLEU and chrF (sacreBLEU -lc).")
-@click.option("--output", type=click.Path(path_type=Path),
+@click.option("-m", "--model", "model_path",
+              help="Model: a bundle directory or .zip, or the name of an installed model [default: the bundled model].")
+@click.option("-i", "--input", "input_path", type=click.Path(path_type=Path), required=True,
+              help="Test set: a TSV of source<TAB>reference lines, or source sentences one a line with --reference.")
+@click.option("--reference", type=click.Path(path_type=Path), help="Reference translations, line-aligned with --input.")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Also write the translations to FILE (checked before the run; written whole at the end).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing --output file.")
+@click.option("--source-lang", metavar="LANG", help="Without -m: use the installed model from LANG (with --target-lang).")
+@click.option("--target-lang", metavar="LANG", help="Without -m: use the installed model into LANG (with --source-lang).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
+@click.option("--beam-size", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--max-length", type=click.IntRange(min=1), help="Most target tokens per sentence [default: from the model, by source length].")
+@click.option("--split-sentences/--no-split-sentences", default=True, show_default=True,
+              help="Translate a line of several sentences sentence by sentence, as s2s-translate does.")
+@click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), help="Threads per ONNX Runtime session [default: cores, at most 4].")
+@click.option("--lowercase", is_flag=True, help="Case-insensitive BLEU and chrF (sacreBLEU -lc).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--record", is_flag=True, help="Write the result into the bundle's model.json and model card.")
-def main(model_path, test, source, reference, beam_size, batch_size, threads, split_sentences, lowercase, output, overwrite, as_json,
-         record) -> None:
+@click.option("--quiet", "-q", is_flag=True, help="No warnings (the scores are still printed).")
+@renamed("--test", "-i/--input", "FILE")
+@renamed("--source", "-i/--input (with --reference)", "FILE")
+def main(model_path, input_path, reference, output, overwrite, source_lang, target_lang, batch_size, beam_size,
+         max_length, split_sentences, device, threads, lowercase, as_json, record, quiet) -> None:
     """Evaluate a bundle on a test set: sacreBLEU (13a, cased unless --lowercase) and chrF of the
     detokenised output against the raw references, plus sentences/s and target tokens/s.
 
     \b
     Example:
-      s2s-eval -m models/eng-fra --test ../shared/data/tatoeba-eng-fra/test.tsv
+      s2s-eval -m models/eng-fra -i ../shared/data/tatoeba-eng-fra/test.tsv
+      s2s-eval -m models/deu-eng -i test_2016_flickr.de --reference test_2016_flickr.en --lowercase
     """
+    log_to_stderr("s2s-eval: warning: %(message)s", logging.ERROR if quiet else logging.WARNING)
     with user_errors("s2s-eval"):
         from .evaluation import evaluate, read_test_set, record_in_bundle
+        from .model_store import pick_model
         from .output_file import check_output_path, write_atomically
         from .sessions import default_threads
         from .translator import Translator
 
         if output is not None:
-            check_output_path(output, [p for p in (test, source, reference) if p is not None], overwrite)
+            check_output_path(output, [p for p in (input_path, reference) if p is not None], overwrite)
 
-        sources, references = read_test_set(test, source, reference)
-        translator = Translator.load(model_path, threads=threads)
-        name = str(test) if test is not None else f"{source} | {reference}"
-        result, hypotheses = evaluate(translator, sources, references, name, beam_size, batch_size, lowercase,
-                                       threads or default_threads(), split_sentences)
+        sources, references = read_test_set(input_path, reference)
+        translator = Translator.load(pick_model(model_path, source_lang, target_lang), device=device, threads=threads)
+        name = str(input_path) if reference is None else f"{input_path} | {reference}"
+        result, hypotheses = evaluate(translator, sources, references, name, beam_size=beam_size,
+                                      batch_size=batch_size, max_length=max_length, lowercase=lowercase,
+                                      threads=threads or default_threads(), split_sentences=split_sentences)
         result.command = shlex.join(["s2s-eval", *sys.argv[1:]])
         if output is not None:
             write_atomically(output, "".join(h + "\n" for h in hypotheses))

@@ -46,23 +46,22 @@ def read_lines_of(path: Path) -> list[str]:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
 
 
-def read_test_set(test: Path | None = None, source: Path | None = None, reference: Path | None = None
-                  ) -> tuple[list[str], list[str]]:
-    """Sources and references from a TSV (source<TAB>reference) or from two line-aligned files."""
-    if test is not None:
+def read_test_set(source: Path, reference: Path | None = None) -> tuple[list[str], list[str]]:
+    """Sources and references: from a TSV of source<TAB>reference lines, or from two
+    line-aligned files (`source` and `reference`)."""
+    if reference is None:
         sources, references = [], []
-        for number, line in enumerate(read_lines_of(test), start=1):
+        for number, line in enumerate(read_lines_of(source), start=1):
             columns = line.split("\t")
             if len(columns) < 2:
-                raise InputError(f"{test}, line {number}: no tab; expected source<TAB>reference")
+                raise InputError(f"{source}, line {number}: no tab; expected source<TAB>reference "
+                                 "(or give the references as a file with --reference)")
             sources.append(columns[0])
             references.append(columns[1])
-    elif source is not None and reference is not None:
+    else:
         sources, references = read_lines_of(source), read_lines_of(reference)
         if len(sources) != len(references):
             raise InputError(f"line counts differ: {source} has {len(sources)}, {reference} has {len(references)}")
-    else:
-        raise InputError("give --test FILE.tsv, or both --source and --reference")
     if not sources:
         raise InputError("the test set is empty")
     return sources, references
@@ -73,8 +72,10 @@ def evaluate(
     sources: list[str],
     references: list[str],
     name: str,
+    *,
     beam_size: int = 1,
     batch_size: int = 64,
+    max_length: int | None = None,
     lowercase: bool = False,
     threads: int | None = None,
     split_sentences: bool = True,
@@ -84,7 +85,7 @@ def evaluate(
     except ImportError:
         raise InputError("s2s-eval needs sacreBLEU: pip install 's2s-onnx[eval]'") from None
     started = time.perf_counter()
-    translations = translator.translate(sources, beam_size=beam_size, batch_size=batch_size,
+    translations = translator.translate(sources, beam_size=beam_size, batch_size=batch_size, max_length=max_length,
                                        split_sentences=split_sentences, return_scores=True)
     seconds = time.perf_counter() - started
     hypotheses = [t.text for t in translations]

@@ -89,7 +89,11 @@ def test_model_card_is_generated_from_the_manifest(bundle_factory):
 
 
 def test_zip_bundle(checkpoint_factory, bundle_factory, tmp_path):
-    result = export_bundle(checkpoint_factory("gru", "none"), ExportOptions(out=tmp_path / "b", zip=True, sample_size=10))
+    for out, zipped, message in ((tmp_path / "b", True, "give --out b.zip"), (tmp_path / "b.zip", False, "add --zip")):
+        with pytest.raises(ExportError, match=message):  # nothing renamed behind the user's back
+            export_bundle(checkpoint_factory("gru", "none"), ExportOptions(out=out, zip=zipped, sample_size=10))
+        assert not out.exists()
+    result = export_bundle(checkpoint_factory("gru", "none"), ExportOptions(out=tmp_path / "b.zip", zip=True, sample_size=10))
     assert result.path.name == "b.zip" and zipfile.is_zipfile(result.path)
     from_zip = Translator.load(result.path).translate(["one two.", "three."])
     assert from_zip == Translator.load(bundle_factory("gru", "none")).translate(["one two.", "three."])

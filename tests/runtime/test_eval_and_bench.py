@@ -24,7 +24,7 @@ def test_eval_scores_the_runtime_output(bundle_factory, test_tsv, tmp_path):
     import sacrebleu
 
     bundle = bundle_factory("gru", "bahdanau")
-    result = CliRunner().invoke(evaluate, ["-m", str(bundle), "--test", str(test_tsv), "--json",
+    result = CliRunner().invoke(evaluate, ["-m", str(bundle), "-i", str(test_tsv), "--json",
                                            "--output", str(tmp_path / "hyp.txt")])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
@@ -38,7 +38,7 @@ def test_eval_scores_the_runtime_output(bundle_factory, test_tsv, tmp_path):
 def test_eval_source_reference_form_and_mismatch(bundle_factory, tmp_path):
     (tmp_path / "s.txt").write_text("one.\ntwo.\n", encoding="utf-8")
     (tmp_path / "r.txt").write_text("un.\n", encoding="utf-8")
-    result = CliRunner().invoke(evaluate, ["-m", str(bundle_factory("gru", "bahdanau")), "--source",
+    result = CliRunner().invoke(evaluate, ["-m", str(bundle_factory("gru", "bahdanau")), "-i",
                                            str(tmp_path / "s.txt"), "--reference", str(tmp_path / "r.txt")])
     assert result.exit_code == 2 and "line counts differ" in result.output
 
@@ -46,7 +46,7 @@ def test_eval_source_reference_form_and_mismatch(bundle_factory, tmp_path):
 def test_eval_record_updates_manifest_and_card(bundle_factory, test_tsv, tmp_path):
     copy = tmp_path / "bundle"
     shutil.copytree(bundle_factory("gru", "bahdanau"), copy)
-    result = CliRunner().invoke(evaluate, ["-m", str(copy), "--test", str(test_tsv), "--record"])
+    result = CliRunner().invoke(evaluate, ["-m", str(copy), "-i", str(test_tsv), "--record"])
     assert result.exit_code == 0, result.output
     bundle = load_bundle(copy)  # checksums still verify
     assert bundle.manifest["evaluation"][0]["sentences"] == 3
@@ -58,7 +58,7 @@ def test_bench_reports_every_measurement(bundle_factory, checkpoint_factory, tes
     page = tmp_path / "performance.md"
     result = CliRunner().invoke(bench, [
         "-m", str(bundle_factory("gru", "bahdanau")), "--torch", str(checkpoint_factory("gru", "bahdanau")),
-        "--file", str(test_tsv), "--threads", "1", "--batch-sizes", "2", "--latency-sentences", "3",
+        "-i", str(test_tsv), "--threads", "1", "--batch-size", "2", "--latency-sentences", "3",
         "--cold-start-runs", "1", "--json", "--markdown", str(page)])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
@@ -73,10 +73,18 @@ def test_bench_reports_every_measurement(bundle_factory, checkpoint_factory, tes
 
 
 def test_bench_bad_arguments(tmp_path):
-    result = CliRunner().invoke(bench, ["--file", str(tmp_path / "none.tsv")])
+    result = CliRunner().invoke(bench, ["-i", str(tmp_path / "none.tsv")])
     assert result.exit_code == 2 and "not found" in result.output
-    result = CliRunner().invoke(bench, ["--threads", "x"])
+    result = CliRunner().invoke(bench, ["-i", str(tmp_path / "none.tsv"), "--threads", "x"])
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("command,old,new", [(evaluate, "--test", "-i/--input"), (evaluate, "--source", "-i/--input"),
+                                             (bench, "--file", "-i/--input"), (bench, "--batch-sizes", "--batch-size")])
+def test_old_option_spellings_name_the_new_ones(command, old, new, tmp_path):
+    result = CliRunner().invoke(command, [old, str(tmp_path / "x"), "-i", str(tmp_path / "x")], prog_name="s2s-x")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"s2s-x: error: {old} was renamed: use {new}") and len(result.stderr.splitlines()) == 1
 
 
 def test_cold_start_rss_is_the_child_own_not_the_callers(bundle_factory):
@@ -95,6 +103,6 @@ def test_eval_output_is_checked_before_the_work_and_never_overwrites_the_test_se
     bundle = str(bundle_factory("gru", "bahdanau"))
     before = test_tsv.read_bytes()
     for output, fragment in ((test_tsv, "is the input file"), (tmp_path / "no" / "hyp.txt", "does not exist")):
-        result = CliRunner().invoke(evaluate, ["-m", bundle, "--test", str(test_tsv), "--output", str(output), "--overwrite"])
+        result = CliRunner().invoke(evaluate, ["-m", bundle, "-i", str(test_tsv), "-o", str(output), "--overwrite"])
         assert result.exit_code == 2 and fragment in result.stderr and "BLEU" not in result.stdout
     assert test_tsv.read_bytes() == before
