@@ -15,7 +15,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from s2s.runtime.bundle import decoder_input_names, decoder_output_names, encoder_output_names
+from s2s.runtime.bundle import (
+    ATTENTION, ATTENTION_KEYS, CELL, DECODER, ENCODER, HIDDEN, INITIAL_CELL, INITIAL_HIDDEN, MEMORY, NEXT_CELL, NEXT_HIDDEN, PREVIOUS_IDS,
+    SOURCE_IDS, SOURCE_LENGTHS, SOURCE_MASK, TOP_IDS, TOP_K, TOP_LOG_PROBS, decoder_input_names,
+    decoder_output_names, encoder_output_names,
+)
 from s2s.training.model import DecoderState, Seq2Seq
 from s2s.training.tokenization import SOS_ID
 
@@ -58,14 +62,14 @@ class DecoderStepGraph(nn.Module):
 
     def forward(self, *inputs: torch.Tensor) -> tuple[torch.Tensor, ...]:
         named = dict(zip(self.input_names, inputs))
-        state = DecoderState(named["hidden"], named.get("cell"))
+        state = DecoderState(named[HIDDEN], named.get(CELL))
         logits, new_state, weights = self.model.decoder.step(
-            named["previous_ids"], state, named.get("memory"), named.get("attention_keys"), named.get("source_mask")
+            named[PREVIOUS_IDS], state, named.get(MEMORY), named.get(ATTENTION_KEYS), named.get(SOURCE_MASK)
         )
         # LogSoftmax then TopK, rather than TopK on the logits minus their LogSumExp: onnxruntime's
         # LogSoftmax kernel is vectorised and its ReduceLogSumExp is not (measured 3.6-4.4x slower
         # for an 8,000-word vocabulary, which made it half of the int8 decoder step's time).
-        top_log_probs, top_ids = torch.topk(torch.log_softmax(logits, dim=-1), named["top_k"], dim=-1)
+        top_log_probs, top_ids = torch.topk(torch.log_softmax(logits, dim=-1), named[TOP_K], dim=-1)
         outputs = [top_ids, top_log_probs, new_state.hidden]
         if new_state.cell is not None:
             outputs.append(new_state.cell)
@@ -85,13 +89,13 @@ def example_inputs(model: Seq2Seq, batch: int = 2, source_length: int = 5) -> tu
     named = dict(zip(encoder_output_names(config.cell, config.attention), encoder_outputs))
     step_inputs = []
     for name in decoder_input_names(config.cell, config.attention):
-        if name == "previous_ids":
+        if name == PREVIOUS_IDS:
             step_inputs.append(torch.full((batch,), SOS_ID, dtype=torch.long))
-        elif name == "hidden":
-            step_inputs.append(named["initial_hidden"])
-        elif name == "cell":
-            step_inputs.append(named["initial_cell"])
-        elif name == "top_k":
+        elif name == HIDDEN:
+            step_inputs.append(named[INITIAL_HIDDEN])
+        elif name == CELL:
+            step_inputs.append(named[INITIAL_CELL])
+        elif name == TOP_K:
             step_inputs.append(torch.tensor(2, dtype=torch.long))
         else:
             step_inputs.append(named[name])
@@ -108,23 +112,23 @@ def export_graphs(model: Seq2Seq, directory: Path, opset: int = DEFAULT_OPSET) -
     step_output_names = decoder_output_names(config.cell, config.attention)
 
     batch_axis = {0: "batch"}
-    encoder_axes = {"source_ids": {0: "batch", 1: "source_length"}, "source_lengths": batch_axis}
+    encoder_axes = {SOURCE_IDS: {0: "batch", 1: "source_length"}, SOURCE_LENGTHS: batch_axis}
     for name in encoder_outputs:
-        if name in ("memory", "attention_keys", "source_mask"):
+        if name in (MEMORY, ATTENTION_KEYS, SOURCE_MASK):
             encoder_axes[name] = {0: "batch", 1: "source_length"}
         else:
             encoder_axes[name] = {1: "batch"}
     step_axes: dict[str, dict[int, str]] = {}
     for name in step_input_names + step_output_names:
-        if name in ("hidden", "cell", "next_hidden", "next_cell"):
+        if name in (HIDDEN, CELL, NEXT_HIDDEN, NEXT_CELL):
             step_axes[name] = {1: "batch"}
-        elif name in ("memory", "attention_keys", "source_mask", "attention"):
+        elif name in (MEMORY, ATTENTION_KEYS, SOURCE_MASK, ATTENTION):
             step_axes[name] = {0: "batch", 1: "source_length"}
-        elif name in ("top_ids", "top_log_probs"):
+        elif name in (TOP_IDS, TOP_LOG_PROBS):
             step_axes[name] = {0: "batch", 1: "k"}
-        elif name == "previous_ids":
+        elif name == PREVIOUS_IDS:
             step_axes[name] = batch_axis
-    encoder_path, decoder_path = directory / "encoder.onnx", directory / "decoder.onnx"
+    encoder_path, decoder_path = directory / ENCODER, directory / DECODER
     with warnings.catch_warnings():
         # The deprecation notice of the TorchScript-based exporter (chosen on purpose, see above).
         warnings.filterwarnings("ignore", message=".*legacy TorchScript-based ONNX export.*", category=DeprecationWarning)
@@ -136,7 +140,7 @@ def export_graphs(model: Seq2Seq, directory: Path, opset: int = DEFAULT_OPSET) -
         # checks become constants, which is harmless (they only raise on bad shapes).
         warnings.filterwarnings("ignore", category=torch.jit.TracerWarning, module=r"torch\.nn\.modules\.rnn")
         torch.onnx.export(
-            EncoderGraph(model), encoder_inputs, str(encoder_path), input_names=["source_ids", "source_lengths"],
+            EncoderGraph(model), encoder_inputs, str(encoder_path), input_names=[SOURCE_IDS, SOURCE_LENGTHS],
             output_names=encoder_outputs, dynamic_axes=encoder_axes, opset_version=opset, dynamo=False,
         )
         torch.onnx.export(

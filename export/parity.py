@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from s2s.runtime.bundle import Bundle, encoder_output_names
+from s2s.runtime.bundle import SOURCE_IDS, SOURCE_LENGTHS, Bundle, encoder_output_names
 from s2s.runtime.greedy import greedy_decode as runtime_greedy_decode
 from s2s.runtime.greedy import pad_batch
 from s2s.runtime.onnx_model import OnnxSeq2Seq
@@ -77,7 +77,7 @@ def check_fp32(
         ids, lengths = pad_batch(batch, PAD_ID)
         with torch.no_grad():
             expected = EncoderGraph(model)(torch.from_numpy(ids), torch.from_numpy(lengths))
-        actual = onnx_model.encoder.run(None, {"source_ids": ids, "source_lengths": lengths})
+        actual = onnx_model.encoder.run(None, {SOURCE_IDS: ids, SOURCE_LENGTHS: lengths})
         for name, e, a in zip(names, expected, actual):
             if name == "source_mask":
                 if not np.array_equal(e.numpy(), a):

@@ -34,6 +34,13 @@ TOP_IDS, TOP_LOG_PROBS, NEXT_HIDDEN, NEXT_CELL, ATTENTION = (
 )
 
 
+def length_limit(source_length: int, ratio: float, offset: int, maximum: int) -> int:
+    """The length rule of every decoder (training's, the runtime's, any host's; the manifest
+    records its numbers): at most ceil(ratio * source_length) + offset target tokens, <eos>
+    aside, and never more than `maximum`."""
+    return int(min(maximum, math.ceil(ratio * source_length) + offset))
+
+
 def encoder_output_names(cell: str, attention: str) -> list[str]:
     names = [MEMORY, ATTENTION_KEYS, SOURCE_MASK] if attention != "none" else []
     return names + [INITIAL_HIDDEN] + ([INITIAL_CELL] if cell == "lstm" else [])
@@ -108,10 +115,9 @@ class Bundle:
         return self.manifest["special_ids"]
 
     def decode_length_limit(self, source_length: int) -> int:
-        """Most target tokens decoding may emit: ceil(ratio * source_length) + offset, capped."""
+        """Most target tokens decoding may emit for a source of `source_length` tokens."""
         rule = self.manifest["decoding"]
-        limit = math.ceil(rule["length_ratio"] * source_length) + rule["length_offset"]
-        return int(min(rule["max_target_length"], limit))
+        return length_limit(source_length, rule["length_ratio"], rule["length_offset"], rule["max_target_length"])
 
     def read(self, name: str) -> bytes:
         """The verified bytes of one of the bundle's files."""

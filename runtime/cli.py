@@ -117,8 +117,6 @@ def main(text, model_path, input_path, output_path, resume, overwrite, source_la
             else:
                 _translate(text, model, input_path, output_path, resume, overwrite, options, device, threads,
                            encoding_errors, quiet)
-    except KeyboardInterrupt:
-        sys.exit(130)
     except BrokenPipeError:
         sys.stderr.close()  # the reader of stdout went away (e.g. `| head`): nothing more to say
         sys.exit(1)

@@ -13,14 +13,20 @@ from .errors import S2SRuntimeError
 
 
 @contextmanager
-def user_errors(prog: str, *kinds: type[BaseException]) -> Iterator[None]:
+def user_errors(prog: str, *kinds: type[BaseException], interrupted: str | None = "interrupted") -> Iterator[None]:
     """Report the project's own error types (the runtime's, plus `kinds`) as `PROG: error: MESSAGE`
-    on stderr and exit 2. Anything else is a bug and keeps its traceback."""
+    on stderr and exit 2, and Ctrl-C as `PROG: INTERRUPTED` with exit 130 (`interrupted=None`:
+    the command reports it itself). Anything else is a bug and keeps its traceback."""
     try:
         yield
     except (S2SRuntimeError, *kinds) as exc:
         click.echo(f"{prog}: error: {exc}", err=True)
         sys.exit(2)
+    except KeyboardInterrupt:
+        if interrupted is None:
+            raise
+        click.echo(f"{prog}: {interrupted}", err=True)
+        sys.exit(130)
 
 
 def version_option(prog: str):

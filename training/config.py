@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from s2s.runtime.bundle import length_limit
 
 from .errors import ConfigError
 
@@ -86,7 +87,7 @@ class ModelConfig:
 
     def decode_length_limit(self, source_length: int) -> int:
         """Most target tokens (without <eos>) greedy or beam decoding may emit for a source."""
-        return min(self.max_target_length, math.ceil(self.length_ratio * source_length) + self.length_offset)
+        return length_limit(source_length, self.length_ratio, self.length_offset, self.max_target_length)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

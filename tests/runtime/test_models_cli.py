@@ -72,3 +72,23 @@ def test_a_language_pair_picks_the_one_model_that_translates_it(bundle_factory, 
     missing = runner.invoke(translate_cli, ["--source-lang", "xx", "one."])
     assert missing.exit_code == 2 and "no installed model translates xx→any" in missing.stderr
     assert runner.invoke(models_cli, ["path", "nothing"]).exit_code == 2
+
+
+def test_one_wrapper_turns_project_errors_and_ctrl_c_into_one_line():
+    import click
+
+    from s2s.runtime.command import user_errors
+    from s2s.runtime.errors import InputError
+
+    @click.command()
+    @click.argument("what")
+    def command(what):
+        with user_errors("s2s-x"):
+            raise {"error": InputError("no such thing"), "interrupt": KeyboardInterrupt(), "bug": KeyError("k")}[what]
+
+    error = CliRunner().invoke(command, ["error"])
+    assert (error.exit_code, error.stderr) == (2, "s2s-x: error: no such thing\n")
+    interrupt = CliRunner().invoke(command, ["interrupt"])
+    assert (interrupt.exit_code, interrupt.stderr) == (130, "s2s-x: interrupted\n")
+    bug = CliRunner().invoke(command, ["bug"])
+    assert isinstance(bug.exception, KeyError)  # a bug keeps its traceback
