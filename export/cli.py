@@ -47,7 +47,7 @@ def main(checkpoint_dir: Path, out: Path, quantize, opset, as_zip, force, name, 
 
     missing = missing_train_extra()
     if missing:
-        with user_errors("s2s-export", ExportError):
+        with user_errors("s2s-export"):
             raise ExportError(f"exporting needs {missing}: pip install 's2s-onnx[train]'")
     from .exporter import DEFAULT_INT8_AGREEMENT, ExportOptions, export_bundle
 
@@ -57,7 +57,7 @@ def main(checkpoint_dir: Path, out: Path, quantize, opset, as_zip, force, name, 
         min_int8_agreement=DEFAULT_INT8_AGREEMENT if min_int8_agreement is None else min_int8_agreement,
         command=shlex.join(["s2s-export", *sys.argv[1:]]),
     )
-    with user_errors("s2s-export", ExportError):
+    with user_errors("s2s-export"):
         result = export_bundle(checkpoint_dir, options)
     # The size on disk of what was written: the .zip file itself, or the bundle's files.
     size = result.path.stat().st_size if result.path.is_file() else sum(

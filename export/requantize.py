@@ -91,10 +91,10 @@ def requantize_bundle(bundle_path: Path, out: Path, sample: list[str], force: bo
 def main(bundle: Path, out: Path, force: bool, sample_path: Path, sample_size: int) -> None:
     """Make an int8 bundle batch-invariant (per-row activation quantisation), keeping its weights."""
     log_to_stderr("%(message)s")
-    with user_errors("s2s.export.requantize", ExportError):
-        from s2s.runtime.evaluation import read_lines_of
+    with user_errors("s2s.export.requantize"):
+        from s2s.runtime.line_reader import read_lines
 
-        sample = read_lines_of(sample_path)[:sample_size]
+        sample = read_lines(sample_path)[:sample_size]
         manifest = requantize_bundle(bundle, out, sample, force,
                                      shlex.join(["python", "-m", "s2s.export.requantize", *sys.argv[1:]]))
     checked = manifest["verification"]["int8"]["batch_invariant_sentences"]

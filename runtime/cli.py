@@ -125,7 +125,7 @@ def main(text, model_path, input_path, output_path, resume, overwrite, source_la
 def _translate(text, model, input_path, output_path, resume, overwrite, options, device, threads, encoding_errors,
                quiet) -> None:
     from .batch_job import Interrupted, bundle_fingerprint, run_job
-    from .line_reader import LineReader
+    from .line_reader import LineReader, open_input
     from .output_file import PartialOutput, check_output_path, is_regular, partial_path
     from .progress import Progress
     from .translator import Translator
@@ -146,7 +146,7 @@ def _translate(text, model, input_path, output_path, resume, overwrite, options,
     elif from_stdin:
         stream, name, total = sys.stdin.buffer, "<stdin>", None
     else:
-        stream, name, total = _open(input_path), str(input_path), _size(input_path)
+        stream, name, total = open_input(input_path), str(input_path), _size(input_path)
     translator = Translator.load(model, device=device, threads=threads)
     # What makes the output: a resumed run continues only with the same.
     fingerprint = {"model": bundle_fingerprint(translator), "errors": encoding_errors,
@@ -230,17 +230,6 @@ def _open_device(path: Path):
         return open(path, "w", encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror}") from None
-
-
-def _open(path: Path):
-    try:
-        return open(path, "rb")
-    except FileNotFoundError:
-        raise InputError(f"input file not found: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"input is a directory: {path}") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
 
 
 if __name__ == "__main__":

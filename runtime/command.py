@@ -13,13 +13,13 @@ from .errors import S2SRuntimeError
 
 
 @contextmanager
-def user_errors(prog: str, *kinds: type[BaseException], interrupted: str | None = "interrupted") -> Iterator[None]:
-    """Report the project's own error types (the runtime's, plus `kinds`) as `PROG: error: MESSAGE`
+def user_errors(prog: str, interrupted: str | None = "interrupted") -> Iterator[None]:
+    """Report the project's own errors (`S2SRuntimeError` and its kinds) as `PROG: error: MESSAGE`
     on stderr and exit 2, and Ctrl-C as `PROG: INTERRUPTED` with exit 130 (`interrupted=None`:
     the command reports it itself). Anything else is a bug and keeps its traceback."""
     try:
         yield
-    except (S2SRuntimeError, *kinds) as exc:
+    except S2SRuntimeError as exc:
         click.echo(f"{prog}: error: {exc}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:

@@ -1,8 +1,13 @@
-"""Errors the runtime reports to users (the CLI prints them as one line and exits with code 2)."""
+"""The project's user-facing errors: every command prints them as one line and exits with code 2.
+
+S2SRuntimeError is the root of all of them, the training's (`TrainingInputError`) and the
+export's (`ExportError`) included, so one `except S2SRuntimeError` catches every user mistake
+and anything else is a bug.
+"""
 
 
 class S2SRuntimeError(Exception):
-    """Base class of the runtime's user-facing errors."""
+    """Base class of every user-facing error of the project."""
 
 
 class BundleError(S2SRuntimeError):

@@ -7,7 +7,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .line_reader import LineReader
+from .line_reader import read_lines
 from .errors import InputError
 from .translator import Translator
 
@@ -33,25 +33,12 @@ class EvaluationResult:
         return asdict(self)
 
 
-def read_lines_of(path: Path) -> list[str]:
-    """Every line of a UTF-8 text file (the runtime's one line reader), errors as `InputError`."""
-    try:
-        with open(path, "rb") as handle:
-            return list(LineReader(handle, str(path)))
-    except FileNotFoundError:
-        raise InputError(f"file not found: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"expected a file, got a directory: {path}") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
-
-
 def read_test_set(source: Path, reference: Path | None = None) -> tuple[list[str], list[str]]:
     """Sources and references: from a TSV of source<TAB>reference lines, or from two
     line-aligned files (`source` and `reference`)."""
     if reference is None:
         sources, references = [], []
-        for number, line in enumerate(read_lines_of(source), start=1):
+        for number, line in enumerate(read_lines(source), start=1):
             columns = line.split("\t")
             if len(columns) < 2:
                 raise InputError(f"{source}, line {number}: no tab; expected source<TAB>reference "
@@ -59,7 +46,7 @@ def read_test_set(source: Path, reference: Path | None = None) -> tuple[list[str
             sources.append(columns[0])
             references.append(columns[1])
     else:
-        sources, references = read_lines_of(source), read_lines_of(reference)
+        sources, references = read_lines(source), read_lines(reference)
         if len(sources) != len(references):
             raise InputError(f"line counts differ: {source} has {len(sources)}, {reference} has {len(references)}")
     if not sources:

@@ -1,10 +1,12 @@
-"""The one line reader of the runtime: lines of a binary stream, with the bytes consumed and
-their running sha256 (what a resumed job checks its input against)."""
+"""The one line reader of the project: lines of a binary stream, with the bytes consumed and
+their running sha256 (what a resumed job checks its input against), and the one way to open a
+user's input file."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import BinaryIO
 
 from .errors import InputError
@@ -45,3 +47,24 @@ class LineReader:
     def digest(self) -> str:
         """sha256 of every byte of the lines yielded so far."""
         return self._hash.hexdigest()
+
+
+def open_input(path: Path) -> BinaryIO:
+    """`path` opened for reading bytes; a missing, unreadable or folder path is an `InputError`."""
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise InputError(f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise InputError(f"expected a file, got a directory: {path}") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def read_lines(path: Path) -> list[str]:
+    """Every line of the UTF-8 text file `path` (strict: invalid UTF-8 is an `InputError`)."""
+    with open_input(path) as handle:
+        try:
+            return list(LineReader(handle, str(path)))
+        except OSError as exc:  # e.g. EIO half-way through
+            raise InputError(f"cannot read {path}: {exc.strerror}") from None

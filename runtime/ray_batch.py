@@ -24,7 +24,7 @@ import numpy as np
 
 from .batch_job import JobOptions, translate_lines
 from .errors import InputError
-from .evaluation import read_lines_of
+from .line_reader import read_lines
 from .output_file import check_output_path, write_atomically
 from .translator import Translator
 
@@ -121,7 +121,7 @@ def translate_files(pairs: list[tuple[Path, Path]], job: RayJob, resume: bool = 
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         check_output_path(target, [source], overwrite)
-        lines = read_lines_of(source)
+        lines = read_lines(source)
         translations = _translate_lines(lines, job) if lines else []
         write_atomically(target, "".join(line + "\n" for line in translations))
         yield target, len(lines)

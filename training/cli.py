@@ -92,7 +92,7 @@ def main(**options) -> None:
     # ends start-up like Ctrl-C does: one line, nothing left behind.
     previous_sigterm = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        with user_errors("s2s-train", TrainingInputError, interrupted=None):
+        with user_errors("s2s-train", interrupted=None):
             missing = missing_train_extra()
             if missing:
                 raise TrainingInputError(f"training needs {missing}: pip install 's2s-onnx[train]'")

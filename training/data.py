@@ -8,6 +8,9 @@ from pathlib import Path
 
 import torch
 
+from s2s.runtime.errors import InputError
+from s2s.runtime.line_reader import read_lines
+
 from .errors import TrainingInputError
 from .tokenization import EOS_ID, PAD_ID, SOS_ID
 
@@ -21,23 +24,9 @@ class ParallelText:
 
 def _read_lines(path: Path) -> list[str]:
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise TrainingInputError(f"file not found: {path}") from None
-    except IsADirectoryError:
-        raise TrainingInputError(f"expected a file, got a directory: {path}") from None
-    except OSError as exc:
-        raise TrainingInputError(f"cannot read {path}: {exc.strerror}") from None
-    lines = raw.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    decoded = []
-    for number, line in enumerate(lines, start=1):
-        try:
-            decoded.append(line.decode("utf-8").rstrip("\r"))
-        except UnicodeDecodeError as exc:
-            raise TrainingInputError(f"{path}, line {number}: invalid UTF-8 (byte {exc.start + 1})") from None
-    return decoded
+        return read_lines(path)
+    except InputError as exc:
+        raise TrainingInputError(str(exc)) from None
 
 
 def read_parallel(path: str | Path, source_lang: str | None = None, target_lang: str | None = None) -> ParallelText:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from s2s.runtime.errors import S2SRuntimeError
 
-class TrainingInputError(Exception):
+
+class TrainingInputError(S2SRuntimeError):
     """A problem with what the user gave us (files, options, checkpoints), not a bug."""
 
 
