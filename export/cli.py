@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from s2s.runtime.command import log_to_stderr, user_errors, version_option
+from s2s.runtime.command import log_to_stderr, output_option, user_errors, version_option
 
 from .opsets import DEFAULT_OPSET
 
@@ -16,7 +16,7 @@ from .opsets import DEFAULT_OPSET
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @version_option("s2s-export")
 @click.argument("checkpoint_dir", type=click.Path(path_type=Path))
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="Bundle directory to write (or .zip with --zip).")
+@output_option("Bundle directory to write (a NAME.zip file with --zip).", type=click.Path(path_type=Path))
 @click.option("--quantize", type=click.Choice(["int8"]), help="Dynamic int8 quantisation of the graphs' weights.")
 @click.option("--opset", type=int, default=DEFAULT_OPSET, show_default=True, help="ONNX opset version.")
 @click.option("--zip", "as_zip", is_flag=True, help="Write the bundle as one .zip file.")

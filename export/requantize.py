@@ -22,7 +22,7 @@ import click
 import onnx
 
 from s2s.runtime.bundle import DECODER, ENCODER, MANIFEST, MODEL_CARD, SOURCE_TOKENIZER, load_bundle
-from s2s.runtime.command import log_to_stderr, user_errors
+from s2s.runtime.command import log_to_stderr, output_option, user_errors
 from s2s.runtime.errors import S2SRuntimeError
 from s2s.runtime.tokenizer import Tokenizer
 
@@ -83,7 +83,7 @@ def requantize_bundle(bundle_path: Path, out: Path, sample: list[str], force: bo
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.argument("bundle", type=click.Path(path_type=Path))
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="Bundle directory to write.")
+@output_option("Bundle directory to write.", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Replace an existing bundle at --out (BUNDLE itself included).")
 @click.option("--sample", "sample_path", required=True, type=click.Path(path_type=Path),
               help="Source sentences, one a line, on which batch invariance is checked.")

@@ -18,13 +18,13 @@ DATA="${DATA:-../shared/data/multi30k}"
 RUN="${RUN:-runs/deu-eng}"
 MINUTES="${MINUTES:-90}"
 if [ -d "$RUN/checkpoint-last" ]; then
-  s2s-train --out "$RUN" --resume --max-minutes "$MINUTES"
+  s2s-train -o "$RUN" --resume --max-minutes "$MINUTES"
 else
-  s2s-train --train "$DATA/train" --valid "$DATA/val" --source-lang de --target-lang en --out "$RUN" \
+  s2s-train --train "$DATA/train" --valid "$DATA/val" --source-lang de --target-lang en -o "$RUN" \
             --attention luong --dropout 0.4 --epochs 30 --lr-decay-start 4000 --lr-decay-every 1000 \
             --max-minutes "$MINUTES"
 fi
-s2s-export "$RUN/checkpoint-best" --out models/deu-eng --quantize int8 --name deu-eng --force
+s2s-export "$RUN/checkpoint-best" -o models/deu-eng --quantize int8 --name deu-eng --force
 for beam in 1 5; do
   s2s-eval -m models/deu-eng -i "$DATA/test_2016_flickr.de" --reference "$DATA/test_2016_flickr.en" \
            --beam-size "$beam" --record

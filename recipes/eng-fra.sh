@@ -9,14 +9,14 @@ DATA="${DATA:-../shared/data}"
 RUN="${RUN:-runs/eng-fra}"
 MINUTES="${MINUTES:-120}"
 if [ -d "$RUN/checkpoint-last" ]; then
-  s2s-train --out "$RUN" --resume --max-minutes "$MINUTES"
+  s2s-train -o "$RUN" --resume --max-minutes "$MINUTES"
 else
   s2s-train --train "$DATA/tatoeba-eng-fra/train.tsv" --train "$DATA/multi30k/train" \
             --valid "$DATA/tatoeba-eng-fra/valid.tsv" --valid "$DATA/multi30k/val" \
-            --source-lang en --target-lang fr --out "$RUN" --epochs 8 --max-minutes "$MINUTES" \
+            --source-lang en --target-lang fr -o "$RUN" --epochs 8 --max-minutes "$MINUTES" \
             --valid-bleu-samples 1000
 fi
-s2s-export "$RUN/checkpoint-best" --out models/eng-fra --quantize int8 --source-lang en --target-lang fr \
+s2s-export "$RUN/checkpoint-best" -o models/eng-fra --quantize int8 --source-lang en --target-lang fr \
            --name eng-fra --force
 for beam in 1 5; do
   s2s-eval -m models/eng-fra -i "$DATA/tatoeba-eng-fra/test.tsv" --beam-size "$beam" --record

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from .config import ATTENTIONS, CELLS, LR_SCHEDULES, SELECTIONS, TOKENIZERS, TrainConfig
-from s2s.runtime.command import log_to_stderr, user_errors, version_option
+from s2s.runtime.command import log_to_stderr, output_option, user_errors, version_option
 
 from .errors import TrainingInputError
 
@@ -23,7 +23,7 @@ from .errors import TrainingInputError
 @click.option("--valid", "valid_path", metavar="PATH", multiple=True,
               help="Validation pairs, same forms as --train; repeatable: each set is scored, and all of them "
                    "together select the best checkpoint and drive early stopping.")
-@click.option("--out", required=True, metavar="DIR", help="Run directory: checkpoint-best/, checkpoint-last/, metrics.jsonl, curves.png.")
+@output_option("Run directory: checkpoint-best/, checkpoint-last/, metrics.jsonl, curves.png.")
 @click.option("--source-lang", metavar="L", help="Source language suffix (e.g. de) for prefix-form data.")
 @click.option("--target-lang", metavar="L", help="Target language suffix (e.g. en) for prefix-form data.")
 @click.option("--cell", type=click.Choice(CELLS), default="gru", show_default=True, help="Recurrent cell.")

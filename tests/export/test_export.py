@@ -109,14 +109,14 @@ def assert_user_error(result, fragment):
 
 
 def test_cli_missing_checkpoint(tmp_path):
-    assert_user_error(run_cli(tmp_path / "none", "--out", tmp_path / "b"), "checkpoint not found")
+    assert_user_error(run_cli(tmp_path / "none", "-o", tmp_path / "b"), "checkpoint not found")
 
 
 def test_cli_incomplete_checkpoint(checkpoint_factory, tmp_path):
     broken = tmp_path / "ckpt"
     shutil.copytree(checkpoint_factory("gru", "bahdanau"), broken)
     (broken / "model.safetensors").unlink()
-    assert_user_error(run_cli(broken, "--out", tmp_path / "b"), "missing model.safetensors")
+    assert_user_error(run_cli(broken, "-o", tmp_path / "b"), "missing model.safetensors")
     assert not (tmp_path / "b").exists()
 
 
@@ -126,22 +126,22 @@ def test_cli_newer_checkpoint_format(checkpoint_factory, tmp_path):
     meta = json.loads((newer / "checkpoint.json").read_text())
     meta["format_version"] = 99
     (newer / "checkpoint.json").write_text(json.dumps(meta))
-    assert_user_error(run_cli(newer, "--out", tmp_path / "b"), "newer")
+    assert_user_error(run_cli(newer, "-o", tmp_path / "b"), "newer")
 
 
 def test_cli_refuses_to_overwrite_without_force(checkpoint_factory, bundle_factory, tmp_path):
     out = tmp_path / "b"
     shutil.copytree(bundle_factory("gru", "bahdanau"), out)
     before = (out / "model.json").read_bytes()
-    assert_user_error(run_cli(checkpoint_factory("gru", "none"), "--out", out), "--force")
+    assert_user_error(run_cli(checkpoint_factory("gru", "none"), "-o", out), "--force")
     assert (out / "model.json").read_bytes() == before
-    result = run_cli(checkpoint_factory("gru", "none"), "--out", out, "--force", "--sample-size", "10")
+    result = run_cli(checkpoint_factory("gru", "none"), "-o", out, "--force", "--sample-size", "10")
     assert result.exit_code == 0, result.output
     assert load_bundle(out).attention == "none"
 
 
 def test_cli_unsupported_opset(checkpoint_factory, tmp_path):
-    assert_user_error(run_cli(checkpoint_factory("gru", "bahdanau"), "--out", tmp_path / "b", "--opset", "7"),
+    assert_user_error(run_cli(checkpoint_factory("gru", "bahdanau"), "-o", tmp_path / "b", "--opset", "7"),
                       "unsupported opset")
 
 

@@ -13,7 +13,7 @@ def test_force_never_replaces_a_folder_that_is_not_a_bundle(checkpoint_factory, 
     documents = tmp_path / "documents"
     documents.mkdir()
     (documents / "thesis.txt").write_text("years of work")
-    result = CliRunner().invoke(export_cli, [str(checkpoint_factory()), "--out", str(documents), "--force"])
+    result = CliRunner().invoke(export_cli, [str(checkpoint_factory()), "-o", str(documents), "--force"])
     assert result.exit_code == 2 and "not a model bundle" in result.output
     assert (documents / "thesis.txt").read_text() == "years of work"
 
@@ -64,7 +64,7 @@ def test_training_paths_are_stored_absolute(tmp_path, task_data, monkeypatch):
     from s2s.training.cli import main as train_cli
 
     monkeypatch.chdir(task_data["train"].parent)
-    result = CliRunner().invoke(train_cli, ["--train", "train.tsv", "--valid", "valid.tsv", "--out", str(tmp_path / "r"),
+    result = CliRunner().invoke(train_cli, ["--train", "train.tsv", "--valid", "valid.tsv", "-o", str(tmp_path / "r"),
                                             "--tokenizer", "word", "--epochs", "1", "--embedding-dim", "8",
                                             "--hidden-dim", "8", "--threads", "1"])
     assert result.exit_code == 0, result.output

@@ -41,7 +41,7 @@ def test_requantize_keeps_the_weights_and_removes_the_batch_dependence(bundle_fa
     sample = tmp_path / "sample.txt"
     sample.write_text("".join(s + "\n" for s, _ in make_pairs(80, seed=6)))
     out = tmp_path / "new"
-    result = CliRunner().invoke(requantize_cli, [str(old), "--out", str(out), "--sample", str(sample)])
+    result = CliRunner().invoke(requantize_cli, [str(old), "-o", str(out), "--sample", str(sample)])
     assert result.exit_code == 0, result.output
     bundle = load_bundle(out)
     assert bundle.manifest["onnx"]["activation_quantisation"] == "per-row"
@@ -54,6 +54,6 @@ def test_requantize_keeps_the_weights_and_removes_the_batch_dependence(bundle_fa
         assert before.keys() == after.keys() and before
         assert all(np.array_equal(before[k], after[k]) for k in before)
     # In place, with --force, the way the shipped bundles were rewritten.
-    result = CliRunner().invoke(requantize_cli, [str(old), "--out", str(old), "--force", "--sample", str(sample)])
+    result = CliRunner().invoke(requantize_cli, [str(old), "-o", str(old), "--force", "--sample", str(sample)])
     assert result.exit_code == 0, result.output
     assert load_bundle(old).manifest["onnx"]["activation_quantisation"] == "per-row"

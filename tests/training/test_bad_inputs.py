@@ -25,14 +25,14 @@ def one_line_error(result, prefix: str, *fragments: str) -> None:
 def test_out_that_is_a_file_or_under_a_file(tmp_path, task_data):
     (tmp_path / "file").write_text("mine")
     for out in (tmp_path / "file", tmp_path / "file" / "run"):
-        result = CliRunner().invoke(train_cli, ["--train", str(task_data["train"]), "--out", str(out)])
+        result = CliRunner().invoke(train_cli, ["--train", str(task_data["train"]), "-o", str(out)])
         one_line_error(result, "s2s-train: error:")
     assert (tmp_path / "file").read_text() == "mine"
 
 
 def test_a_run_that_cannot_start_leaves_no_directory(tmp_path, task_data):
     out = tmp_path / "run"
-    result = CliRunner().invoke(train_cli, ["--train", str(task_data["train"]), "--out", str(out), "--max-length", "1",
+    result = CliRunner().invoke(train_cli, ["--train", str(task_data["train"]), "-o", str(out), "--max-length", "1",
                                             "--tokenizer", "word"])
     one_line_error(result, "s2s-train: error:", "no training pairs")
     assert not out.exists()
@@ -50,9 +50,9 @@ def test_damaged_weights(checkpoint_copy, tmp_path, damage):
     weights = checkpoint_copy / "checkpoint-last" / "model.safetensors"
     data = weights.read_bytes()
     weights.write_bytes({"truncated": data[: len(data) // 2], "empty": b"", "random": bytes(range(256)) * 40}[damage])
-    result = CliRunner().invoke(export_cli, [str(checkpoint_copy / "checkpoint-last"), "--out", str(tmp_path / "b")])
+    result = CliRunner().invoke(export_cli, [str(checkpoint_copy / "checkpoint-last"), "-o", str(tmp_path / "b")])
     one_line_error(result, "s2s-export: error:", "model.safetensors")
-    result = CliRunner().invoke(train_cli, ["--out", str(checkpoint_copy), "--resume"])
+    result = CliRunner().invoke(train_cli, ["-o", str(checkpoint_copy), "--resume"])
     one_line_error(result, "s2s-train: error:", "model.safetensors")
 
 
@@ -74,7 +74,7 @@ def test_damaged_checkpoint_json(checkpoint_copy, tmp_path, name):
     meta = json.loads(path.read_text())
     change(meta)
     path.write_text(json.dumps(meta))
-    result = CliRunner().invoke(export_cli, [str(checkpoint_copy / "checkpoint-last"), "--out", str(tmp_path / "b")])
+    result = CliRunner().invoke(export_cli, [str(checkpoint_copy / "checkpoint-last"), "-o", str(tmp_path / "b")])
     one_line_error(result, "s2s-export: error:", fragment)
 
 
@@ -96,8 +96,8 @@ def test_resume_does_not_duplicate_metrics(tmp_path, task_data, trainer_run):
     assert not list(run.glob("*.tmp-*"))
 
 
-@pytest.mark.parametrize("module,args", [("s2s.training.cli", ["--train", "x", "--out", "y"]),
-                                         ("s2s.export.cli", ["ckpt", "--out", "y"])])
+@pytest.mark.parametrize("module,args", [("s2s.training.cli", ["--train", "x", "-o", "y"]),
+                                         ("s2s.export.cli", ["ckpt", "-o", "y"])])
 def test_a_runtime_only_install_names_the_extra(module, args):
     import subprocess
     import sys
@@ -129,7 +129,7 @@ def test_an_interrupt_during_start_up_ends_it_at_once_with_one_line(tmp_path, ta
     out = tmp_path / "run"
     started = time.monotonic()
     child = subprocess.run(
-        [sys.executable, "-c", _INTERRUPTED_START_UP, signal_name, "--train", str(task_data["train"]), "--out", str(out)],
+        [sys.executable, "-c", _INTERRUPTED_START_UP, signal_name, "--train", str(task_data["train"]), "-o", str(out)],
         capture_output=True, text=True, timeout=120,
         # A child started from a background shell may inherit SIGINT ignored; Ctrl-C is not.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),

@@ -93,7 +93,7 @@ def test_ctrl_c_saves_and_resume_continues(tmp_path, task_data):
     out = tmp_path / "run"
     script = Path(sys.executable).parent / "s2s-train"
     process = subprocess.Popen(
-        [str(script), "--train", str(task_data["train"]), "--valid", str(task_data["valid"]), "--out", str(out),
+        [str(script), "--train", str(task_data["train"]), "--valid", str(task_data["valid"]), "-o", str(out),
          "--tokenizer", "word", "--hidden-dim", "16", "--embedding-dim", "8", "--batch-size", "8", "--epochs", "50",
          "--threads", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
