@@ -50,6 +50,7 @@ class TrainerState:
     best_epoch: int = 0
     epochs_without_improvement: int = 0
     elapsed_seconds: float = 0.0
+    world_size: int = 1  # processes of a data-parallel run; a resume must use as many
     finished: bool = False
     stop_reason: str = ""
     history: list[dict[str, Any]] = field(default_factory=list)
@@ -65,6 +66,7 @@ class Checkpoint:
     target_tokenizer: Tokenizer
     optimizer_state: dict[str, Any] | None = None
     rng_state: torch.Tensor | None = None
+    rank_rng_states: list[torch.Tensor] = field(default_factory=list)  # each rank's, for data-parallel runs
     path: Path | None = None
 
 
@@ -95,6 +97,7 @@ def save_checkpoint(
     source_tokenizer: Tokenizer,
     target_tokenizer: Tokenizer,
     optimizer: torch.optim.Optimizer | None = None,
+    rank_rng_states: list[torch.Tensor] | None = None,
 ) -> None:
     directory = Path(directory)
     temporary = directory.with_name(directory.name + f".tmp-{os.getpid()}")
@@ -105,6 +108,8 @@ def save_checkpoint(
     temporary.mkdir(parents=True)
     save_model(model, str(temporary / "model.safetensors"))
     optimizer_tensors: dict[str, torch.Tensor] = {"rng.torch": torch.get_rng_state()}
+    for rank, rng in enumerate(rank_rng_states or []):
+        optimizer_tensors[f"rng.torch.rank{rank}"] = rng
     groups: list[dict[str, Any]] = []
     if optimizer is not None:
         tensors, groups = _flatten_optimizer(optimizer.state_dict())
@@ -189,6 +194,7 @@ def load_checkpoint(directory: str | Path, with_optimizer: bool = False) -> Chec
     model.eval()
     state = TrainerState(**meta["trainer_state"])
     optimizer_state = rng_state = None
+    rank_rng_states: list[torch.Tensor] = []
     if with_optimizer:
         try:
             tensors = load_file(str(directory / "optimizer.safetensors"))
@@ -196,6 +202,8 @@ def load_checkpoint(directory: str | Path, with_optimizer: bool = False) -> Chec
             raise TrainingInputError(f"{directory / 'optimizer.safetensors'} is damaged "
                                      f"({str(exc).splitlines()[0][:120]})") from None
         rng_state = tensors.pop("rng.torch", None)
+        rank_keys = sorted((k for k in tensors if k.startswith("rng.torch.rank")), key=lambda k: int(k[len("rng.torch.rank"):]))
+        rank_rng_states = [tensors.pop(k) for k in rank_keys]
         if meta.get("optimizer_param_groups"):
             optimizer_state = _unflatten_optimizer(tensors, meta["optimizer_param_groups"])
     return Checkpoint(
@@ -207,5 +215,6 @@ def load_checkpoint(directory: str | Path, with_optimizer: bool = False) -> Chec
         target_tokenizer=load_tokenizer(directory / "target.tokenizer.json"),
         optimizer_state=optimizer_state,
         rng_state=rng_state,
+        rank_rng_states=rank_rng_states,
         path=directory,
     )

@@ -47,7 +47,9 @@ from .errors import TrainingInputError
 @click.option("--max-length", type=click.IntRange(min=1), default=64, show_default=True, help="Skip training pairs longer than this many tokens.")
 @click.option("--epochs", type=click.IntRange(min=1), default=30, show_default=True)
 @click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True), help="Stop cleanly (after saving) after this many minutes.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True, help="Sentence pairs per batch.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Sentence pairs per optimizer step: the global batch, shared out among the processes of a "
+                   "torchrun launch.")
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True, help="Adam learning rate.")
 @click.option("--lr-schedule", type=click.Choice(LR_SCHEDULES), default="step", show_default=True,
               help="step: multiply the rate by --lr-decay every --lr-decay-every steps from --lr-decay-start; "
@@ -122,8 +124,10 @@ def main(**options) -> None:
                                                "valid_bleu_samples")},
                 )
                 trainer = Trainer.start(config, model_options)
-            click.echo(f"parameters: {trainer.model.parameter_count():,}; training pairs: {len(trainer.train_data.source_ids):,} "
-                       f"(skipped: {trainer.skipped['empty']} empty, {trainer.skipped['too_long']} too long)", err=True)
+            if trainer.is_main:
+                click.echo(f"parameters: {trainer.model.parameter_count():,}; training pairs: "
+                           f"{len(trainer.train_data.source_ids):,} (skipped: {trainer.skipped['empty']} empty, "
+                           f"{trainer.skipped['too_long']} too long)", err=True)
             result = trainer.run()
     except KeyboardInterrupt:
         if trainer is not None and trainer.saved_on_interrupt:
@@ -134,6 +138,8 @@ def main(**options) -> None:
     finally:
         signal.signal(signal.SIGTERM, previous_sigterm)
     state = result.state
+    if not trainer.is_main:
+        return
     if state.best_epoch == 0:
         click.echo(f"done: {state.stop_reason}; no epoch completed yet, so no validation: continue with --resume",
                    err=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import math
@@ -20,6 +21,7 @@ from tqdm import tqdm
 
 from .checkpoint import TrainerState, load_checkpoint, save_checkpoint
 from .config import ModelConfig, TrainConfig
+from . import distributed
 from .data import batch_order, make_batch, read_corpora, read_parallel
 from .errors import TrainingInputError
 from .evaluation import corpus_bleu, perplexity, validation_bleu, validation_loss
@@ -110,6 +112,7 @@ class Trainer:
         self.source_tokenizer = source_tokenizer
         self.target_tokenizer = target_tokenizer
         self.out = Path(train_config.out)
+        self.ranks = distributed.from_environment()  # None: one process
         self.saved_on_interrupt = False  # set once Ctrl-C has left a resumable checkpoint-last/
         self.optimizer = torch.optim.Adam(model.parameters(), lr=train_config.lr, weight_decay=train_config.weight_decay)
         self._load_data()
@@ -163,11 +166,19 @@ class Trainer:
         )
         if checkpoint.optimizer_state is not None:
             trainer.optimizer.load_state_dict(checkpoint.optimizer_state)
-        if checkpoint.rng_state is not None:
+        ranks = trainer.ranks
+        world_size = ranks.world_size if ranks else 1
+        if trainer.state.step and trainer.state.world_size != world_size:
+            raise TrainingInputError(f"{out} was trained by {trainer.state.world_size} process(es); resume it with as "
+                                     f"many (here: {world_size})")
+        if ranks is not None and len(checkpoint.rank_rng_states) == world_size:
+            torch.set_rng_state(checkpoint.rank_rng_states[ranks.rank])
+        elif checkpoint.rng_state is not None:
             torch.set_rng_state(checkpoint.rng_state)
         trainer.state.finished = False
         trainer.state.stop_reason = ""
-        trainer._forget_metrics_after_checkpoint()
+        if trainer.is_main:
+            trainer._forget_metrics_after_checkpoint()
         return trainer
 
     def _forget_metrics_after_checkpoint(self) -> None:
@@ -207,11 +218,21 @@ class Trainer:
             )
 
     # ---- the loop -------------------------------------------------------------------------
+    @property
+    def is_main(self) -> bool:
+        return self.ranks is None or self.ranks.is_main
+
     def _log_metrics(self, record: dict) -> None:
+        if not self.is_main:
+            return
         with open(self.out / "metrics.jsonl", "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
 
     def _save(self, name: str) -> None:
+        # Data-parallel: every rank calls this (the RNG states are gathered); rank 0 writes.
+        rank_rng_states = distributed.gather_rng_states() if self.ranks is not None else None
+        if not self.is_main:
+            return
         save_checkpoint(
             self.out / name,
             self.model,
@@ -220,7 +241,28 @@ class Trainer:
             self.source_tokenizer,
             self.target_tokenizer,
             self.optimizer,
+            rank_rng_states,
         )
+
+    def _train_batch_shard(self, batch, global_tokens: int, weight: float) -> float:
+        """One data-parallel step on this rank's rows: the summed loss scaled so that DDP's
+        average of the ranks' gradients is the gradient of the global batch's mean loss."""
+        self.model.train()
+        logits = self._ddp(batch.source, batch.source_lengths, batch.target_in, self.config.teacher_forcing)
+        loss_sum = F.cross_entropy(
+            logits.flatten(0, 1),
+            batch.target_out.flatten(),
+            ignore_index=PAD_ID,
+            label_smoothing=self.config.label_smoothing,
+            reduction="sum",
+        )
+        loss = loss_sum * (weight * self.ranks.world_size / global_tokens)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.config.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+        self.optimizer.step()
+        return float(loss_sum.detach()) * weight
 
     def _train_batch(self, batch) -> float:
         self.model.train()
@@ -286,16 +328,17 @@ class Trainer:
             "elapsed_s": round(state.elapsed_seconds, 1),
         }
         if self.valid_sets:
-            record.update(self._validate())
+            if self.ranks is None:
+                record.update(self._validate())
+            else:  # rank 0 validates; every rank then takes the same decisions
+                record.update(distributed.from_main(self._validate() if self.ranks.is_main else None))
         improved = self._improved(record)
         state.history.append(record)
         self._log_metrics(record)
-        log.info(
-            "epoch %d: train loss %.3f%s",
-            state.epoch,
-            train_loss,
-            f", valid loss {record['valid_loss']:.3f}, valid BLEU {record['valid_bleu']:.2f}" if "valid_bleu" in record else "",
-        )
+        if self.is_main:
+            scores = (f", valid loss {record['valid_loss']:.3f}, valid BLEU {record['valid_bleu']:.2f}"
+                      if "valid_bleu" in record else "")
+            log.info("epoch %d: train loss %.3f%s", state.epoch, train_loss, scores)
         if improved:
             state.best_bleu = record.get("valid_bleu", state.best_bleu)
             state.best_loss = record.get("valid_loss", state.best_loss)
@@ -318,7 +361,7 @@ class Trainer:
     def _on_interrupt(self, signum, frame) -> None:
         # Ctrl-C finishes the current batch, saves checkpoint-last/, then stops: an interrupted
         # batch would leave weights and step counter out of step with each other.
-        if self._interrupted:  # a second Ctrl-C: the user really wants out
+        if self._interrupted and signum == signal.SIGINT:  # a second Ctrl-C: the user really wants out
             raise KeyboardInterrupt
         self._interrupted = True
         log.warning("interrupt: stopping after this batch (Ctrl-C again to abort without saving)")
@@ -333,8 +376,28 @@ class Trainer:
         return None
 
     def run(self) -> TrainingResult:
-        config, state = self.config, self.state
-        torch.set_num_threads(config.threads or os.cpu_count() or 1)
+        if self.ranks is None:
+            return self._run()
+        distributed.init(self.ranks)
+        distributed.check_batch_size(self.config.batch_size, self.ranks)
+        from torch.nn.parallel import DistributedDataParallel
+
+        self._ddp = DistributedDataParallel(self.model)
+        try:
+            return self._run()
+        finally:
+            # The DDP wrapper must go before the process group: were its reducer the group's last
+            # owner, the group's destructor would wait for gloo's worker thread while holding the
+            # GIL that thread may need to free its last tensors: a deadlock (pytorch#56297).
+            self._ddp = None
+            gc.collect()
+            distributed.shutdown()
+
+    def _run(self) -> TrainingResult:
+        config, state, ranks = self.config, self.state, self.ranks
+        # Data-parallel processes share the machine's cores.
+        torch.set_num_threads(config.threads or max(1, (os.cpu_count() or 1) // (ranks.local_world_size if ranks else 1)))
+        state.world_size = ranks.world_size if ranks else 1
         deadline = time.monotonic() + config.max_minutes * 60 if config.max_minutes else math.inf
         data = self.train_data
         lengths = [len(s) for s in data.source_ids]
@@ -345,7 +408,9 @@ class Trainer:
         rate = 0.0
         self._interrupted = False
         try:
-            self.out.mkdir(parents=True, exist_ok=True)  # only now: a run that failed to start leaves nothing
+            # Only now: a run that failed to start leaves nothing (rank 0 alone writes).
+            if self.is_main:
+                self.out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise TrainingInputError(f"cannot create the run directory {self.out}: {exc.strerror}") from None
         previous_handlers = {}
@@ -361,24 +426,35 @@ class Trainer:
                     total=len(batches),
                     initial=state.batch_in_epoch,
                     desc=f"epoch {state.epoch + 1}",
-                    disable=not show_progress,
+                    disable=not show_progress or not self.is_main,
                     unit="batch",
                     dynamic_ncols=True,
                 )
                 for indices in batches[state.batch_in_epoch :]:
                     stop = self._budget_spent(deadline)
+                    if ranks is not None and distributed.any_rank(stop is not None):
+                        stop = stop or "stopped by another process"
                     if stop is not None:
                         break
-                    batch = make_batch(data.source_ids, data.target_ids, indices)
                     scheduled = config.learning_rate(state.step)
                     if scheduled is not None:
                         for group in self.optimizer.param_groups:
                             group["lr"] = scheduled
-                    loss = self._train_batch(batch)
+                    if ranks is None:
+                        batch = make_batch(data.source_ids, data.target_ids, indices)
+                        loss = self._train_batch(batch)
+                        loss_sum, tokens = loss * batch.target_tokens, batch.target_tokens
+                    else:
+                        rows, real = distributed.shard(indices, ranks)
+                        batch = make_batch(data.source_ids, data.target_ids, rows)
+                        global_tokens = sum(len(data.target_ids[i]) + 1 for i in indices)  # + <eos>
+                        local = self._train_batch_shard(batch, global_tokens, 1.0 if real else 0.0)
+                        loss_sum, tokens = distributed.total(local, global_tokens / ranks.world_size)
+                        loss = loss_sum / tokens
                     state.step += 1
                     state.batch_in_epoch += 1
-                    state.epoch_loss_sum += loss * batch.target_tokens
-                    state.epoch_tokens += batch.target_tokens
+                    state.epoch_loss_sum += loss_sum
+                    state.epoch_tokens += tokens
                     state.elapsed_seconds = elapsed_before + time.monotonic() - started
                     rate = state.epoch_tokens / max(time.monotonic() - epoch_started, 1e-9)
                     progress.update(1)
@@ -405,8 +481,11 @@ class Trainer:
         if self._interrupted:
             self.saved_on_interrupt = True
             raise KeyboardInterrupt
-        if not (self.out / BEST).exists():
+        missing_best = not (self.out / BEST).exists()
+        if self.ranks is not None:
+            missing_best = distributed.from_main(missing_best)  # a collective: all ranks agree
+        if missing_best:
             self._save(BEST)
-        if state.history:
+        if state.history and self.is_main:
             plot_curves(state.history, self.out / "curves.png")
         return TrainingResult(state, self.out / BEST, self.out / LAST)
