@@ -66,11 +66,11 @@ def check_batch_size(batch_size: int, ranks: Ranks) -> None:
                                  f"processes ({ranks.world_size})")
 
 
-def any_rank(flag: bool) -> bool:
-    """True on every rank when `flag` is true on any (an interrupt, a spent budget)."""
-    value = torch.tensor([1.0 if flag else 0.0])
-    dist.all_reduce(value, op=dist.ReduceOp.MAX)
-    return bool(value.item())
+def any_rank(*flags: bool) -> list[bool]:
+    """For each flag, True on every rank when it is true on any (an interrupt, a spent budget)."""
+    values = torch.tensor([1.0 if flag else 0.0 for flag in flags])
+    dist.all_reduce(values, op=dist.ReduceOp.MAX)
+    return [bool(v) for v in values.tolist()]
 
 
 def total(*values: float) -> list[float]:

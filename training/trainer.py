@@ -432,8 +432,14 @@ class Trainer:
                 )
                 for indices in batches[state.batch_in_epoch :]:
                     stop = self._budget_spent(deadline)
-                    if ranks is not None and distributed.any_rank(stop is not None):
-                        stop = stop or "stopped by another process"
+                    if ranks is not None:
+                        # Every rank stops at the same batch, and a Ctrl-C that reached one rank
+                        # counts on all: each then takes the interrupted path (save, then stop).
+                        stop_any, interrupted_any = distributed.any_rank(stop is not None, self._interrupted)
+                        if interrupted_any:
+                            self._interrupted, stop = True, "interrupted"
+                        elif stop_any:
+                            stop = stop or "stopped by another process"
                     if stop is not None:
                         break
                     scheduled = config.learning_rate(state.step)

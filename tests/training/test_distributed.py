@@ -102,3 +102,32 @@ def test_more_processes_than_the_batch_is_one_line(data, tmp_path):
     assert result.returncode != 0
     assert "s2s-train: error: --batch-size 1 is the global batch: it must be at least the number of processes (2)" \
         in result.stderr
+
+
+def test_an_interrupt_on_one_rank_stops_every_rank_resumably(data, tmp_path):
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    launch = [*TORCHRUN, "--nnodes", "1", "--nproc-per-node", "2", "--master-addr", "127.0.0.1",
+              "--master-port", str(free_port()), "-m", "s2s.training"]
+    agent = subprocess.Popen([*launch, *args(data, out, "--epochs", "50", "--dropout", "0")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / "checkpoint-last").exists():  # an epoch is done: training is under way
+            assert time.monotonic() < deadline and agent.poll() is None, "training did not start"
+            time.sleep(0.2)
+        children = subprocess.run(["pgrep", "-P", str(agent.pid)], capture_output=True, text=True).stdout.split()
+        rank_one = next(int(pid) for pid in children
+                        if b"RANK=1\0" in Path(f"/proc/{pid}/environ").read_bytes())
+        os.kill(rank_one, signal.SIGINT)  # Ctrl-C reaching one process only
+        _, stderr = agent.communicate(timeout=120)
+    finally:
+        agent.kill()
+    stopped = load_checkpoint(out / "checkpoint-last")
+    assert 0 < stopped.state.epoch < 50 and not stopped.state.finished, stderr
+    resumed = parallel(data, out, "--resume", "--epochs", str(stopped.state.epoch + 1))
+    assert resumed.returncode == 0, resumed.stderr
+    assert load_checkpoint(out / "checkpoint-last").state.epoch == stopped.state.epoch + 1
