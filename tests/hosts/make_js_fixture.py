@@ -1,9 +1,11 @@
 """Write what the Python runtime computes, for the JavaScript host's parity tests (hosts/js/test).
 
-    python tests/hosts/make_js_fixture.py BUNDLE... > fixture.json
+    python tests/hosts/make_js_fixture.py BUNDLE[=TEST_FILE]... > fixture.json
 
 For each bundle: the source and target tokenizers' ids and decoded text on real and adversarial
-strings, and greedy translations (one sentence a line, no sentence splitting) of real sentences.
+strings, greedy translations of real sentences (with and without sentence splitting), and, with
+a TEST_FILE (text, or a TSV whose first column is the source), the translations of its first
+500 lines.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ import json
 import random
 import sys
 
+from pathlib import Path
+
 from s2s.runtime import Translator
+from s2s.runtime.line_reader import read_lines
 from s2s.runtime.sentences import split_sentences
 
 SENTENCES = [
@@ -32,6 +37,7 @@ SENTENCES = [
     'He shouted "Stop!" Nobody did.', "Wait... what happened? I don't know.", "No. 5 is the best. Really.",
     "J. R. R. Tolkien wrote it in 1937. It sold well.", "Tu viens ? Oui ! M. Dupont arrive.",
 ]
+TEST_LINES = 500
 ALPHABET = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?'\"-()[]{}…«»“”‘’"
             "éèêëàâäîïôöùûüçœæßÉÀÇ€£¥©®™½¼ﬁﬂＡＢＣ１２３　\u00a0\u2009\u200b\u200d\u2028\u2029\ufeff\x00\x07\x1b\x7f\x85"
             "漢字かなカナ한국어العربيةעבריתРусскийΕλληνικά🙂👍🏽🇫🇷\u0301\u0308")
@@ -49,7 +55,8 @@ def adversarial(count: int, seed: int = 7) -> list[str]:
 def main() -> None:
     strings = SENTENCES + adversarial(2000)
     fixture = []
-    for path in sys.argv[1:]:
+    for argument in sys.argv[1:]:
+        path, _, test_file = argument.partition("=")
         translator = Translator.load(path, threads=1)
         entry = {"bundle": path, "tokenizers": {}, "translations": {}}
         for side, tokenizer in (("source", translator.source_tokenizer), ("target", translator.target_tokenizer)):
@@ -58,6 +65,9 @@ def main() -> None:
         sentences = [s for s in SENTENCES if s.strip()]
         entry["translations"] = {"sentences": sentences, "expected": translator.translate(sentences),
                                  "unsplit": translator.translate(sentences, split_sentences=False)}
+        if test_file:
+            lines = [line.split("\t")[0] for line in read_lines(Path(test_file))[:TEST_LINES]]
+            entry["test_set"] = {"file": test_file, "sentences": lines, "expected": translator.translate(lines)}
         language = translator.source_language
         entry["splits"] = [[text, *split_sentences(text, language)] for text in strings]
         fixture.append(entry)

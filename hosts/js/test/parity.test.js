@@ -3,14 +3,17 @@
 // ($S2S_PYTHON, default python3, with s2s-onnx installed), never committed by hand.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { Translator, splitSentences } from "../src/index.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const bundles = ["models/eng-fra", "models/deu-eng"].map((b) => path.join(root, b));
+// Each shipped bundle with the test set it is held to (the first 500 lines of each).
+const data = path.join(root, "../shared/data");
+const bundles = [["models/eng-fra", "tatoeba-eng-fra/test.tsv"], ["models/deu-eng", "multi30k/test_2016_flickr.de"]]
+  .map(([bundle, test]) => `${path.join(root, bundle)}=${path.join(data, test)}`);
 
 function pythonFixture() {
   const python = process.env.S2S_PYTHON ?? "python3";
@@ -51,5 +54,26 @@ for (const entry of fixture) {
     const wrong = entry.splits.filter(([text, parts, separators]) =>
       JSON.stringify(splitSentences(text, language)) !== JSON.stringify([parts, separators]));
     assert.deepEqual(wrong.slice(0, 3), [], `${wrong.length} of ${entry.splits.length} texts split differently`);
+  });
+}
+
+
+for (const entry of fixture) {
+  const name = path.basename(entry.bundle);
+  const { file, sentences, expected } = entry.test_set;
+
+  test(`${name}: the first ${sentences.length} lines of ${path.basename(file)} translate as in Python`, async () => {
+    const translator = await Translator.load(entry.bundle, { threads: 2 });
+    const output = await translator.translate(sentences, { batchSize: 64 });
+    const differ = output.filter((line, i) => line !== expected[i]).length;
+    assert.equal(differ, 0, `${differ} of ${sentences.length} translations differ`);
+  });
+
+  test(`${name}: s2s-translate-js writes what s2s-translate writes`, () => {
+    const cli = path.join(root, "hosts/js/bin/s2s-translate-js.js");
+    const run = spawnSync(process.execPath, [cli, "-m", entry.bundle], {
+      input: sentences.map((line) => line + "\n").join(""), encoding: "utf-8", maxBuffer: 1 << 26 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(run.stdout.split("\n").slice(0, -1), expected);
   });
 }
