@@ -1,10 +1,11 @@
-// Reading a model bundle directory: the manifest checked, every listed file read once and
-// verified (size and sha256), nothing outside the bundle touched (docs/bundle-format.md).
+// Reading a model bundle (a directory or a .zip): the manifest checked, every listed file read
+// once and verified (size and sha256), nothing outside the bundle touched (docs/bundle-format.md).
 import { createHash } from "node:crypto";
 import { readFile, lstat } from "node:fs/promises";
 import path from "node:path";
 
 import { BundleError } from "./errors.js";
+import { zipMembers } from "./zip.js";
 
 export const FORMAT_VERSION = 1;
 export const MANIFEST = "model.json";
@@ -77,41 +78,74 @@ export function parseJson(bytes, where) {
 }
 
 /**
- * Load a bundle directory: {manifest, files: Map(name -> Uint8Array)} with every file verified.
- * @param {string} directory
+ * Load a bundle, a directory or a .zip: {manifest, files: Map(name -> Uint8Array)} with every
+ * file verified.
+ * @param {string} origin
  */
-export async function loadBundle(directory) {
+export async function loadBundle(origin) {
   let info;
   try {
-    info = await lstat(directory);
+    info = await lstat(origin);
   } catch {
-    throw new BundleError(`model bundle not found: ${directory}`);
+    throw new BundleError(`model bundle not found: ${origin}`);
   }
-  if (!info.isDirectory()) throw new BundleError(`${directory} is not a bundle directory`);
-  const where = path.join(directory, MANIFEST);
+  if (info.isFile()) return loadZip(origin);
+  if (!info.isDirectory()) throw new BundleError(`${origin} is neither a bundle directory nor a .zip bundle`);
+  const where = path.join(origin, MANIFEST);
   let raw;
   try {
     raw = await readFile(where);
   } catch {
-    throw new BundleError(`not a model bundle: ${directory} has no ${MANIFEST}`);
+    throw new BundleError(`not a model bundle: ${origin} has no ${MANIFEST}`);
   }
   const manifest = checkManifest(parseJson(raw, where), where);
   const files = new Map();
   for (const [name, entry] of Object.entries(manifest.files)) {
-    const file = path.join(directory, name);
+    const file = path.join(origin, name);
     let stat;
     try {
       stat = await lstat(file);
     } catch {
-      throw new BundleError(`incomplete bundle ${directory}: ${name} is missing`);
+      throw new BundleError(`incomplete bundle ${origin}: ${name} is missing`);
     }
     if (!stat.isFile()) throw new BundleError(`${file} is not a plain file of the bundle`);
-    if (stat.size !== entry.bytes) throw new BundleError(`checksum mismatch: ${name} in ${directory} is corrupt or was modified`);
-    const bytes = await readFile(file);
-    if (createHash("sha256").update(bytes).digest("hex") !== entry.sha256) {
-      throw new BundleError(`checksum mismatch: ${name} in ${directory} is corrupt or was modified`);
-    }
-    files.set(name, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    files.set(name, verified(name, new Uint8Array(await readFile(file)), entry, origin));
   }
-  return { manifest, files, origin: directory };
+  return { manifest, files, origin };
+}
+
+function verified(name, bytes, entry, origin) {
+  if (bytes.length !== entry.bytes || createHash("sha256").update(bytes).digest("hex") !== entry.sha256) {
+    throw new BundleError(`checksum mismatch: ${name} in ${origin} is corrupt or was modified`);
+  }
+  return bytes;
+}
+
+const MAX_MANIFEST_BYTES = 1 << 20;
+
+async function loadZip(origin) {
+  const bytes = new Uint8Array(await readFile(origin));
+  if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
+    throw new BundleError(`${origin} is neither a bundle directory nor a .zip bundle`);
+  }
+  const members = zipMembers(bytes, origin);
+  // The files sit at the zip's root or inside one folder, as in the Python runtime.
+  let prefix = "";
+  if (!members.has(MANIFEST)) {
+    const candidates = [...members.keys()].filter((n) => n.split("/").length === 2 && n.endsWith(`/${MANIFEST}`));
+    if (candidates.length !== 1) throw new BundleError(`not a model bundle: ${origin} holds no ${MANIFEST}`);
+    prefix = candidates[0].slice(0, -MANIFEST.length);
+  }
+  const read = (name, limit) => {
+    const member = members.get(prefix + name);
+    if (!member) throw new BundleError(`incomplete bundle ${origin}: ${name} is missing`);
+    return member.read(limit);
+  };
+  const where = `${origin}:${MANIFEST}`;
+  const manifest = checkManifest(parseJson(read(MANIFEST, MAX_MANIFEST_BYTES), where), where);
+  const files = new Map();
+  for (const [name, entry] of Object.entries(manifest.files)) {
+    files.set(name, verified(name, read(name, entry.bytes), entry, origin));
+  }
+  return { manifest, files, origin };
 }

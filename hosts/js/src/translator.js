@@ -45,7 +45,7 @@ export class Translator {
   }
 
   /**
-   * Load a bundle directory and create its sessions.
+   * Load a bundle (a directory or a .zip) and create its sessions.
    * @param {string} directory
    * @param {{threads?: number}} [options]
    */

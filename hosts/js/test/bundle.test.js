@@ -5,6 +5,7 @@ import { cp, mkdtemp, readFile, writeFile, appendFile, rm } from "node:fs/promis
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { execFileSync } from "node:child_process";
 
 import { BundleError, Translator, loadBundle } from "../src/index.js";
 
@@ -49,3 +50,37 @@ for (const [name, make] of Object.entries(cases)) {
     if (dir.startsWith(os.tmpdir()) && !dir.endsWith("no-such-bundle")) await rm(dir, { recursive: true });
   });
 }
+
+// Zip bundles are made by Python's zipfile (what s2s-export --zip uses).
+function zipOf(directory, zipPath, { folder = "", extra = {} } = {}) {
+  const script = `
+import json, pathlib, sys, zipfile
+source, target, folder, extra = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    for path in sorted(pathlib.Path(source).iterdir()):
+        data = path.read_bytes() + extra.get(path.name, "").encode()
+        archive.writestr(folder + path.name, data)
+`;
+  execFileSync(process.env.S2S_PYTHON ?? "python3", ["-c", script, directory, zipPath, folder, JSON.stringify(extra)]);
+  return zipPath;
+}
+
+test("a .zip bundle, at its root or in one folder, translates as the directory does", async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "s2s-js-zip-"));
+  const expected = await (await Translator.load(shipped, { threads: 1 })).translate(["I am a student.", "Is it you?"]);
+  for (const folder of ["", "eng-fra/"]) {
+    const zipped = zipOf(shipped, path.join(dir, `b${folder ? "-folder" : ""}.zip`), { folder });
+    const translator = await Translator.load(zipped, { threads: 1 });
+    assert.deepEqual(await translator.translate(["I am a student.", "Is it you?"]), expected);
+  }
+  await rm(dir, { recursive: true });
+});
+
+test("refused: a zip member larger than its manifest entry, and a file that is no zip", async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "s2s-js-zip-"));
+  const padded = zipOf(shipped, path.join(dir, "padded.zip"), { extra: { "decoder.onnx": "x".repeat(100000) } });
+  await assert.rejects(loadBundle(padded), (error) => error instanceof BundleError && /larger than its manifest/.test(error.message));
+  await writeFile(path.join(dir, "plain.zip"), "not a zip at all");
+  await assert.rejects(loadBundle(path.join(dir, "plain.zip")), BundleError);
+  await rm(dir, { recursive: true });
+});
