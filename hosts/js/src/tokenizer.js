@@ -134,6 +134,11 @@ export class Tokenizer {
     return this.tokens.length;
   }
 
+  /** The token string of `id` ("" for an id outside the vocabulary). */
+  idToToken(id) {
+    return this.tokens[id] ?? "";
+  }
+
   /** Token ids of `text`; with maxTokens, work stops once that many are known (as in Python). */
   encode(text, maxTokens = null) {
     const ids = [];

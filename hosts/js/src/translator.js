@@ -1,9 +1,8 @@
-// Greedy decoding over a bundle's two graphs with onnxruntime-node: the loop of
-// docs/bundle-format.md (encoder once, one decoder step per token, finished rows leave).
-import * as ort from "onnxruntime-node";
-
-import { loadBundle, parseJson } from "./bundle.js";
+// Greedy decoding over a bundle's two graphs with ONNX Runtime: the loop of docs/bundle-format.md
+// (encoder once, one decoder step per token, finished rows leave). The ONNX Runtime module is
+// given by the entry point: onnxruntime-node (index.js) or onnxruntime-web (browser.js).
 import { BundleError, InputError } from "./errors.js";
+import { parseJson } from "./manifest.js";
 import { splitSentences } from "./sentences.js";
 import { Tokenizer } from "./tokenizer.js";
 
@@ -13,7 +12,7 @@ const GRAPH_IO = {
 };
 
 /** Rows `rows` of `tensor` along `axis` (0 or 1), as a new tensor. */
-function selectRows(tensor, rows, axis) {
+function selectRows(ort, tensor, rows, axis) {
   const dims = tensor.dims;
   const outer = axis === 0 ? 1 : dims[0];
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
@@ -31,7 +30,8 @@ function selectRows(tensor, rows, axis) {
 }
 
 export class Translator {
-  constructor(bundle, encoder, decoder, source, target) {
+  constructor(ort, bundle, encoder, decoder, source, target) {
+    this.ort = ort;
     this.bundle = bundle;
     this.encoder = encoder;
     this.decoder = decoder;
@@ -45,16 +45,13 @@ export class Translator {
   }
 
   /**
-   * Load a bundle (a directory or a .zip) and create its sessions.
-   * @param {string} directory
-   * @param {{threads?: number}} [options]
+   * A translator over a loaded bundle ({manifest, files}) with the given ONNX Runtime module.
+   * @param {{manifest: object, files: Map<string, Uint8Array>}} bundle
+   * @param {object} ort  onnxruntime-node or onnxruntime-web
+   * @param {object} [sessionOptions]
    */
-  static async load(directory, { threads = 2 } = {}) {
-    const bundle = await loadBundle(directory);
-    const options = {
-      intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: "sequential", graphOptimizationLevel: "all",
-      extra: { session: { intra_op: { allow_spinning: "0" } } },
-    };
+  static async create(bundle, ort, sessionOptions = {}) {
+    const options = { executionMode: "sequential", graphOptimizationLevel: "all", ...sessionOptions };
     const session = async (name) => {
       try {
         return await ort.InferenceSession.create(bundle.files.get(name), options);
@@ -71,7 +68,7 @@ export class Translator {
       if (!decoder.outputNames.includes(name)) throw new BundleError(`decoder.onnx has no output ${name}`);
     }
     const tokenizer = (name) => new Tokenizer(parseJson(bundle.files.get(name), name));
-    return new Translator(bundle, encoder, decoder, tokenizer("source.tokenizer.json"), tokenizer("target.tokenizer.json"));
+    return new this(ort, bundle, encoder, decoder, tokenizer("source.tokenizer.json"), tokenizer("target.tokenizer.json"));
   }
 
   limit(sourceLength) {
@@ -103,6 +100,25 @@ export class Translator {
     });
   }
 
+  /**
+   * One sentence (not split) with its tokens and attention weights, for pictures of what the
+   * model looked at: {text, sourceTokens, targetTokens, attention: rows of weights, one row per
+   * target token, one weight per source token}. Needs a bundle with attention.
+   * @param {string} text
+   */
+  async translateWithAttention(text) {
+    if (this.attention === "none") throw new InputError("this model has no attention");
+    const ids = this.sourceTokenizer.encode(String(text), this.maxSourceLength + 1).slice(0, this.maxSourceLength);
+    if (!ids.length) return { text: "", sourceTokens: [], targetTokens: [], attention: [] };
+    const [output] = await this.greedy([ids], true);
+    return {
+      text: this.targetTokenizer.decode(output.tokens),
+      sourceTokens: ids.map((id) => this.sourceTokenizer.idToToken(id)),
+      targetTokens: output.tokens.map((id) => this.targetTokenizer.idToToken(id)),
+      attention: output.attention.slice(0, output.tokens.length),
+    };
+  }
+
   async translateSentences(texts, batchSize) {
     const sources = texts.map((text) => this.sourceTokenizer.encode(String(text), this.maxSourceLength + 1)
       .slice(0, this.maxSourceLength));
@@ -112,12 +128,13 @@ export class Translator {
     for (let start = 0; start < order.length; start += batchSize) {
       const rows = order.slice(start, start + batchSize);
       const decoded = await this.greedy(rows.map((i) => sources[i]));
-      rows.forEach((row, k) => { outputs[row] = decoded[k]; });
+      rows.forEach((row, k) => { outputs[row] = decoded[k].tokens; });
     }
     return outputs.map((ids) => this.targetTokenizer.decode(ids));
   }
 
-  async greedy(batch) {
+  async greedy(batch, keepAttention = false) {
+    const ort = this.ort;
     const size = batch.length;
     const width = Math.max(...batch.map((s) => s.length));
     const ids = new BigInt64Array(size * width).fill(BigInt(this.padId));
@@ -134,7 +151,7 @@ export class Translator {
     let state = { hidden: encoded.initial_hidden };
     if (this.cell === "lstm") state.cell = encoded.initial_cell;
     const limits = batch.map((s) => this.limit(s.length));
-    const outputs = batch.map(() => []);
+    const outputs = batch.map(() => ({ tokens: [], attention: [] }));
     let active = batch.map((_, i) => i);
     let previous = new BigInt64Array(size).fill(BigInt(this.sosId));
     const topK = new ort.Tensor("int64", BigInt64Array.from([1n]), []);
@@ -144,17 +161,22 @@ export class Translator {
       });
       const chosen = out.top_ids.data;
       const keep = [];
+      const sourceWidth = keepAttention ? out.attention.dims[1] : 0;
       active.forEach((row, position) => {
         const token = Number(chosen[position]);
+        if (keepAttention) {
+          const weights = out.attention.data.subarray(position * sourceWidth, position * sourceWidth + batch[row].length);
+          outputs[row].attention.push(Array.from(weights));
+        }
         if (token === this.eosId) return;
-        outputs[row].push(token);
-        if (outputs[row].length < limits[row]) keep.push(position);
+        outputs[row].tokens.push(token);
+        if (outputs[row].tokens.length < limits[row]) keep.push(position);
       });
       if (!keep.length) break;
       if (keep.length < active.length) {
-        state = { hidden: selectRows(out.next_hidden, keep, 1) };
-        if (this.cell === "lstm") state.cell = selectRows(out.next_cell, keep, 1);
-        for (const name of Object.keys(context)) context[name] = selectRows(context[name], keep, 0);
+        state = { hidden: selectRows(ort, out.next_hidden, keep, 1) };
+        if (this.cell === "lstm") state.cell = selectRows(ort, out.next_cell, keep, 1);
+        for (const name of Object.keys(context)) context[name] = selectRows(ort, context[name], keep, 0);
       } else {
         state = { hidden: out.next_hidden };
         if (this.cell === "lstm") state.cell = out.next_cell;

@@ -77,3 +77,21 @@ for (const entry of fixture) {
     assert.deepEqual(run.stdout.split("\n").slice(0, -1), expected);
   });
 }
+
+// onnxruntime-web (WebAssembly, here run in Node) computes int8 products with other kernels than
+// the native build, so a near-tie may resolve the other way: the first shipped bundle's first 500
+// test lines must agree with the Python runtime on all but 1% (498 of 500 when measured: one
+// sentence, present twice, with "tous"/"toutes" at a near-tie).
+test("onnxruntime-web: the test lines translate as in Python but for rare near-ties", async () => {
+  const ortWeb = await import("onnxruntime-web");
+  ortWeb.env.wasm.numThreads = 1;
+  const { loadBundle } = await import("../src/bundle.js");
+  const { Translator: BaseTranslator } = await import("../src/translator.js");
+  const [entry] = fixture;
+  const web = await BaseTranslator.create(await loadBundle(entry.bundle), ortWeb, { executionProviders: ["wasm"] });
+  const { sentences, expected } = entry.test_set;
+  const output = await web.translate(sentences, { batchSize: 64 });
+  const differ = output.filter((line, i) => line !== expected[i]).length;
+  console.log(`# onnxruntime-web: ${sentences.length - differ} of ${sentences.length} identical`);
+  assert.ok(differ <= sentences.length / 100, `${differ} of ${sentences.length} translations differ`);
+});
