@@ -5,6 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 
+def _paths(paths) -> str:
+    """Corpus paths as code spans: one path (older manifests) or a list of them."""
+    if not paths:
+        return "none"
+    return ", ".join(f"`{p}`" for p in ([paths] if isinstance(paths, str) else paths))
+
+
 def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MiB"
 
@@ -75,11 +82,10 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         lines += ["```", prov["training_command"], *prov.get("resume_commands", []), "```", ""]
     training = prov.get("training", {})
     if training:
-        lines.append(
-            f"- data: `{training.get('train')}` (validation: `{training.get('valid')}`); "
-            f"{training.get('training_pairs', '?'):,} training pairs" if isinstance(training.get("training_pairs"), int)
-            else f"- data: `{training.get('train')}` (validation: `{training.get('valid')}`)"
-        )
+        data = f"- data: {_paths(training.get('train'))} (validation: {_paths(training.get('valid'))})"
+        if isinstance(training.get("training_pairs"), int):
+            data += f"; {training['training_pairs']:,} training pairs"
+        lines.append(data)
         if training.get("epochs_completed") is not None:
             lines.append(
                 f"- {training['epochs_completed']} epochs in {training.get('training_minutes', 0):.1f} minutes"
