@@ -110,13 +110,12 @@ def main(text, model_path, input_path, output_path, resume, overwrite, source_la
             options = JobOptions(beam_size=beam_size, n_best=n_best, max_length=max_length, batch_size=batch_size,
                                  split_sentences=split_sentences, output_format=output_format, alignment=alignment,
                                  plot_attention=plot_attention, workers=workers)
-            model = pick_model(model_path, source_lang, target_lang)
             if ray_address is not None:
-                _translate_on_ray(ray_address, text, model, input_path, output_path, resume, overwrite, options,
-                                  threads, quiet)
+                _translate_on_ray(ray_address, text, pick_model(model_path, source_lang, target_lang), input_path,
+                                  output_path, resume, overwrite, options, threads, quiet)
             else:
-                _translate(text, model, input_path, output_path, resume, overwrite, options, device, threads,
-                           encoding_errors, quiet)
+                _translate(text, (model_path, source_lang, target_lang), input_path, output_path, resume, overwrite,
+                           options, device, threads, encoding_errors, quiet)
     except BrokenPipeError:
         sys.stderr.close()  # the reader of stdout went away (e.g. `| head`): nothing more to say
         sys.exit(1)
@@ -124,6 +123,7 @@ def main(text, model_path, input_path, output_path, resume, overwrite, source_la
 
 def _translate(text, model, input_path, output_path, resume, overwrite, options, device, threads, encoding_errors,
                quiet) -> None:
+    model_path, source_lang, target_lang = model
     from .batch_job import Interrupted, bundle_fingerprint, run_job
     from .line_reader import LineReader, open_input
     from .output_file import PartialOutput, check_output_path, is_regular, partial_path
@@ -147,7 +147,8 @@ def _translate(text, model, input_path, output_path, resume, overwrite, options,
         stream, name, total = sys.stdin.buffer, "<stdin>", None
     else:
         stream, name, total = open_input(input_path), str(input_path), _size(input_path)
-    translator = Translator.load(model, device=device, threads=threads)
+    translator = Translator.load(model_path, source_lang=source_lang, target_lang=target_lang, device=device,
+                                 threads=threads)
     # What makes the output: a resumed run continues only with the same.
     fingerprint = {"model": bundle_fingerprint(translator), "errors": encoding_errors,
                    **{k: getattr(options, k) for k in ("beam_size", "n_best", "max_length", "split_sentences",

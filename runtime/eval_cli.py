@@ -53,7 +53,6 @@ def main(model_path, input_path, reference, output, overwrite, source_lang, targ
     log_to_stderr("s2s-eval: warning: %(message)s", logging.ERROR if quiet else logging.WARNING)
     with user_errors("s2s-eval"):
         from .evaluation import evaluate, read_test_set, record_in_bundle
-        from .model_store import pick_model
         from .output_file import check_output_path, write_atomically
         from .sessions import default_threads
         from .translator import Translator
@@ -62,7 +61,8 @@ def main(model_path, input_path, reference, output, overwrite, source_lang, targ
             check_output_path(output, [p for p in (input_path, reference) if p is not None], overwrite)
 
         sources, references = read_test_set(input_path, reference)
-        translator = Translator.load(pick_model(model_path, source_lang, target_lang), device=device, threads=threads)
+        translator = Translator.load(model_path, source_lang=source_lang, target_lang=target_lang, device=device,
+                                     threads=threads)
         name = str(input_path) if reference is None else f"{input_path} | {reference}"
         result, hypotheses = evaluate(translator, sources, references, name, beam_size=beam_size,
                                       batch_size=batch_size, max_length=max_length, lowercase=lowercase,

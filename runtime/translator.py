@@ -13,7 +13,7 @@ from .beam import beam_search
 from .bundle import SOURCE_TOKENIZER, TARGET_TOKENIZER, Bundle, load_bundle
 from .errors import BundleError, InputError
 from .greedy import Hypothesis, greedy_decode
-from .model_store import resolve
+from .model_store import pick_model, resolve
 from .onnx_model import OnnxSeq2Seq
 from . import sentences
 from .tokenizer import Tokenizer
@@ -80,10 +80,12 @@ class Translator:
                         "rewrite it with python -m s2s.export.requantize", bundle.origin)
 
     @classmethod
-    def load(cls, model: str | Path | None = None, *, device: str = "cpu", threads: int | None = None) -> "Translator":
+    def load(cls, model: str | Path | None = None, *, source_lang: str | None = None, target_lang: str | None = None,
+             device: str = "cpu", threads: int | None = None) -> "Translator":
         """Load a bundle: a directory or .zip, the name of an installed model (`s2s-models list`),
-        or by default the bundled English->French model."""
-        return cls(load_bundle(resolve(model)), device=device, threads=threads)
+        else the one installed model that translates `source_lang` into `target_lang`, else the
+        bundled English->French model."""
+        return cls(load_bundle(resolve(pick_model(model, source_lang, target_lang))), device=device, threads=threads)
 
     # ---- public API ----------------------------------------------------------------------
     def translate(
