@@ -99,6 +99,8 @@ def main(text, model_path, input_path, output_path, resume, overwrite, source_la
       s2s-translate -i english.txt -o french.txt --beam-size 5
       s2s-translate -i english.txt -o french.txt --resume      # after an interruption
       cat english.txt | s2s-translate -m models/eng-fra > french.txt
+      s2s-translate --format jsonl --beam-size 5 --n-best 3 --alignment argmax "Is it you?"
+      s2s-translate --source-lang de --target-lang en "Ein Mann fährt Fahrrad."
     """
     log_to_stderr("s2s-translate: warning: %(message)s", logging.WARNING)
     from .batch_job import JobOptions
