@@ -125,7 +125,8 @@ def translate_lines(translator: Translator, lines: list[str], options: JobOption
 
         assert first_line is not None and options.plot_attention is not None
         for number, result in enumerate(results, start=first_line):
-            plot_attention(result, attention_picture(options.plot_attention, number))
+            if result.source_tokens:  # an empty line has nothing to picture
+                plot_attention(result, attention_picture(options.plot_attention, number))
     return [(format_line(r, options.output_format, options.alignment), len(r.hypotheses[0].tokens)) for r in results]
 
 

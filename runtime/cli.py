@@ -68,7 +68,8 @@ class _StreamSink:
               help="With --format jsonl: add each target token's most-attended source token (argmax), or that "
                    "and every attention weight (full).")
 @click.option("--plot-attention", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
-              help="Also draw each line's attention as DIR/line-NNNNNN.png (needs matplotlib: the plot extra).")
+              help="Also draw each non-empty line's attention as DIR/line-NNNNNN.png (needs matplotlib: the plot "
+                   "extra).")
 @click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), help="Threads per ONNX Runtime session [default: cores, at most 4].")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,

@@ -34,6 +34,8 @@ class Translation:
         result's `source_tokens`); needs `return_attention=True`."""
         if self.attention is None:
             raise InputError("no attention weights: translate with return_attention=True (and a model with attention)")
+        if not self.tokens:  # an empty input (no source token to point at) or an immediate <eos>
+            return []
         return [int(i) for i in self.attention[: len(self.tokens)].argmax(axis=1)]
 
 

@@ -166,3 +166,18 @@ def test_resume_with_nothing_to_resume_keeps_an_existing_output(bundle, tmp_path
     out.write_text("finished yesterday\n")
     user_error(run("-m", bundle, "-i", source, "-o", out, "--resume"), "--overwrite")
     assert out.read_text() == "finished yesterday\n"
+
+
+def test_jsonl_with_n_best_is_the_same_bytes_from_workers_and_across_batch_sizes(bundle, big_input, tmp_path):
+    source = tmp_path / "in.txt"
+    source.write_text("".join(big_input.read_text(encoding="utf-8").splitlines(keepends=True)[:1500]), encoding="utf-8")
+    rich = ["--format", "jsonl", "--beam-size", "2", "--n-best", "2", "--alignment", "argmax", "-q"]
+    outputs = []
+    for name, extra in (("one", ["--batch-size", "64"]), ("small", ["--batch-size", "7"]),
+                        ("workers", ["--workers", "2", "--threads", "1"])):
+        result = run("-m", bundle, "-i", source, "-o", tmp_path / f"{name}.jsonl", *rich, *extra)
+        assert result.exit_code == 0, result.output
+        outputs.append((tmp_path / f"{name}.jsonl").read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2]
+    records = [json.loads(line) for line in outputs[0].decode("utf-8").splitlines()]
+    assert len(records) == 1500 and all(len(r["n_best"]) <= 2 for r in records)

@@ -61,17 +61,17 @@ def test_rich_options_need_jsonl_and_attention(bundle_factory):
 def test_one_attention_picture_per_line(bundle_factory, tmp_path):
     bundle, pictures = bundle_factory("gru", "luong"), tmp_path / "attention"
     source, out = tmp_path / "in.txt", tmp_path / "out.txt"
-    source.write_text("one two three.\nfour five six seven.\n", encoding="utf-8")
+    source.write_text("one two three.\n\nfour five six seven.\n", encoding="utf-8")
     args = ["-m", str(bundle), "-i", str(source), "-o", str(out), "--plot-attention", str(pictures), "-q"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in pictures.iterdir()) == ["line-000001.png", "line-000002.png"]
+    assert sorted(p.name for p in pictures.iterdir()) == ["line-000001.png", "line-000003.png"]  # none for a blank
     [translation] = Translator.load(bundle).translate(["four five six seven."], return_attention=True)
-    picture = image.imread(pictures / "line-000002.png")
+    picture = image.imread(pictures / "line-000003.png")
     # Labelled axes around the heat-map: wider than tall for 5 source tokens and a short output.
     assert picture.shape[1] > 200 and picture.shape[0] > 150
     assert (picture[..., :3] < 0.5).any()  # dark cells: some attention weight near 1
-    assert out.read_text(encoding="utf-8").splitlines()[1] == translation.text
+    assert out.read_text(encoding="utf-8").splitlines()[2] == translation.text
     again = CliRunner().invoke(main, [*args, "--overwrite"])
     assert again.exit_code == 0
     (tmp_path / "out2.txt").unlink(missing_ok=True)
