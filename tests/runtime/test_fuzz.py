@@ -104,5 +104,8 @@ def test_fuzz_bundles_and_text(bundle, tmp_path):
                 raw[rng.randrange(len(raw))] ^= 0xFF
                 target.write_bytes(bytes(raw))
         lines = "\n".join(_random_text(rng) for _ in range(rng.randint(1, 4)))
-        _check(CliRunner().invoke(main, ["-m", str(target), "--errors", "replace"], input=lines.encode("utf-8", "surrogatepass")))
+        # Every output shape: plain text, or JSON Lines with n-best lists and alignments.
+        output = rng.choice([[], ["--format", "jsonl", "--beam-size", "3", "--n-best", "2", "--alignment", "full"]])
+        _check(CliRunner().invoke(main, ["-m", str(target), "--errors", "replace", *output],
+                                  input=lines.encode("utf-8", "surrogatepass")))
         shutil.rmtree(work)
