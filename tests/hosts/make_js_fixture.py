@@ -4,8 +4,8 @@
 
 For each bundle: the source and target tokenizers' ids and decoded text on real and adversarial
 strings, greedy translations of real sentences (with and without sentence splitting), and, with
-a TEST_FILE (text, or a TSV whose first column is the source), the translations of its first
-500 lines.
+a TEST_FILE (text, or a TSV whose first column is the source), the greedy translations of its
+first 500 lines and the beam-5 translations of its first 100.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ SENTENCES = [
     "J. R. R. Tolkien wrote it in 1937. It sold well.", "Tu viens ? Oui ! M. Dupont arrive.",
 ]
 TEST_LINES = 500
+BEAM_LINES = 100  # beam search costs five greedy decodes
 ALPHABET = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?'\"-()[]{}…«»“”‘’"
             "éèêëàâäîïôöùûüçœæßÉÀÇ€£¥©®™½¼ﬁﬂＡＢＣ１２３　\u00a0\u2009\u200b\u200d\u2028\u2029\ufeff\x00\x07\x1b\x7f\x85"
             "漢字かなカナ한국어العربيةעבריתРусскийΕλληνικά🙂👍🏽🇫🇷\u0301\u0308")
@@ -67,7 +68,8 @@ def main() -> None:
                                  "unsplit": translator.translate(sentences, split_sentences=False)}
         if test_file:
             lines = [line.split("\t")[0] for line in read_lines(Path(test_file))[:TEST_LINES]]
-            entry["test_set"] = {"file": test_file, "sentences": lines, "expected": translator.translate(lines)}
+            entry["test_set"] = {"file": test_file, "sentences": lines, "expected": translator.translate(lines),
+                                 "beam5": translator.translate(lines[:BEAM_LINES], beam_size=5)}
         language = translator.source_language
         entry["splits"] = [[text, *split_sentences(text, language)] for text in strings]
         fixture.append(entry)

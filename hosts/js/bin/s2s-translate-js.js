@@ -5,20 +5,21 @@ import { createInterface } from "node:readline";
 import { BundleError, InputError, Translator } from "../src/index.js";
 
 function usage() {
-  return "usage: s2s-translate-js -m BUNDLE [--threads N] [--batch-size N] < sentences.txt > translations.txt";
+  return "usage: s2s-translate-js -m BUNDLE [--threads N] [--batch-size N] [--beam-size N] < sentences.txt > translations.txt";
 }
 
 async function main(argv) {
-  const options = { model: null, threads: 2, batchSize: 64 };
+  const options = { model: null, threads: 2, batchSize: 64, beamSize: 1 };
+  const numeric = { "--threads": "threads", "--batch-size": "batchSize", "--beam-size": "beamSize" };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === "-h" || flag === "--help") { console.log(usage()); return 0; }
     if (value === undefined) throw new InputError(`${flag} needs a value (${usage()})`);
     if (flag === "-m" || flag === "--model") options.model = value;
-    else if (flag === "--threads" || flag === "--batch-size") {
+    else if (flag in numeric) {
       const number = Number(value);
       if (!Number.isInteger(number) || number < 1) throw new InputError(`${flag} must be a positive integer`);
-      options[flag === "--threads" ? "threads" : "batchSize"] = number;
+      options[numeric[flag]] = number;
     } else throw new InputError(`unknown option ${flag} (${usage()})`);
     i++;
   }
@@ -28,7 +29,8 @@ async function main(argv) {
   for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) lines.push(line);
   const chunk = options.batchSize * 16;
   for (let start = 0; start < lines.length; start += chunk) {
-    const out = await translator.translate(lines.slice(start, start + chunk), { batchSize: options.batchSize });
+    const out = await translator.translate(lines.slice(start, start + chunk),
+      { batchSize: options.batchSize, beamSize: options.beamSize });
     process.stdout.write(out.map((line) => line + "\n").join(""));
   }
   return 0;

@@ -82,14 +82,20 @@ export class Translator {
    * runtime does; splitSentences: false turns it off). A sentence's translation does not depend
    * on the batch it is decoded in, so any batch size gives the same strings.
    * @param {string[]} texts
-   * @param {{batchSize?: number, splitSentences?: boolean}} [options]
+   * @param {{batchSize?: number, beamSize?: number, splitSentences?: boolean}} [options]
    */
-  async translate(texts, { batchSize = 64, splitSentences: split = true } = {}) {
+  async translate(texts, { batchSize = 64, beamSize = 1, splitSentences: split = true } = {}) {
     if (!Array.isArray(texts)) throw new InputError("texts must be an array of strings");
-    if (!split) return this.translateSentences(texts, batchSize);
+    for (const [name, value] of [["batchSize", batchSize], ["beamSize", beamSize]]) {
+      if (!Number.isInteger(value) || value < 1) throw new InputError(`${name} must be a positive integer`);
+    }
+    if (beamSize > this.targetTokenizer.vocabSize) {
+      throw new InputError(`beam size ${beamSize} is larger than the target vocabulary (${this.targetTokenizer.vocabSize} tokens)`);
+    }
+    if (!split) return this.translateSentences(texts, batchSize, beamSize);
     const language = this.bundle.manifest.languages?.source ?? "en";
     const splits = texts.map((text) => splitSentences(String(text), language));
-    const flat = await this.translateSentences(splits.flatMap(([parts]) => parts), batchSize);
+    const flat = await this.translateSentences(splits.flatMap(([parts]) => parts), batchSize, beamSize);
     let position = 0;
     return splits.map(([parts, separators]) => {
       const inner = ["", ...separators.slice(1, -1), ""];
@@ -119,7 +125,7 @@ export class Translator {
     };
   }
 
-  async translateSentences(texts, batchSize) {
+  async translateSentences(texts, batchSize, beamSize = 1) {
     const sources = texts.map((text) => this.sourceTokenizer.encode(String(text), this.maxSourceLength + 1)
       .slice(0, this.maxSourceLength));
     const outputs = texts.map(() => []);
@@ -127,7 +133,8 @@ export class Translator {
     const order = sources.map((ids, i) => i).filter((i) => sources[i].length).sort((a, b) => sources[a].length - sources[b].length);
     for (let start = 0; start < order.length; start += batchSize) {
       const rows = order.slice(start, start + batchSize);
-      const decoded = await this.greedy(rows.map((i) => sources[i]));
+      const batch = rows.map((i) => sources[i]);
+      const decoded = beamSize === 1 ? await this.greedy(batch) : await this.beamSearch(batch, beamSize);
       rows.forEach((row, k) => { outputs[row] = decoded[k].tokens; });
     }
     return outputs.map((ids) => this.targetTokenizer.decode(ids));
@@ -185,5 +192,82 @@ export class Translator {
       active = keep.map((position) => active[position]);
     }
     return outputs;
+  }
+
+  /**
+   * Beam search, the Python runtime's (runtime/beam.py) step for step: every beam of every
+   * sentence shares each decoder run; a sentence ends when `beamSize` hypotheses have finished
+   * (<eos> or the length limit); the best by score / length wins (ties: the first finished).
+   */
+  async beamSearch(batch, beamSize) {
+    const ort = this.ort;
+    const size = batch.length;
+    const width = Math.max(...batch.map((s) => s.length));
+    const ids = new BigInt64Array(size * width).fill(BigInt(this.padId));
+    batch.forEach((seq, row) => seq.forEach((id, t) => { ids[row * width + t] = BigInt(id); }));
+    const encoded = await this.encoder.run({
+      source_ids: new ort.Tensor("int64", ids, [size, width]),
+      source_lengths: new ort.Tensor("int64", BigInt64Array.from(batch.map((s) => BigInt(s.length))), [size]),
+    });
+    let context = {};
+    if (this.attention !== "none") {
+      context = { memory: encoded.memory, attention_keys: encoded.attention_keys, source_mask: encoded.source_mask };
+    }
+    let state = { hidden: encoded.initial_hidden };
+    if (this.cell === "lstm") state.cell = encoded.initial_cell;
+    const limits = batch.map((s) => this.limit(s.length));
+    const finished = batch.map(() => []);
+    let beams = batch.map((_, sentence) => ({ sentence, tokens: [], score: 0 }));
+    let previous = new BigInt64Array(size).fill(BigInt(this.sosId));
+    const topK = new ort.Tensor("int64", BigInt64Array.from([BigInt(beamSize)]), []);
+    while (beams.length) {
+      const out = await this.decoder.run({
+        previous_ids: new ort.Tensor("int64", previous, [beams.length]), ...state, ...context, top_k: topK,
+      });
+      const k = out.top_ids.dims[1];
+      const candidates = new Map();
+      beams.forEach((beam, position) => {
+        if (!candidates.has(beam.sentence)) candidates.set(beam.sentence, []);
+        for (let j = 0; j < k; j++) {
+          candidates.get(beam.sentence).push({
+            total: beam.score + out.top_log_probs.data[position * k + j], position,
+            token: Number(out.top_ids.data[position * k + j]),
+          });
+        }
+      });
+      const next = [];
+      for (const [sentence, options] of candidates) {
+        options.sort((a, b) => b.total - a.total);  // stable, as Python's sort
+        let live = 0;
+        for (const { total, position, token } of options) {
+          if (live === beamSize || finished[sentence].length >= beamSize) break;
+          const parent = beams[position];
+          if (token === this.eosId) {
+            finished[sentence].push({ rank: total / Math.max(parent.tokens.length + 1, 1), tokens: parent.tokens });
+            continue;
+          }
+          const tokens = [...parent.tokens, token];
+          if (tokens.length >= limits[sentence]) {
+            finished[sentence].push({ rank: total / Math.max(tokens.length, 1), tokens });
+            continue;
+          }
+          next.push({ beam: { sentence, tokens, score: total }, parent: position });
+          live++;
+        }
+      }
+      const kept = next.filter(({ beam }) => finished[beam.sentence].length < beamSize);
+      if (!kept.length) break;
+      const rows = kept.map(({ parent }) => parent);
+      beams = kept.map(({ beam }) => beam);
+      state = { hidden: selectRows(ort, out.next_hidden, rows, 1) };
+      if (this.cell === "lstm") state.cell = selectRows(ort, out.next_cell, rows, 1);
+      for (const name of Object.keys(context)) context[name] = selectRows(ort, context[name], rows, 0);
+      previous = BigInt64Array.from(beams.map((b) => BigInt(b.tokens.at(-1))));
+    }
+    return finished.map((done) => {
+      let best = done[0];
+      for (const hypothesis of done) if (hypothesis.rank > best.rank) best = hypothesis;
+      return { tokens: best.tokens };
+    });
   }
 }

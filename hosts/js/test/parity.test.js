@@ -69,6 +69,14 @@ for (const entry of fixture) {
     assert.equal(differ, 0, `${differ} of ${sentences.length} translations differ`);
   });
 
+  test(`${name}: beam search (5) gives the Python runtime's translations`, async () => {
+    const translator = await Translator.load(entry.bundle, { threads: 2 });
+    const { beam5 } = entry.test_set;
+    const output = await translator.translate(sentences.slice(0, beam5.length), { beamSize: 5, batchSize: 16 });
+    const differ = output.filter((line, i) => line !== beam5[i]).length;
+    assert.equal(differ, 0, `${differ} of ${beam5.length} beam-5 translations differ`);
+  });
+
   test(`${name}: s2s-translate-js writes what s2s-translate writes`, () => {
     const cli = path.join(root, "hosts/js/bin/s2s-translate-js.js");
     const run = spawnSync(process.execPath, [cli, "-m", entry.bundle], {
