@@ -84,7 +84,7 @@ def requantize_bundle(bundle_path: Path, out: Path, sample: list[str], force: bo
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.argument("bundle", type=click.Path(path_type=Path))
 @output_option("Bundle directory to write.", type=click.Path(path_type=Path))
-@click.option("--force", is_flag=True, help="Replace an existing bundle at --out (BUNDLE itself included).")
+@click.option("--force", is_flag=True, help="Replace an existing bundle at -o (BUNDLE itself included).")
 @click.option("--sample", "sample_path", required=True, type=click.Path(path_type=Path),
               help="Source sentences, one a line, on which batch invariance is checked.")
 @click.option("--sample-size", type=click.IntRange(min=1), default=500, show_default=True)
