@@ -20,7 +20,7 @@ from .opsets import DEFAULT_OPSET
 @click.option("--quantize", type=click.Choice(["int8"]), help="Dynamic int8 quantisation of the graphs' weights.")
 @click.option("--opset", type=int, default=DEFAULT_OPSET, show_default=True, help="ONNX opset version.")
 @click.option("--zip", "as_zip", is_flag=True, help="Write the bundle as one .zip file.")
-@click.option("--force", is_flag=True, help="Replace an existing bundle at --out.")
+@click.option("--force", is_flag=True, help="Replace an existing bundle at -o.")
 @click.option("--name", help="Bundle name (default: the training run's directory name).")
 @click.option("--source-lang", help="Source language code for the manifest (default: from training).")
 @click.option("--target-lang", help="Target language code for the manifest (default: from training).")
@@ -38,7 +38,7 @@ def main(checkpoint_dir: Path, out: Path, quantize, opset, as_zip, force, name, 
 
     \b
     Example:
-      s2s-export runs/eng-fra/checkpoint-best --out models/eng-fra --quantize int8
+      s2s-export runs/eng-fra/checkpoint-best -o models/eng-fra --quantize int8
     """
     log_to_stderr("%(message)s")
     from .errors import ExportError

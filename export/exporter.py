@@ -125,9 +125,9 @@ def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportR
     out = Path(options.out)
     # The name says what is written: a .zip file only with --zip, and never a directory called .zip.
     if options.zip and out.suffix != ".zip":
-        raise ExportError(f"--zip writes one .zip file: give --out {out.name}.zip")
+        raise ExportError(f"--zip writes one .zip file: give -o {out.name}.zip")
     if not options.zip and out.suffix == ".zip":
-        raise ExportError(f"--out {out} names a .zip: add --zip to write one, or choose a directory name")
+        raise ExportError(f"-o {out} names a .zip: add --zip to write one, or choose a directory name")
     check_output(out, options.force, Path(checkpoint_dir))
     try:
         checkpoint = load_checkpoint(checkpoint_dir)

@@ -29,7 +29,7 @@ def check_output(out: Path, force: bool, protected: Path | None = None) -> None:
     if protected is not None:
         source = protected.resolve()
         if target == source or target in source.parents:
-            raise ExportError(f"--out {out} would replace the input being exported ({protected}) or a folder holding it")
+            raise ExportError(f"-o {out} would replace the input being exported ({protected}) or a folder holding it")
     if not out.exists() and not out.is_symlink():
         return
     if not force:

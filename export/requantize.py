@@ -1,7 +1,7 @@
 """Make an existing int8 bundle batch-invariant without retraining: its graphs' tensor-wide
 activation quantisers become per-row ones (`quantize_rows`); the int8 weights stay as they are.
 
-    python -m s2s.export.requantize models/deu-eng --out models/deu-eng --force \\
+    python -m s2s.export.requantize models/deu-eng -o models/deu-eng --force \\
         --sample ../shared/data/multi30k/val.de
 
 For bundles exported before per-row quantisation existed, whose checkpoint is gone. The result

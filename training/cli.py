@@ -76,15 +76,15 @@ from .errors import TrainingInputError
 @click.option("--seed", type=int, default=1234, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads (default: all cores).")
 @click.option("--valid-bleu-samples", type=click.IntRange(min=1), help="Decode only the first N validation pairs for BLEU each epoch.")
-@click.option("--resume", is_flag=True, help="Continue the run in --out from checkpoint-last/ (its saved settings win).")
+@click.option("--resume", is_flag=True, help="Continue the run in -o from checkpoint-last/ (its saved settings win).")
 def main(**options) -> None:
     """Train an RNN encoder-decoder translator with teacher forcing.
 
     \b
     Example (English -> French on Tatoeba):
-      s2s-train --train data/tatoeba-eng-fra/train.tsv --valid data/tatoeba-eng-fra/valid.tsv --out runs/eng-fra
+      s2s-train --train data/tatoeba-eng-fra/train.tsv --valid data/tatoeba-eng-fra/valid.tsv -o runs/eng-fra
     Example (German -> English on Multi30k, one file per language):
-      s2s-train --train data/multi30k/train --valid data/multi30k/val --source-lang de --target-lang en --out runs/deu-eng
+      s2s-train --train data/multi30k/train --valid data/multi30k/val --source-lang de --target-lang en -o runs/deu-eng
     """
     log_to_stderr("%(asctime)s %(message)s", datefmt="%H:%M:%S")
     from .errors import missing_train_extra

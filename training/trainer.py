@@ -122,9 +122,9 @@ class Trainer:
     def start(cls, train_config: TrainConfig, model_overrides: dict | None = None) -> "Trainer":
         out = Path(train_config.out)
         if out.exists() and not out.is_dir():
-            raise TrainingInputError(f"--out {out} is a file; a run directory is needed")
+            raise TrainingInputError(f"-o {out} is a file; a run directory is needed")
         if (out / LAST).exists():
-            raise TrainingInputError(f"{out} already holds a training run; use --resume to continue it, or another --out")
+            raise TrainingInputError(f"{out} already holds a training run; use --resume to continue it, or another -o")
         existing = next(p for p in (out, *out.absolute().parents) if p.exists())
         if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
             raise TrainingInputError(f"cannot create the run directory {out}: {existing} is not a writable folder")

@@ -89,7 +89,7 @@ def test_model_card_is_generated_from_the_manifest(bundle_factory):
 
 
 def test_zip_bundle(checkpoint_factory, bundle_factory, tmp_path):
-    for out, zipped, message in ((tmp_path / "b", True, "give --out b.zip"), (tmp_path / "b.zip", False, "add --zip")):
+    for out, zipped, message in ((tmp_path / "b", True, "give -o b.zip"), (tmp_path / "b.zip", False, "add --zip")):
         with pytest.raises(ExportError, match=message):  # nothing renamed behind the user's back
             export_bundle(checkpoint_factory("gru", "none"), ExportOptions(out=out, zip=zipped, sample_size=10))
         assert not out.exists()
