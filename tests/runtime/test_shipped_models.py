@@ -28,3 +28,20 @@ def test_shipped_bundle_translates_the_same_in_any_batch(name):
     assert together == [translator.translate([s])[0] for s in sentences]
     source, word = EXPECTED_WORD[name]
     assert word in translator.translate([source])[0].lower()
+
+
+@pytest.mark.parametrize("name", ["eng-fra", "deu-eng"])
+def test_the_graphs_use_the_operators_the_format_page_lists(name):
+    import re
+
+    import onnx
+
+    page = (MODELS.parent / "docs" / "bundle-format.md").read_text(encoding="utf-8")
+    section = page.split("## Operators", 1)[1].split("\n## ", 1)[0]
+    for graph in ("encoder.onnx", "decoder.onnx"):
+        listed = set(re.findall(r"`(\w+)`", section.split(f"- {graph}:", 1)[1].split("\n- ", 1)[0].split("\n\n")[0]))
+        model = onnx.load(str(MODELS / name / graph))
+        assert [(o.domain, o.version) for o in model.opset_import] == [("", 17)]
+        used = {node.op_type for node in model.graph.node}
+        assert all(node.domain in ("", "ai.onnx") for node in model.graph.node)
+        assert used == listed, f"{graph}: used but not listed {used - listed}, listed but not used {listed - used}"
