@@ -20,6 +20,9 @@ from .opsets import DEFAULT_OPSET
 @click.option("--quantize", type=click.Choice(["int8"]), help="Dynamic int8 quantisation of the graphs' weights.")
 @click.option("--opset", type=int, default=DEFAULT_OPSET, show_default=True, help="ONNX opset version.")
 @click.option("--zip", "as_zip", is_flag=True, help="Write the bundle as one .zip file.")
+@click.option("--one-call", is_flag=True,
+              help="Also write greedy.onnx: the whole greedy decode in one graph (checked token for token against "
+                   "the step loop; its weights are a copy, so the bundle grows by about the graphs' size).")
 @click.option("--force", is_flag=True, help="Replace an existing bundle at -o.")
 @click.option("--name", help="Bundle name (default: the training run's directory name).")
 @click.option("--source-lang", help="Source language code for the manifest (default: from training).")
@@ -28,7 +31,7 @@ from .opsets import DEFAULT_OPSET
               help="Validation sentences used for the parity checks.")
 @click.option("--min-int8-agreement", type=click.FloatRange(0, 1), default=None,
               help="Least share of sample sentences whose int8 greedy output must equal fp32's [default: 0.8].")
-def main(checkpoint_dir: Path, out: Path, quantize, opset, as_zip, force, name, source_lang, target_lang, sample_size,
+def main(checkpoint_dir: Path, out: Path, quantize, opset, as_zip, one_call, force, name, source_lang, target_lang, sample_size,
          min_int8_agreement) -> None:
     """Export a training checkpoint to a verified model bundle: encoder.onnx, a single-step
     decoder.onnx, both tokenizers, model.json and a model card.
@@ -52,7 +55,7 @@ def main(checkpoint_dir: Path, out: Path, quantize, opset, as_zip, force, name, 
     from .exporter import DEFAULT_INT8_AGREEMENT, ExportOptions, export_bundle
 
     options = ExportOptions(
-        out=out, quantize=quantize, opset=opset, zip=as_zip, force=force, name=name, source_lang=source_lang,
+        out=out, quantize=quantize, opset=opset, zip=as_zip, one_call=one_call, force=force, name=name, source_lang=source_lang,
         target_lang=target_lang, sample_size=sample_size,
         min_int8_agreement=DEFAULT_INT8_AGREEMENT if min_int8_agreement is None else min_int8_agreement,
         command=shlex.join(["s2s-export", *sys.argv[1:]]),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import onnx
 
-from s2s.runtime.bundle import DECODER, ENCODER, SOURCE_TOKENIZER, TARGET_TOKENIZER, load_bundle
+from s2s.runtime.bundle import DECODER, ENCODER, GREEDY, SOURCE_TOKENIZER, TARGET_TOKENIZER, load_bundle
 from s2s.runtime.tokenizer import Tokenizer as RuntimeTokenizer
 from s2s.training.checkpoint import Checkpoint, load_checkpoint
 from s2s.training.data import read_parallel
@@ -22,7 +22,8 @@ from .errors import ExportError
 from .graphs import export_graphs
 from .opsets import DEFAULT_OPSET, SUPPORTED_OPSETS
 from .manifest import attribution_for, build_manifest, finalise
-from .parity import batch_variant_sentences, check_fp32, greedy_agreement, tokenizer_mismatches
+from .greedy_graph import build_greedy_graph
+from .parity import batch_variant_sentences, check_fp32, greedy_agreement, one_call_mismatches, tokenizer_mismatches
 from .publish import check_output, publish
 from .quantize import quantize_int8
 
@@ -48,6 +49,7 @@ class ExportOptions:
     tokenizer_sample_size: int = 5000
     tolerance: float = 1e-4
     min_int8_agreement: float = DEFAULT_INT8_AGREEMENT
+    one_call: bool = False  # also write greedy.onnx, the whole greedy decode in one graph
     command: str = ""
 
 
@@ -219,7 +221,29 @@ def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportR
                 "batch_invariant_sentences": len(sources),
             }
             final_dir, precision = int8_dir, "int8"
+        if options.one_call:
+            verification["one_call"] = add_greedy_graph(final_dir, sources,
+                                                        [model.config.decode_length_limit(len(s)) for s in sources])
         manifest = finalise(final_dir, build_manifest(checkpoint, precision=precision, verification=verification, **common))
         load_bundle(final_dir)  # the finished bundle verifies as the runtime will read it
         publish(final_dir, out, options.zip)
     return ExportResult(path=out, manifest=manifest)
+
+
+def add_greedy_graph(directory: Path, sources: list[list[int]], limits: list[int]) -> dict:
+    """Write greedy.onnx into the bundle `directory` (manifest already final for its other
+    files) and check it decodes `sources` exactly as the step loop does -> the verification entry."""
+    manifest = load_bundle(directory).manifest
+    architecture = manifest["architecture"]
+    graph = build_greedy_graph(onnx.load(str(directory / ENCODER)), onnx.load(str(directory / DECODER)),
+                               architecture["cell"], architecture["attention"], manifest["special_ids"],
+                               manifest["decoding"])
+    onnx.save(graph, str(directory / GREEDY))
+    finalise(directory, manifest)
+    mismatches = one_call_mismatches(load_bundle(directory), sources, limits)
+    if mismatches:
+        raise ExportError(f"the one-call graph decodes {len(mismatches)} of {len(sources)} sample sentences differently "
+                          f"from the step loop (e.g. #{mismatches[0]}); nothing written")
+    log.info("one-call graph: identical to the step loop on %d sentences, %.1f MB", len(sources),
+             (directory / GREEDY).stat().st_size / 1e6)
+    return {"sentences": len(sources), "identical": len(sources), "bytes": (directory / GREEDY).stat().st_size}

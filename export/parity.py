@@ -175,3 +175,20 @@ def tokenizer_mismatches(reference: Tokenizer, runtime: RuntimeTokenizer, texts:
         if runtime.encode(text) != ids or runtime.decode(ids) != reference.decode(ids, skip_special_tokens=True):
             mismatches.append(text)
     return mismatches
+
+
+def one_call_mismatches(bundle: Bundle, sources: list[list[int]], limits: list[int],
+                        batch_size: int = 32) -> list[int]:
+    """Indices of sentences whose one-call greedy output (greedy.onnx) differs from the step
+    loop's, token for token or in score; the bundle contract requires none."""
+    model = OnnxSeq2Seq(bundle)
+    mismatches = []
+    for start in range(0, len(sources), batch_size):
+        batch, batch_limits = sources[start : start + batch_size], limits[start : start + batch_size]
+        stepped = runtime_greedy_decode(model, batch, batch_limits, SOS_ID, EOS_ID, PAD_ID)
+        ids, lengths = pad_batch(batch, PAD_ID)
+        output, emitted, scores = model.decode_greedy(ids, lengths)
+        for row, hypothesis in enumerate(stepped):
+            if output[row, : emitted[row]].tolist() != hypothesis.tokens or abs(scores[row] - hypothesis.score) > 1e-4:
+                mismatches.append(start + row)
+    return mismatches

@@ -23,6 +23,8 @@ SOURCE_TOKENIZER = "source.tokenizer.json"
 TARGET_TOKENIZER = "target.tokenizer.json"
 MODEL_CARD = "README.md"
 REQUIRED_FILES = (ENCODER, DECODER, SOURCE_TOKENIZER, TARGET_TOKENIZER)
+# Optional: the whole greedy decode in one graph (docs/bundle-format.md, "greedy.onnx").
+GREEDY = "greedy.onnx"
 
 # Graph input and output names (the contract with any host; see docs/bundle-format.md).
 SOURCE_IDS, SOURCE_LENGTHS = "source_ids", "source_lengths"
@@ -32,6 +34,7 @@ PREVIOUS_IDS, HIDDEN, CELL, TOP_K = "previous_ids", "hidden", "cell", "top_k"
 TOP_IDS, TOP_LOG_PROBS, NEXT_HIDDEN, NEXT_CELL, ATTENTION = (
     "top_ids", "top_log_probs", "next_hidden", "next_cell", "attention",
 )
+OUTPUT_IDS, OUTPUT_LENGTHS, SCORES = "output_ids", "output_lengths", "scores"  # greedy.onnx
 
 
 def length_limit(source_length: int, ratio: float, offset: int, maximum: int) -> int:
@@ -64,6 +67,7 @@ GRAPH_SPECS: dict[str, tuple[str, int]] = {
     PREVIOUS_IDS: ("tensor(int64)", 1), HIDDEN: ("tensor(float)", 3), CELL: ("tensor(float)", 3),
     TOP_K: ("tensor(int64)", 0), TOP_IDS: ("tensor(int64)", 2), TOP_LOG_PROBS: ("tensor(float)", 2),
     NEXT_HIDDEN: ("tensor(float)", 3), NEXT_CELL: ("tensor(float)", 3), ATTENTION: ("tensor(float)", 2),
+    OUTPUT_IDS: ("tensor(int64)", 2), OUTPUT_LENGTHS: ("tensor(int64)", 1), SCORES: ("tensor(double)", 1),
 }
 
 CELLS = ("rnn", "gru", "lstm")

@@ -1,4 +1,5 @@
-"""The two graphs of a bundle behind a small numpy interface: `encode` once, `step` per token."""
+"""A bundle's graphs behind a small numpy interface: `encode` once and `step` per token, or the
+whole greedy decode in one call (`decode_greedy`) where the bundle has greedy.onnx."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bundle import (
-    ATTENTION, ATTENTION_KEYS, CELL, DECODER, ENCODER, GRAPH_SPECS, HIDDEN, INITIAL_CELL, INITIAL_HIDDEN, MEMORY, NEXT_CELL,
-    NEXT_HIDDEN, PREVIOUS_IDS, SOURCE_IDS, SOURCE_LENGTHS, SOURCE_MASK, TOP_IDS, TOP_K, TOP_LOG_PROBS, Bundle,
-    decoder_input_names, decoder_output_names, encoder_output_names,
+    ATTENTION, ATTENTION_KEYS, CELL, DECODER, ENCODER, GRAPH_SPECS, GREEDY, HIDDEN, INITIAL_CELL, INITIAL_HIDDEN, MEMORY,
+    NEXT_CELL, NEXT_HIDDEN, OUTPUT_IDS, OUTPUT_LENGTHS, PREVIOUS_IDS, SCORES, SOURCE_IDS, SOURCE_LENGTHS, SOURCE_MASK,
+    TOP_IDS, TOP_K, TOP_LOG_PROBS, Bundle, decoder_input_names, decoder_output_names, encoder_output_names,
 )
 from .sessions import create_session
 
@@ -48,6 +49,8 @@ class OnnxSeq2Seq:
         cell, attention = bundle.cell, bundle.attention
         self.encoder = create_session(bundle.read(ENCODER), ENCODER, device, threads)
         self.decoder = create_session(bundle.read(DECODER), DECODER, device, threads)
+        self.greedy = (create_session(bundle.read(GREEDY), GREEDY, device, threads)
+                       if GREEDY in bundle.manifest["files"] else None)
         self._encoder_outputs = encoder_output_names(cell, attention)
         self._decoder_inputs = decoder_input_names(cell, attention)
         self._decoder_outputs = decoder_output_names(cell, attention)
@@ -62,8 +65,10 @@ class OnnxSeq2Seq:
         expected = {
             ENCODER: ([SOURCE_IDS, SOURCE_LENGTHS], self._encoder_outputs),
             DECODER: (self._decoder_inputs, self._decoder_outputs),
+            GREEDY: ([SOURCE_IDS, SOURCE_LENGTHS], [OUTPUT_IDS, OUTPUT_LENGTHS, SCORES]),
         }
-        for graph, session in ((ENCODER, self.encoder), (DECODER, self.decoder)):
+        sessions = [(ENCODER, self.encoder), (DECODER, self.decoder)] + ([(GREEDY, self.greedy)] if self.greedy else [])
+        for graph, session in sessions:
             for kind, actual, names in (("inputs", session.get_inputs(), expected[graph][0]),
                                         ("outputs", session.get_outputs(), expected[graph][1])):
                 if sorted(a.name for a in actual) != sorted(names):
@@ -91,3 +96,11 @@ class OnnxSeq2Seq:
         if NEXT_CELL in outputs:
             new_state[CELL] = outputs[NEXT_CELL]
         return StepOutput(outputs[TOP_IDS], outputs[TOP_LOG_PROBS], DecoderState(new_state), outputs.get(ATTENTION))
+
+    def decode_greedy(self, source_ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The whole greedy decode in one call of greedy.onnx -> (output ids [batch, steps],
+        output lengths [batch], scores [batch])."""
+        assert self.greedy is not None
+        ids, emitted, scores = self.greedy.run([OUTPUT_IDS, OUTPUT_LENGTHS, SCORES],
+                                               {SOURCE_IDS: source_ids, SOURCE_LENGTHS: lengths})
+        return ids, emitted, scores

@@ -12,13 +12,18 @@ import numpy as np
 from .beam import beam_search
 from .bundle import SOURCE_TOKENIZER, TARGET_TOKENIZER, Bundle, load_bundle
 from .errors import BundleError, InputError
-from .greedy import Hypothesis, greedy_decode
+from .greedy import Hypothesis, greedy_decode, pad_batch
 from .model_store import pick_model, resolve
 from .onnx_model import OnnxSeq2Seq
 from . import sentences
 from .tokenizer import Tokenizer
 
 log = logging.getLogger("s2s.runtime")
+
+# Up to this many sentences a batch, greedy decoding runs the bundle's one-call graph when it
+# has one (no Python between steps); above it, the step loop, where finished rows leave the batch
+# and cost nothing (docs/speed-levers.md has the measurements).
+ONE_CALL_MAX_BATCH = 8
 
 @dataclass
 class Translation:
@@ -232,6 +237,11 @@ class Translator:
 
     def _decode(self, batch: list[list[int]], limits: list[int], beam_size: int, n_best: int,
                 attention: bool) -> list[list[Hypothesis]]:
+        if (beam_size == 1 and not attention and self.model.greedy is not None and len(batch) <= ONE_CALL_MAX_BATCH
+                and all(limit == self.bundle.decode_length_limit(len(ids)) for ids, limit in zip(batch, limits))):
+            ids, lengths = pad_batch(batch, self.pad_id)
+            output, emitted, scores = self.model.decode_greedy(ids, lengths)
+            return [[Hypothesis(output[row, : emitted[row]].tolist(), float(scores[row]))] for row in range(len(batch))]
         if beam_size == 1:
             hypotheses = greedy_decode(self.model, batch, limits, self.sos_id, self.eos_id, self.pad_id, attention)
             return [[h] for h in hypotheses]

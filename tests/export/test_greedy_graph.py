@@ -1,0 +1,58 @@
+"""The one-call greedy graph (greedy.onnx): the step loop's output in one ONNX Runtime call."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from s2s.export import ExportOptions, export_bundle
+from s2s.export.add_greedy import add_greedy_to_bundle
+from s2s.runtime import Translator, load_bundle
+from s2s.runtime.bundle import GREEDY
+from s2s.training.config import ATTENTIONS, CELLS
+
+SENTENCES = ["one two three.", "nine.", "four four five six seven.", "eight zero.", "two.", "six six six six six six.",
+             "seven eight nine zero one two three four five six seven eight nine zero one two."]
+
+
+@pytest.mark.parametrize("cell,attention", list(itertools.product(CELLS, ATTENTIONS)))
+def test_the_one_call_graph_decodes_as_the_step_loop(cell, attention, bundle_factory, tmp_path):
+    bundle = bundle_factory(cell, attention)
+    manifest = add_greedy_to_bundle(bundle, tmp_path / "b", SENTENCES)
+    assert manifest["verification"]["one_call"]["identical"] == len(SENTENCES)
+    one_call = Translator.load(tmp_path / "b")
+    assert one_call.model.greedy is not None
+    stepped = Translator.load(bundle)
+    # Batches of up to 8 take the one-call graph; the step loop is the reference.
+    for batch_size in (1, 3, 8):
+        assert one_call.translate(SENTENCES, batch_size=batch_size) == stepped.translate(SENTENCES)
+    got = one_call.translate(SENTENCES, batch_size=4, return_scores=True)
+    want = stepped.translate(SENTENCES, batch_size=4, return_scores=True)
+    np.testing.assert_allclose([r.hypotheses[0].score for r in got], [r.hypotheses[0].score for r in want], atol=1e-5)
+
+
+def test_export_writes_and_checks_it_with_int8(checkpoint_factory, tmp_path):
+    result = export_bundle(checkpoint_factory("gru", "luong"),
+                           ExportOptions(out=tmp_path / "b", quantize="int8", one_call=True, sample_size=30))
+    assert result.manifest["verification"]["one_call"]["identical"] == 30
+    bundle = load_bundle(tmp_path / "b")
+    assert GREEDY in bundle.manifest["files"]
+    translator = Translator.load(tmp_path / "b")
+    reference = Translator.load(tmp_path / "b")
+    reference.model.greedy = None  # the step loop alone
+    assert translator.translate(SENTENCES, batch_size=2) == reference.translate(SENTENCES, batch_size=2)
+
+
+def test_a_length_cap_or_attention_takes_the_step_loop(bundle_factory, tmp_path):
+    add_greedy_to_bundle(bundle_factory("gru", "bahdanau"), tmp_path / "b", SENTENCES)
+    translator = Translator.load(tmp_path / "b")
+    calls = []
+    original = translator.model.decode_greedy
+    translator.model.decode_greedy = lambda *a: calls.append(1) or original(*a)
+    translator.translate(SENTENCES, batch_size=4)
+    assert calls  # the default path uses it
+    calls.clear()
+    capped = translator.translate(SENTENCES, batch_size=4, max_length=2)
+    translator.translate(SENTENCES, batch_size=4, return_attention=True)
+    translator.translate(SENTENCES * 2, batch_size=64)  # one batch of 14: the step loop
+    assert not calls and all(len(t.split()) <= 3 for t in capped)
