@@ -9,7 +9,12 @@ import { Tokenizer } from "./tokenizer.js";
 const GRAPH_IO = {
   encoder: { inputs: ["source_ids", "source_lengths"] },
   decoder: { outputs: ["top_ids", "top_log_probs", "next_hidden"] },
+  greedy: { outputs: ["output_ids", "output_lengths", "scores"] },
 };
+
+// Greedy batches up to this size run the bundle's one-call graph (greedy.onnx) when it has one,
+// as the Python runtime does; larger ones the step loop, where finished rows leave the batch.
+const ONE_CALL_MAX_BATCH = 8;
 
 /** Rows `rows` of `tensor` along `axis` (0 or 1), as a new tensor. */
 function selectRows(ort, tensor, rows, axis) {
@@ -30,8 +35,9 @@ function selectRows(ort, tensor, rows, axis) {
 }
 
 export class Translator {
-  constructor(ort, bundle, encoder, decoder, source, target) {
+  constructor(ort, bundle, encoder, decoder, source, target, greedy = null) {
     this.ort = ort;
+    this.oneCall = greedy;
     this.bundle = bundle;
     this.encoder = encoder;
     this.decoder = decoder;
@@ -67,8 +73,16 @@ export class Translator {
     for (const name of GRAPH_IO.decoder.outputs) {
       if (!decoder.outputNames.includes(name)) throw new BundleError(`decoder.onnx has no output ${name}`);
     }
+    let greedy = null;
+    if (bundle.files.has("greedy.onnx")) {
+      greedy = await session("greedy.onnx");
+      for (const name of GRAPH_IO.greedy.outputs) {
+        if (!greedy.outputNames.includes(name)) throw new BundleError(`greedy.onnx has no output ${name}`);
+      }
+    }
     const tokenizer = (name) => new Tokenizer(parseJson(bundle.files.get(name), name));
-    return new this(ort, bundle, encoder, decoder, tokenizer("source.tokenizer.json"), tokenizer("target.tokenizer.json"));
+    return new this(ort, bundle, encoder, decoder, tokenizer("source.tokenizer.json"), tokenizer("target.tokenizer.json"),
+      greedy);
   }
 
   limit(sourceLength) {
@@ -134,10 +148,30 @@ export class Translator {
     for (let start = 0; start < order.length; start += batchSize) {
       const rows = order.slice(start, start + batchSize);
       const batch = rows.map((i) => sources[i]);
-      const decoded = beamSize === 1 ? await this.greedy(batch) : await this.beamSearch(batch, beamSize);
+      let decoded;
+      if (beamSize > 1) decoded = await this.beamSearch(batch, beamSize);
+      else if (this.oneCall && batch.length <= ONE_CALL_MAX_BATCH) decoded = await this.greedyOneCall(batch);
+      else decoded = await this.greedy(batch);
       rows.forEach((row, k) => { outputs[row] = decoded[k].tokens; });
     }
     return outputs.map((ids) => this.targetTokenizer.decode(ids));
+  }
+
+  /** Greedy decoding in one call of greedy.onnx (same tokens as `greedy`). */
+  async greedyOneCall(batch) {
+    const ort = this.ort;
+    const size = batch.length;
+    const width = Math.max(...batch.map((s) => s.length));
+    const ids = new BigInt64Array(size * width).fill(BigInt(this.padId));
+    batch.forEach((seq, row) => seq.forEach((id, t) => { ids[row * width + t] = BigInt(id); }));
+    const out = await this.oneCall.run({
+      source_ids: new ort.Tensor("int64", ids, [size, width]),
+      source_lengths: new ort.Tensor("int64", BigInt64Array.from(batch.map((s) => BigInt(s.length))), [size]),
+    });
+    const steps = out.output_ids.dims[1];
+    return batch.map((_, row) => ({
+      tokens: Array.from(out.output_ids.data.subarray(row * steps, row * steps + Number(out.output_lengths.data[row])), Number),
+    }));
   }
 
   async greedy(batch, keepAttention = false) {

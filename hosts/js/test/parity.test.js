@@ -103,3 +103,22 @@ test("onnxruntime-web: the test lines translate as in Python but for rare near-t
   console.log(`# onnxruntime-web: ${sentences.length - differ} of ${sentences.length} identical`);
   assert.ok(differ <= sentences.length / 100, `${differ} of ${sentences.length} translations differ`);
 });
+
+// A bundle with greedy.onnx (made by the Python exporter from the shipped one): small batches take
+// the one-call graph and must give the same translations.
+test("eng-fra with greedy.onnx: the one-call graph translates as the step loop", async () => {
+  const [entry] = fixture;
+  const { mkdtemp, rm, writeFile } = await import("node:fs/promises");
+  const os = await import("node:os");
+  const dir = await mkdtemp(path.join(os.tmpdir(), "s2s-js-greedy-"));
+  const sample = path.join(dir, "sample.txt");
+  await writeFile(sample, entry.test_set.sentences.slice(0, 50).join("\n") + "\n");
+  execFileSync(process.env.S2S_PYTHON ?? "python3", ["-m", "s2s.export.add_greedy", entry.bundle, "-o",
+    path.join(dir, "bundle"), "--sample", sample], { stdio: "pipe" });
+  const translator = await Translator.load(path.join(dir, "bundle"), { threads: 2 });
+  assert.ok(translator.oneCall, "greedy.onnx was not loaded");
+  const { sentences, expected } = entry.test_set;
+  const output = await translator.translate(sentences.slice(0, 200), { batchSize: 4 });
+  assert.deepEqual(output, expected.slice(0, 200));
+  await rm(dir, { recursive: true });
+});
