@@ -26,6 +26,7 @@ from .greedy_graph import build_greedy_graph
 from .parity import batch_variant_sentences, check_fp32, greedy_agreement, one_call_mismatches, tokenizer_mismatches
 from .publish import check_output, publish
 from .quantize import quantize_int8
+from .shared_weights import share_weights
 
 log = logging.getLogger("s2s.export")
 
@@ -239,11 +240,14 @@ def add_greedy_graph(directory: Path, sources: list[list[int]], limits: list[int
                                architecture["cell"], architecture["attention"], manifest["special_ids"],
                                manifest["decoding"])
     onnx.save(graph, str(directory / GREEDY))
+    shared = share_weights(directory, [ENCODER, DECODER, GREEDY])
+    log.info("weights.bin: %d initializers, %d distinct, %.1f MB", shared["tensors"], shared["distinct"],
+             shared["bytes"] / 1e6)
     finalise(directory, manifest)
     mismatches = one_call_mismatches(load_bundle(directory), sources, limits)
     if mismatches:
         raise ExportError(f"the one-call graph decodes {len(mismatches)} of {len(sources)} sample sentences differently "
                           f"from the step loop (e.g. #{mismatches[0]}); nothing written")
-    log.info("one-call graph: identical to the step loop on %d sentences, %.1f MB", len(sources),
-             (directory / GREEDY).stat().st_size / 1e6)
-    return {"sentences": len(sources), "identical": len(sources), "bytes": (directory / GREEDY).stat().st_size}
+    log.info("one-call graph: identical to the step loop on %d sentences", len(sources))
+    return {"sentences": len(sources), "identical": len(sources), "graph_bytes": (directory / GREEDY).stat().st_size,
+            "shared_weights": shared}

@@ -8,7 +8,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from s2s.runtime.bundle import FORMAT_VERSION, MANIFEST, MODEL_CARD, sha256_file
+from s2s.runtime.bundle import MANIFEST, MODEL_CARD, WEIGHTS, sha256_file
 from s2s.runtime.model_card import render_model_card
 from s2s.training.checkpoint import Checkpoint
 from s2s.training.tokenization import EOS_ID, PAD_ID, SOS_ID, UNK_ID
@@ -55,7 +55,7 @@ def build_manifest(
     import torch
 
     return {
-        "format_version": FORMAT_VERSION,
+        "format_version": 1,  # finalise() raises it to 2 where the bundle has weights.bin
         "name": name,
         "languages": {"source": source_lang, "target": target_lang},
         "architecture": {
@@ -124,6 +124,8 @@ def finalise(directory: Path, manifest: dict[str, Any]) -> dict[str, Any]:
             continue
         files[path.name] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
     manifest["files"] = files
+    # Version 2 only where its addition is used: version-1 hosts keep reading the others.
+    manifest["format_version"] = 2 if WEIGHTS in files else 1
     (directory / MODEL_CARD).write_text(render_model_card(manifest), encoding="utf-8")
     card = directory / MODEL_CARD
     manifest["files"][MODEL_CARD] = {"sha256": sha256_file(card), "bytes": card.stat().st_size}

@@ -15,7 +15,8 @@ from typing import Any
 
 from .errors import BundleError
 
-FORMAT_VERSION = 1
+# Version 2 adds weights.bin, the graphs' shared weights (bundles without it stay version 1).
+FORMAT_VERSION = 2
 MANIFEST = "model.json"
 ENCODER = "encoder.onnx"
 DECODER = "decoder.onnx"
@@ -23,8 +24,10 @@ SOURCE_TOKENIZER = "source.tokenizer.json"
 TARGET_TOKENIZER = "target.tokenizer.json"
 MODEL_CARD = "README.md"
 REQUIRED_FILES = (ENCODER, DECODER, SOURCE_TOKENIZER, TARGET_TOKENIZER)
-# Optional: the whole greedy decode in one graph (docs/bundle-format.md, "greedy.onnx").
+# Optional: the whole greedy decode in one graph (docs/bundle-format.md, "greedy.onnx"), and
+# the weights the graphs share as external data (format version 2).
 GREEDY = "greedy.onnx"
+WEIGHTS = "weights.bin"
 
 # Graph input and output names (the contract with any host; see docs/bundle-format.md).
 SOURCE_IDS, SOURCE_LENGTHS = "source_ids", "source_lengths"

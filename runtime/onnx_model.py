@@ -10,7 +10,7 @@ import numpy as np
 from .bundle import (
     ATTENTION, ATTENTION_KEYS, CELL, DECODER, ENCODER, GRAPH_SPECS, GREEDY, HIDDEN, INITIAL_CELL, INITIAL_HIDDEN, MEMORY,
     NEXT_CELL, NEXT_HIDDEN, OUTPUT_IDS, OUTPUT_LENGTHS, PREVIOUS_IDS, SCORES, SOURCE_IDS, SOURCE_LENGTHS, SOURCE_MASK,
-    TOP_IDS, TOP_K, TOP_LOG_PROBS, Bundle, decoder_input_names, decoder_output_names, encoder_output_names,
+    TOP_IDS, TOP_K, TOP_LOG_PROBS, WEIGHTS, Bundle, decoder_input_names, decoder_output_names, encoder_output_names,
 )
 from .sessions import create_session
 
@@ -47,10 +47,11 @@ class OnnxSeq2Seq:
     def __init__(self, bundle: Bundle, device: str = "cpu", threads: int | None = None) -> None:
         self.bundle = bundle
         cell, attention = bundle.cell, bundle.attention
-        self.encoder = create_session(bundle.read(ENCODER), ENCODER, device, threads)
-        self.decoder = create_session(bundle.read(DECODER), DECODER, device, threads)
-        self.greedy = (create_session(bundle.read(GREEDY), GREEDY, device, threads)
-                       if GREEDY in bundle.manifest["files"] else None)
+        files = bundle.manifest["files"]
+        external = {WEIGHTS: bundle.read(WEIGHTS)} if WEIGHTS in files else None
+        self.encoder = create_session(bundle.read(ENCODER), ENCODER, device, threads, external)
+        self.decoder = create_session(bundle.read(DECODER), DECODER, device, threads, external)
+        self.greedy = create_session(bundle.read(GREEDY), GREEDY, device, threads, external) if GREEDY in files else None
         self._encoder_outputs = encoder_output_names(cell, attention)
         self._decoder_inputs = decoder_input_names(cell, attention)
         self._decoder_outputs = decoder_output_names(cell, attention)

@@ -44,11 +44,20 @@ def session_options(threads: int | None) -> ort.SessionOptions:
     return options
 
 
-def create_session(model: bytes, name: str, device: str = "cpu", threads: int | None = None) -> ort.InferenceSession:
+def create_session(model: bytes, name: str, device: str = "cpu", threads: int | None = None,
+                   external: dict[str, bytes] | None = None) -> ort.InferenceSession:
     """A session over a graph's verified bytes. Loaded from memory, a graph cannot read files
-    beside it: a graph with external data fails to load instead of reading unverified files."""
+    beside it: its external data can come only from `external` (file name -> verified bytes of
+    the bundle); a graph naming any other file fails to load instead of reading it."""
+    options = session_options(threads)
+    if external:
+        import numpy as np
+
+        names = sorted(external)
+        buffers = [np.frombuffer(external[n], dtype=np.uint8) for n in names]
+        options.add_external_initializers_from_files_in_memory(names, buffers, [len(b) for b in buffers])
     try:
-        return ort.InferenceSession(model, sess_options=session_options(threads), providers=providers_for(device))
+        return ort.InferenceSession(model, sess_options=options, providers=providers_for(device))
     except (InputError, BundleError):
         raise
     except Exception as exc:  # onnxruntime raises its own (non-exported) exception types

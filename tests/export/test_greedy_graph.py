@@ -8,7 +8,7 @@ import pytest
 from s2s.export import ExportOptions, export_bundle
 from s2s.export.add_greedy import add_greedy_to_bundle
 from s2s.runtime import Translator, load_bundle
-from s2s.runtime.bundle import GREEDY
+from s2s.runtime.bundle import GREEDY, WEIGHTS
 from s2s.training.config import ATTENTIONS, CELLS
 
 SENTENCES = ["one two three.", "nine.", "four four five six seven.", "eight zero.", "two.", "six six six six six six.",
@@ -36,7 +36,11 @@ def test_export_writes_and_checks_it_with_int8(checkpoint_factory, tmp_path):
                            ExportOptions(out=tmp_path / "b", quantize="int8", one_call=True, sample_size=30))
     assert result.manifest["verification"]["one_call"]["identical"] == 30
     bundle = load_bundle(tmp_path / "b")
-    assert GREEDY in bundle.manifest["files"]
+    assert GREEDY in bundle.manifest["files"] and WEIGHTS in bundle.manifest["files"]
+    assert bundle.manifest["format_version"] == 2
+    # One copy of the weights for the three graphs: each weight of greedy.onnx is one of the others'.
+    shared = result.manifest["verification"]["one_call"]["shared_weights"]
+    assert shared["tensors"] == 2 * shared["distinct"] and shared["bytes"] == bundle.manifest["files"][WEIGHTS]["bytes"]
     translator = Translator.load(tmp_path / "b")
     reference = Translator.load(tmp_path / "b")
     reference.model.greedy = None  # the step loop alone

@@ -100,15 +100,24 @@ def test_tokenizer_with_wrong_types(bundle, tmp_path):
     refused(copy, "target.tokenizer.json", "added_tokens")
 
 
-def test_external_data_is_never_read(bundle, tmp_path):
+def test_external_data_comes_only_from_the_verified_weights_file(bundle, tmp_path):
     copy = copy_of(bundle, tmp_path)
     model = onnx.load(str(copy / "encoder.onnx"))
     onnx.save(model, str(copy / "encoder.onnx"), save_as_external_data=True, location="weights.bin",
               size_threshold=0)
     rehash(copy, "encoder.onnx")  # weights.bin unlisted: an attacker can change it at will
     refused(copy, "cannot load encoder.onnx")
-    rehash(copy, "encoder.onnx", "weights.bin")  # listed and checked: still read from memory only
-    refused(copy, "cannot load encoder.onnx")
+    # Listed and verified, weights.bin is the format-2 shared weights file: handed over from memory.
+    rehash(copy, "encoder.onnx", "weights.bin")
+    assert Translator.load(copy).translate(["one two."]) == Translator.load(bundle).translate(["one two."])
+    # Any other file a graph names is never read, listed in the manifest or not.
+    other = copy_of(bundle, tmp_path / "other")
+    model = onnx.load(str(other / "encoder.onnx"))
+    onnx.save(model, str(other / "encoder.onnx"), save_as_external_data=True, location="secret.bin",
+              size_threshold=0)
+    (other / "weights.bin").write_bytes(b"")
+    rehash(other, "encoder.onnx", "secret.bin", "weights.bin")
+    refused(other, "cannot load encoder.onnx", "secret.bin")
 
 
 def test_every_graph_input_and_output_is_checked(bundle, tmp_path):

@@ -3,7 +3,8 @@
 // (bundle.js) and the browser loader (browser.js) both use it.
 import { BundleError } from "./errors.js";
 
-export const FORMAT_VERSION = 1;
+// 2 adds weights.bin (the graphs' shared weights); version-1 bundles still load.
+export const FORMAT_VERSION = 2;
 export const MANIFEST = "model.json";
 export const REQUIRED_FILES = ["encoder.onnx", "decoder.onnx", "source.tokenizer.json", "target.tokenizer.json"];
 const CELLS = ["rnn", "gru", "lstm"];

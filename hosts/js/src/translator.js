@@ -58,6 +58,9 @@ export class Translator {
    */
   static async create(bundle, ort, sessionOptions = {}) {
     const options = { executionMode: "sequential", graphOptimizationLevel: "all", ...sessionOptions };
+    // Format 2: the graphs' weights are external data in weights.bin, handed over from memory
+    // (verified like every file); a graph naming any other file fails to load.
+    if (bundle.files.has("weights.bin")) options.externalData = [{ path: "weights.bin", data: bundle.files.get("weights.bin") }];
     const session = async (name) => {
       try {
         return await ort.InferenceSession.create(bundle.files.get(name), options);
