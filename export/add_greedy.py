@@ -1,6 +1,6 @@
 """Add the one-call greedy graph (greedy.onnx) to an existing bundle, keeping everything else.
 
-    python -m s2s.export.add_greedy models/deu-eng -o bundles/deu-eng-one-call --sample ../shared/data/multi30k/val.de
+    python -m s2s.export.add_greedy models/eng-fra -o models/eng-fra --force --sample ../shared/data/tatoeba-eng-fra/valid.tsv
 
 The graph is composed from the bundle's own encoder and decoder (export/greedy_graph.py), so it
 needs no checkpoint; it is checked token for token against the step loop on the sample, and the
@@ -60,7 +60,8 @@ def add_greedy_to_bundle(bundle_path: Path, out: Path, sample: list[str], force:
 @output_option("Bundle directory to write.", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Replace an existing bundle at -o (BUNDLE itself included).")
 @click.option("--sample", "sample_path", required=True, type=click.Path(path_type=Path),
-              help="Source sentences, one a line, on which the one-call graph is checked against the step loop.")
+              help="Source sentences, one a line (or a TSV of pairs), on which the one-call graph is checked "
+                   "against the step loop.")
 @click.option("--sample-size", type=click.IntRange(min=1), default=500, show_default=True)
 def main(bundle: Path, out: Path, force: bool, sample_path: Path, sample_size: int) -> None:
     """Add greedy.onnx, the whole greedy decode in one graph, to a copy of BUNDLE."""
@@ -68,7 +69,8 @@ def main(bundle: Path, out: Path, force: bool, sample_path: Path, sample_size: i
     with user_errors("s2s.export.add_greedy"):
         from s2s.runtime.line_reader import read_lines
 
-        sample = read_lines(sample_path)[:sample_size]
+        # A TSV of pairs works too: its first column is the source.
+        sample = [line.split("\t")[0] for line in read_lines(sample_path)[:sample_size]]
         manifest = add_greedy_to_bundle(bundle, out, sample, force,
                                         shlex.join(["python", "-m", "s2s.export.add_greedy", *sys.argv[1:]]))
     checked = manifest["verification"]["one_call"]["identical"]
