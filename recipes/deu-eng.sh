@@ -24,7 +24,7 @@ else
             --attention luong --dropout 0.4 --epochs 30 --lr-decay-start 4000 --lr-decay-every 1000 \
             --max-minutes "$MINUTES"
 fi
-s2s-export "$RUN/checkpoint-best" -o models/deu-eng --quantize int8 --name deu-eng --force
+s2s-export "$RUN/checkpoint-best" -o models/deu-eng --quantize int8 --one-call --name deu-eng --force
 for beam in 1 5; do
   s2s-eval -m models/deu-eng -i "$DATA/test_2016_flickr.de" --reference "$DATA/test_2016_flickr.en" \
            --beam-size "$beam" --record

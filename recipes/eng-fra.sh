@@ -17,7 +17,7 @@ else
             --valid-bleu-samples 1000
 fi
 s2s-export "$RUN/checkpoint-best" -o models/eng-fra --quantize int8 --source-lang en --target-lang fr \
-           --name eng-fra --force
+           --one-call --name eng-fra --force
 for beam in 1 5; do
   s2s-eval -m models/eng-fra -i "$DATA/tatoeba-eng-fra/test.tsv" --beam-size "$beam" --record
   s2s-eval -m models/eng-fra -i "$DATA/multi30k/test_2016_flickr.en" \
