@@ -45,6 +45,11 @@ def log_to_stderr(fmt: str, level: int = logging.INFO, datefmt: str | None = Non
     logger = logging.getLogger("s2s")
     logger.handlers[:] = [handler]
     logger.setLevel(level)
+    root = logging.getLogger()
+    if not root.handlers:
+        # A library calling logging.basicConfig() later (onnxruntime's quantiser does) would
+        # otherwise print every project record a second time, and its own INFO lines.
+        root.addHandler(logging.NullHandler())
 
 
 def renamed(old: str, new: str, metavar: str = "VALUE"):
