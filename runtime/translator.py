@@ -22,8 +22,9 @@ log = logging.getLogger("s2s.runtime")
 
 # Up to this many sentences a batch, greedy decoding runs the bundle's one-call graph when it
 # has one (no Python between steps); above it, the step loop, where finished rows leave the batch
-# and cost nothing (docs/speed-levers.md has the measurements).
-ONE_CALL_MAX_BATCH = 8
+# and cost nothing. Measured (docs/speed-levers.md): the one call is 4-10% faster for one
+# sentence; from 4 sentences up the step loop is as fast or faster, with 2 threads.
+ONE_CALL_MAX_BATCH = 1
 
 @dataclass
 class Translation:

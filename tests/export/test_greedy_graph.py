@@ -9,6 +9,7 @@ from s2s.export import ExportOptions, export_bundle
 from s2s.export.add_greedy import add_greedy_to_bundle
 from s2s.runtime import Translator, load_bundle
 from s2s.runtime.bundle import GREEDY, WEIGHTS
+from s2s.runtime.greedy import pad_batch
 from s2s.training.config import ATTENTIONS, CELLS
 
 SENTENCES = ["one two three.", "nine.", "four four five six seven.", "eight zero.", "two.", "six six six six six six.",
@@ -23,11 +24,16 @@ def test_the_one_call_graph_decodes_as_the_step_loop(cell, attention, bundle_fac
     one_call = Translator.load(tmp_path / "b")
     assert one_call.model.greedy is not None
     stepped = Translator.load(bundle)
-    # Batches of up to 8 take the one-call graph; the step loop is the reference.
-    for batch_size in (1, 3, 8):
+    # Single sentences take the one-call graph; the step loop is the reference.
+    for batch_size in (1, 3):
         assert one_call.translate(SENTENCES, batch_size=batch_size) == stepped.translate(SENTENCES)
-    got = one_call.translate(SENTENCES, batch_size=4, return_scores=True)
-    want = stepped.translate(SENTENCES, batch_size=4, return_scores=True)
+    # The graph itself at any batch size (the runtime picks it for one sentence only).
+    ids, lengths = pad_batch(one_call.source_tokenizer.encode_batch(SENTENCES), one_call.pad_id)
+    output, emitted, _ = one_call.model.decode_greedy(ids, lengths)
+    assert one_call.target_tokenizer.decode_batch([output[r, : emitted[r]].tolist() for r in range(len(SENTENCES))]) \
+        == stepped.translate(SENTENCES, split_sentences=False)
+    got = one_call.translate(SENTENCES, batch_size=1, return_scores=True)
+    want = stepped.translate(SENTENCES, batch_size=1, return_scores=True)
     np.testing.assert_allclose([r.hypotheses[0].score for r in got], [r.hypotheses[0].score for r in want], atol=1e-5)
 
 
@@ -53,10 +59,10 @@ def test_a_length_cap_or_attention_takes_the_step_loop(bundle_factory, tmp_path)
     calls = []
     original = translator.model.decode_greedy
     translator.model.decode_greedy = lambda *a: calls.append(1) or original(*a)
-    translator.translate(SENTENCES, batch_size=4)
-    assert calls  # the default path uses it
+    translator.translate(SENTENCES, batch_size=1)
+    assert calls  # one sentence at a time uses it
     calls.clear()
-    capped = translator.translate(SENTENCES, batch_size=4, max_length=2)
-    translator.translate(SENTENCES, batch_size=4, return_attention=True)
-    translator.translate(SENTENCES * 2, batch_size=64)  # one batch of 14: the step loop
+    capped = translator.translate(SENTENCES, batch_size=1, max_length=2)
+    translator.translate(SENTENCES, batch_size=1, return_attention=True)
+    translator.translate(SENTENCES, batch_size=4)  # batches of more than one: the step loop
     assert not calls and all(len(t.split()) <= 3 for t in capped)
