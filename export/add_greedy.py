@@ -17,14 +17,13 @@ from pathlib import Path
 
 import click
 
-from s2s.runtime.bundle import MANIFEST, MODEL_CARD, SOURCE_TOKENIZER, load_bundle
+from s2s.runtime.bundle import load_bundle
 from s2s.runtime.command import log_to_stderr, output_option, user_errors
-from s2s.runtime.tokenizer import Tokenizer
 
-from .errors import ExportError
 from .exporter import add_greedy_graph
 from .manifest import finalise
-from .publish import check_output, publish
+from .publish import check_output
+from .rewrite import encoded_sample, publish_rewritten, unpack
 
 log = logging.getLogger("s2s.export")
 
@@ -37,21 +36,13 @@ def add_greedy_to_bundle(bundle_path: Path, out: Path, sample: list[str], force:
     manifest = bundle.manifest
     with tempfile.TemporaryDirectory(prefix="s2s-add-greedy-") as work:
         directory = Path(work)
-        for name in manifest["files"]:
-            if name not in (MANIFEST, MODEL_CARD):
-                (directory / name).write_bytes(bundle.read(name))
+        unpack(bundle, directory)
         manifest.setdefault("provenance", {})["one_call_command"] = command
         finalise(directory, manifest)
-        tokenizer = Tokenizer.from_file(directory / SOURCE_TOKENIZER)
-        limit = int(manifest["decoding"]["max_source_length"])
-        sources = [ids for ids in tokenizer.encode_batch(sample, max_tokens=limit) if ids]
-        if not sources:
-            raise ExportError("the sample has no sentence to check the one-call graph on")
+        sources = encoded_sample(directory, manifest, sample, "the one-call graph")
         limits = [bundle.decode_length_limit(len(s)) for s in sources]
         manifest["verification"]["one_call"] = add_greedy_graph(directory, sources, limits)
-        manifest = finalise(directory, manifest)
-        load_bundle(directory)
-        publish(directory, out)
+        manifest = publish_rewritten(directory, manifest, out)
     return manifest
 
 

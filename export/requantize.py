@@ -21,16 +21,16 @@ from pathlib import Path
 import click
 import onnx
 
-from s2s.runtime.bundle import DECODER, ENCODER, MANIFEST, MODEL_CARD, SOURCE_TOKENIZER, load_bundle
+from s2s.runtime.bundle import DECODER, ENCODER, load_bundle
 from s2s.runtime.command import log_to_stderr, output_option, user_errors
 from s2s.runtime.errors import S2SRuntimeError
-from s2s.runtime.tokenizer import Tokenizer
 
 from .errors import ExportError
 from .manifest import finalise
 from .parity import batch_variant_sentences
-from .publish import check_output, publish
+from .publish import check_output
 from .quantize import quantize_rows
+from .rewrite import encoded_sample, publish_rewritten, unpack
 
 log = logging.getLogger("s2s.export")
 
@@ -48,9 +48,7 @@ def requantize_bundle(bundle_path: Path, out: Path, sample: list[str], force: bo
         raise ExportError(f"{bundle_path} is not an int8 bundle; fp32 graphs are batch-invariant already")
     with tempfile.TemporaryDirectory(prefix="s2s-requantize-") as work:
         directory = Path(work)
-        for name in manifest["files"]:
-            if name not in (MANIFEST, MODEL_CARD):
-                (directory / name).write_bytes(bundle.read(name))
+        unpack(bundle, directory)
         replaced = 0
         for graph in (ENCODER, DECODER):
             model = onnx.load(str(directory / graph))
@@ -62,12 +60,8 @@ def requantize_bundle(bundle_path: Path, out: Path, sample: list[str], force: bo
         manifest.pop("evaluation", None)
         manifest.setdefault("provenance", {})["requantize_command"] = command
         finalise(directory, manifest)
-        tokenizer = Tokenizer.from_file(directory / SOURCE_TOKENIZER)
         rewritten = load_bundle(directory)
-        limit = int(manifest["decoding"]["max_source_length"])
-        sources = [ids for ids in tokenizer.encode_batch(sample, max_tokens=limit) if ids]
-        if not sources:
-            raise ExportError("the sample has no sentence to check batch invariance on")
+        sources = encoded_sample(directory, manifest, sample, "batch invariance")
         limits = [rewritten.decode_length_limit(len(s)) for s in sources]
         variant = batch_variant_sentences(rewritten, sources, limits)
         if variant:
@@ -75,9 +69,7 @@ def requantize_bundle(bundle_path: Path, out: Path, sample: list[str], force: bo
                               "nothing written")
         manifest["verification"].setdefault("int8", {}).update(
             activation_quantisation="per-row", batch_invariant_sentences=len(sources))
-        manifest = finalise(directory, manifest)
-        load_bundle(directory)
-        publish(directory, out)
+        manifest = publish_rewritten(directory, manifest, out)
     return manifest
 
 

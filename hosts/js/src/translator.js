@@ -161,17 +161,31 @@ export class Translator {
     return outputs.map((ids) => this.targetTokenizer.decode(ids));
   }
 
-  /** Greedy decoding in one call of greedy.onnx (same tokens as `greedy`). */
-  async greedyOneCall(batch) {
-    const ort = this.ort;
+  /** The padded source_ids and source_lengths of a batch of token id lists. */
+  sourceFeeds(batch) {
     const size = batch.length;
     const width = Math.max(...batch.map((s) => s.length));
     const ids = new BigInt64Array(size * width).fill(BigInt(this.padId));
     batch.forEach((seq, row) => seq.forEach((id, t) => { ids[row * width + t] = BigInt(id); }));
-    const out = await this.oneCall.run({
-      source_ids: new ort.Tensor("int64", ids, [size, width]),
-      source_lengths: new ort.Tensor("int64", BigInt64Array.from(batch.map((s) => BigInt(s.length))), [size]),
-    });
+    return {
+      source_ids: new this.ort.Tensor("int64", ids, [size, width]),
+      source_lengths: new this.ort.Tensor("int64", BigInt64Array.from(batch.map((s) => BigInt(s.length))), [size]),
+    };
+  }
+
+  /** The encoder once: what every decoder step reads (context) and the initial state. */
+  async encode(batch) {
+    const encoded = await this.encoder.run(this.sourceFeeds(batch));
+    const context = this.attention === "none" ? {}
+      : { memory: encoded.memory, attention_keys: encoded.attention_keys, source_mask: encoded.source_mask };
+    const state = { hidden: encoded.initial_hidden };
+    if (this.cell === "lstm") state.cell = encoded.initial_cell;
+    return { context, state };
+  }
+
+  /** Greedy decoding in one call of greedy.onnx (same tokens as `greedy`). */
+  async greedyOneCall(batch) {
+    const out = await this.oneCall.run(this.sourceFeeds(batch));
     const steps = out.output_ids.dims[1];
     return batch.map((_, row) => ({
       tokens: Array.from(out.output_ids.data.subarray(row * steps, row * steps + Number(out.output_lengths.data[row])), Number),
@@ -181,20 +195,7 @@ export class Translator {
   async greedy(batch, keepAttention = false) {
     const ort = this.ort;
     const size = batch.length;
-    const width = Math.max(...batch.map((s) => s.length));
-    const ids = new BigInt64Array(size * width).fill(BigInt(this.padId));
-    batch.forEach((seq, row) => seq.forEach((id, t) => { ids[row * width + t] = BigInt(id); }));
-    const lengths = BigInt64Array.from(batch.map((s) => BigInt(s.length)));
-    const encoded = await this.encoder.run({
-      source_ids: new ort.Tensor("int64", ids, [size, width]),
-      source_lengths: new ort.Tensor("int64", lengths, [size]),
-    });
-    let context = {};
-    if (this.attention !== "none") {
-      context = { memory: encoded.memory, attention_keys: encoded.attention_keys, source_mask: encoded.source_mask };
-    }
-    let state = { hidden: encoded.initial_hidden };
-    if (this.cell === "lstm") state.cell = encoded.initial_cell;
+    let { context, state } = await this.encode(batch);
     const limits = batch.map((s) => this.limit(s.length));
     const outputs = batch.map(() => ({ tokens: [], attention: [] }));
     let active = batch.map((_, i) => i);
@@ -240,19 +241,7 @@ export class Translator {
   async beamSearch(batch, beamSize) {
     const ort = this.ort;
     const size = batch.length;
-    const width = Math.max(...batch.map((s) => s.length));
-    const ids = new BigInt64Array(size * width).fill(BigInt(this.padId));
-    batch.forEach((seq, row) => seq.forEach((id, t) => { ids[row * width + t] = BigInt(id); }));
-    const encoded = await this.encoder.run({
-      source_ids: new ort.Tensor("int64", ids, [size, width]),
-      source_lengths: new ort.Tensor("int64", BigInt64Array.from(batch.map((s) => BigInt(s.length))), [size]),
-    });
-    let context = {};
-    if (this.attention !== "none") {
-      context = { memory: encoded.memory, attention_keys: encoded.attention_keys, source_mask: encoded.source_mask };
-    }
-    let state = { hidden: encoded.initial_hidden };
-    if (this.cell === "lstm") state.cell = encoded.initial_cell;
+    let { context, state } = await this.encode(batch);
     const limits = batch.map((s) => this.limit(s.length));
     const finished = batch.map(() => []);
     let beams = batch.map((_, sentence) => ({ sentence, tokens: [], score: 0 }));
