@@ -23,9 +23,10 @@ def test_shipped_bundle_translates_the_same_in_any_batch(name):
     translator = Translator.load(MODELS / name)
     onnx_info = translator.bundle.manifest["onnx"]
     assert onnx_info["precision"] == "int8" and onnx_info["activation_quantisation"] == "per-row"
+    assert translator.model.greedy is not None  # each shipped bundle carries the one-call graph
     sentences = SENTENCES[name] * 3
-    together = translator.translate(sentences, batch_size=64)
-    assert together == [translator.translate([s])[0] for s in sentences]
+    together = translator.translate(sentences, batch_size=64)  # the step loop
+    assert together == [translator.translate([s])[0] for s in sentences]  # one sentence: the one-call graph
     source, word = EXPECTED_WORD[name]
     assert word in translator.translate([source])[0].lower()
 
