@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from .command import renamed, user_errors, version_option
+from .errors import InputError
 
 def machine() -> str:
     model = ""
@@ -57,7 +58,7 @@ def main(models, torch_checkpoint, test_file, threads, batch_sizes, latency_sent
     """
     thread_counts, sizes = list(threads), list(batch_sizes)
     with user_errors("s2s-bench"):
-        from .benchmark import cold_start, measure, measure_torch, read_sentences, site_packages_mib
+        from .benchmark import cold_start, measure, read_sentences, site_packages_mib
         from .evaluation import evaluate, read_test_set
         from .translator import Translator
 
@@ -74,6 +75,12 @@ def main(models, torch_checkpoint, test_file, threads, batch_sizes, latency_sent
                     result.bleu = evaluate(translator, sources, references, str(test_file))[0].bleu
                 report["runtime"].append(asdict(result))
         if torch_checkpoint is not None:
+            from s2s.training.errors import missing_train_extra
+
+            if missing_train_extra():
+                raise InputError("--torch needs the train extra: pip install 's2s-onnx[train]'")
+            from s2s.training.benchmark import measure_torch
+
             for count in thread_counts:
                 report["torch"].append(measure_torch(torch_checkpoint, sentences, sizes, latency_sentences, count))
         if cold_start_runs:

@@ -4,11 +4,9 @@ the PyTorch reference decoder (run in its own process: the runtime never imports
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,26 +64,6 @@ def measure(translator: Translator, sentences: list[str], batch_sizes: list[int]
             "tokens_per_second": sum(len(o.hypotheses[0].tokens) for o in outputs) / seconds,
         }
     return result
-
-
-def measure_torch(checkpoint: Path, sentences: list[str], batch_sizes: list[int], latency_sentences: int,
-                  threads: int) -> dict:
-    """Run the PyTorch reference decoder in a child process (needs the train extra)."""
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as handle:
-        handle.write("\n".join(s.replace("\n", " ") for s in sentences) + "\n")
-        path = handle.name
-    try:
-        completed = subprocess.run(
-            [sys.executable, "-m", "s2s.training.benchmark", str(checkpoint), path, "--threads", str(threads),
-             "--batch-sizes", ",".join(map(str, batch_sizes)), "--latency-sentences", str(latency_sentences)],
-            capture_output=True, text=True,
-        )
-    finally:
-        os.unlink(path)
-    if completed.returncode != 0:
-        last = (completed.stderr.strip().splitlines() or ["unknown error"])[-1]
-        raise InputError(f"the PyTorch comparison failed (is the train extra installed?): {last}")
-    return json.loads(completed.stdout)
 
 
 # Runs the command in a fresh, small process and reports each run's wall time and peak RSS.

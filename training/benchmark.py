@@ -1,25 +1,55 @@
 """Timing of the PyTorch reference greedy decoder, for comparison with the runtime.
 
 Run as `python -m s2s.training.benchmark CHECKPOINT FILE --threads N --batch-sizes 1,64`; prints
-JSON. `s2s-bench --torch` runs it in a separate process, so the runtime never imports torch and
-each side is measured in a process of its own.
+JSON. `s2s-bench --torch` runs it through `measure_torch`, in a separate process, so the runtime
+never imports torch and each side is measured in a process of its own.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
-import torch
+from .errors import TrainingInputError
 
-from .checkpoint import load_checkpoint
-from .decoding import greedy_decode
-from .tokenization import encode
+
+def measure_torch(checkpoint: Path, sentences: list[str], batch_sizes: list[int], latency_sentences: int,
+                  threads: int) -> dict:
+    """Time the PyTorch reference decoder (`main` below) in a child process of its own, so the
+    runtime's measurement never shares a process with torch -> the child's JSON report."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as handle:
+        handle.write("\n".join(s.replace("\n", " ") for s in sentences) + "\n")
+        path = handle.name
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "s2s.training.benchmark", str(checkpoint), path, "--threads", str(threads),
+             "--batch-sizes", ",".join(map(str, batch_sizes)), "--latency-sentences", str(latency_sentences)],
+            capture_output=True, text=True,
+        )
+    finally:
+        os.unlink(path)
+    if completed.returncode != 0:
+        last = (completed.stderr.strip().splitlines() or ["unknown error"])[-1]
+        raise TrainingInputError(f"the PyTorch comparison failed: {last}")
+    return json.loads(completed.stdout)
+
 
 
 def main() -> None:
+    # Imported here: `measure_torch`, above, runs in the benchmark's own process without torch.
+    import torch
+
+    from .checkpoint import load_checkpoint
+    from .decoding import greedy_decode
+    from .tokenization import encode
+
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("checkpoint")
     parser.add_argument("sentences", help="a text file, one source sentence a line")
