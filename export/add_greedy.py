@@ -18,12 +18,12 @@ from pathlib import Path
 import click
 
 from s2s.runtime.bundle import load_bundle
-from s2s.runtime.command import log_to_stderr, output_option, user_errors
+from s2s.runtime.command import log_to_stderr, user_errors
 
 from .exporter import add_greedy_graph
 from .manifest import finalise
 from .publish import check_output
-from .rewrite import encoded_sample, publish_rewritten, unpack
+from .rewrite import encoded_sample, publish_rewritten, read_sample, rewrite_options, unpack
 
 log = logging.getLogger("s2s.export")
 
@@ -46,23 +46,12 @@ def add_greedy_to_bundle(bundle_path: Path, out: Path, sample: list[str], force:
     return manifest
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.argument("bundle", type=click.Path(path_type=Path))
-@output_option("Bundle directory to write.", type=click.Path(path_type=Path))
-@click.option("--force", is_flag=True, help="Replace an existing bundle at -o (BUNDLE itself included).")
-@click.option("--sample", "sample_path", required=True, type=click.Path(path_type=Path),
-              help="Source sentences, one a line (or a TSV of pairs), on which the one-call graph is checked "
-                   "against the step loop.")
-@click.option("--sample-size", type=click.IntRange(min=1), default=500, show_default=True)
+@rewrite_options("the one-call graph (against the step loop)")
 def main(bundle: Path, out: Path, force: bool, sample_path: Path, sample_size: int) -> None:
     """Add greedy.onnx, the whole greedy decode in one graph, to a copy of BUNDLE."""
     log_to_stderr("%(message)s")
     with user_errors("s2s.export.add_greedy"):
-        from s2s.runtime.line_reader import read_lines
-
-        # A TSV of pairs works too: its first column is the source.
-        sample = [line.split("\t")[0] for line in read_lines(sample_path)[:sample_size]]
-        manifest = add_greedy_to_bundle(bundle, out, sample, force,
+        manifest = add_greedy_to_bundle(bundle, out, read_sample(sample_path, sample_size), force,
                                         shlex.join(["python", "-m", "s2s.export.add_greedy", *sys.argv[1:]]))
     checked = manifest["verification"]["one_call"]["identical"]
     click.echo(f"wrote {out}: greedy.onnx identical to the step loop on {checked} sentences", err=True)

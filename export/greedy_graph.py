@@ -88,7 +88,8 @@ def build_greedy_graph(encoder: onnx.ModelProto, decoder: onnx.ModelProto, cell:
                                                                                   [value]))
 
     body_nodes = [
-        const("loop/top_k", 1),
+        const("loop/top_k", 1), const("loop/axis1", 1, dims=(1,)), const("loop/eos", eos), const("loop/pad", pad),
+        const("loop/zero", 0),
         *step_nodes,
         helper.make_node("Squeeze", ["step/top_ids", "loop/axis1"], ["loop/token"]),
         helper.make_node("Squeeze", ["step/top_log_probs", "loop/axis1"], ["loop/log_prob"]),
@@ -112,8 +113,6 @@ def build_greedy_graph(encoder: onnx.ModelProto, decoder: onnx.ModelProto, cell:
         helper.make_node("Identity", ["loop/token"], ["loop/previous_out"]),
         helper.make_node("Identity", ["step/next_hidden"], ["loop/hidden_out"]),
     ]
-    body_nodes[1:1] = [const("loop/axis1", 1, dims=(1,)), const("loop/eos", eos), const("loop/pad", pad),
-                       const("loop/zero", 0)]
     if lstm:
         body_nodes.append(helper.make_node("Identity", ["step/next_cell"], ["loop/cell_out"]))
     state_in = [helper.make_tensor_value_info("loop/hidden", TensorProto.FLOAT, None)]

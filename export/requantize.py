@@ -22,7 +22,7 @@ import click
 import onnx
 
 from s2s.runtime.bundle import DECODER, ENCODER, load_bundle
-from s2s.runtime.command import log_to_stderr, output_option, user_errors
+from s2s.runtime.command import log_to_stderr, user_errors
 from s2s.runtime.errors import S2SRuntimeError
 
 from .errors import ExportError
@@ -30,7 +30,7 @@ from .manifest import finalise
 from .parity import batch_variant_sentences
 from .publish import check_output
 from .quantize import quantize_rows
-from .rewrite import encoded_sample, publish_rewritten, unpack
+from .rewrite import encoded_sample, publish_rewritten, read_sample, rewrite_options, unpack
 
 log = logging.getLogger("s2s.export")
 
@@ -73,21 +73,12 @@ def requantize_bundle(bundle_path: Path, out: Path, sample: list[str], force: bo
     return manifest
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.argument("bundle", type=click.Path(path_type=Path))
-@output_option("Bundle directory to write.", type=click.Path(path_type=Path))
-@click.option("--force", is_flag=True, help="Replace an existing bundle at -o (BUNDLE itself included).")
-@click.option("--sample", "sample_path", required=True, type=click.Path(path_type=Path),
-              help="Source sentences, one a line, on which batch invariance is checked.")
-@click.option("--sample-size", type=click.IntRange(min=1), default=500, show_default=True)
+@rewrite_options("batch invariance")
 def main(bundle: Path, out: Path, force: bool, sample_path: Path, sample_size: int) -> None:
     """Make an int8 bundle batch-invariant (per-row activation quantisation), keeping its weights."""
     log_to_stderr("%(message)s")
     with user_errors("s2s.export.requantize"):
-        from s2s.runtime.line_reader import read_lines
-
-        sample = read_lines(sample_path)[:sample_size]
-        manifest = requantize_bundle(bundle, out, sample, force,
+        manifest = requantize_bundle(bundle, out, read_sample(sample_path, sample_size), force,
                                      shlex.join(["python", "-m", "s2s.export.requantize", *sys.argv[1:]]))
     checked = manifest["verification"]["int8"]["batch_invariant_sentences"]
     click.echo(f"wrote {out}: per-row int8, batch-invariant on {checked} sentences", err=True)

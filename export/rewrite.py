@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
+
 from s2s.runtime.bundle import MANIFEST, MODEL_CARD, SOURCE_TOKENIZER, Bundle, load_bundle
 from s2s.runtime.tokenizer import Tokenizer
+
+from s2s.runtime.command import output_option
 
 from .errors import ExportError
 from .manifest import finalise
@@ -19,6 +23,13 @@ def unpack(bundle: Bundle, directory: Path) -> None:
     for name in bundle.manifest["files"]:
         if name not in (MANIFEST, MODEL_CARD):
             (directory / name).write_bytes(bundle.read(name))
+
+
+def read_sample(path: Path, size: int) -> list[str]:
+    """The first `size` source sentences of `path`: one a line, or a TSV of pairs (first column)."""
+    from s2s.runtime.line_reader import read_lines
+
+    return [line.split("\t")[0] for line in read_lines(path)[:size]]
 
 
 def encoded_sample(directory: Path, manifest: dict, sample: list[str], purpose: str) -> list[list[int]]:
@@ -37,3 +48,24 @@ def publish_rewritten(directory: Path, manifest: dict, out: Path) -> dict:
     load_bundle(directory)
     publish(directory, out)
     return manifest
+
+
+def rewrite_options(checked: str):
+    """The arguments every bundle-rewriting command takes: BUNDLE, -o, --force, and the sample
+    `checked` is checked on (--sample, --sample-size)."""
+    decorators = [
+        click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}),
+        click.argument("bundle", type=click.Path(path_type=Path)),
+        output_option("Bundle directory to write.", type=click.Path(path_type=Path)),
+        click.option("--force", is_flag=True, help="Replace an existing bundle at -o (BUNDLE itself included)."),
+        click.option("--sample", "sample_path", required=True, type=click.Path(path_type=Path),
+                     help=f"Source sentences, one a line (or a TSV of pairs), on which {checked} is checked."),
+        click.option("--sample-size", type=click.IntRange(min=1), default=500, show_default=True),
+    ]
+
+    def decorate(function):
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return decorate
