@@ -9,6 +9,9 @@ invariance"):
     scale = max(|x|, over the last axis) / 127       (one scale per row, keepdims)
     q     = uint8(round(x / scale) + 128)            zero point 128 for every row
 
+The division, rounding, shift and cast are one standard `QuantizeLinear` with a per-axis scale
+(the activation seen as a [rows, features] matrix, one scale per row), so each quantised product
+costs two reductions and one quantising pass over its input, not six element-wise kernels.
 A constant zero point keeps the MatMulInteger kernels onnxruntime has (their activation zero
 point must be a scalar). The per-row scale multiplies the float result *after* the
 `Mul(Cast(MatMulInteger), activation scale x weight scale)` that quantize_dynamic writes, whose
@@ -29,6 +32,12 @@ from onnx import TensorProto, helper, numpy_helper
 ROW_ZERO_POINT = 128
 # Floor of a row's scale: an all-zero row quantises to the zero point instead of dividing by 0.
 MIN_ROW_SCALE = 1e-12
+_INV127, _FLOOR, _ONE, _AXES, _FLAT = (
+    "row_quant_inv127", "row_quant_min_scale", "row_quant_one", "row_quant_axes", "row_quant_flat")
+# Outputs of the element-wise per-row quantiser that bundles of format 2 and earlier carry
+# (Abs, ReduceMax, Mul, Max, Div, Round, Add, Cast); `quantize_rows` fuses it like a
+# DynamicQuantizeLinear, same arithmetic.
+_ELEMENTWISE_STEPS = ("abs", "max", "raw_scale", "scaled", "rounded", "shifted")
 
 
 def quantize_int8(source: Path, destination: Path) -> None:
@@ -54,58 +63,43 @@ def _opset(model: onnx.ModelProto) -> int:
 
 
 def quantize_rows(model: onnx.ModelProto) -> int:
-    """Replace, in place, every DynamicQuantizeLinear of `model` by a per-row quantiser with the
-    same three outputs (uint8 values, scale, zero point). Returns how many were replaced."""
+    """Replace, in place, every activation quantiser of `model` that is not the fused per-row one
+    (a tensor-wide DynamicQuantizeLinear, or the element-wise per-row chain of older bundles) by
+    the fused per-row quantiser, with the same outputs (uint8 values, scale). Returns how many
+    were replaced."""
     graph = model.graph
     opset = _opset(model)
+    original = list(graph.node)  # one Python object per node: the id()s below must stay valid
+    features = _feature_counts(graph)
+    elementwise = _elementwise_quantisers(original)
+    dropped = {id(node) for chain in elementwise.values() for node in chain[1]}
     nodes: list[onnx.NodeProto] = []
     replaced = 0
     stale: set[str] = set()
-    constants_added = False
-    inv127, floor, offset = "row_quant_inv127", "row_quant_min_scale", "row_quant_offset"
-    axes = "row_quant_axes"
-    for node in graph.node:
-        if node.op_type != "DynamicQuantizeLinear" or node.domain not in ("", "ai.onnx"):
+    tensor_wide: set[str] = set()
+    for node in original:
+        if node.op_type == "DynamicQuantizeLinear" and node.domain in ("", "ai.onnx"):
+            x = node.input[0]
+            quantized, scale, zero_point = node.output
+            nodes += _row_quantiser(x, quantized, scale, features[quantized], f"{node.name or x}/row_quant", opset)
+            graph.initializer.append(numpy_helper.from_array(np.array(ROW_ZERO_POINT, dtype=np.uint8), zero_point))
+            stale.update(node.output)
+            tensor_wide.add(scale)
+            replaced += 1
+        elif id(node) in elementwise:
+            (x, quantized, scale, prefix), _ = elementwise[id(node)]
+            nodes += _row_quantiser(x, quantized, scale, features[quantized], prefix, opset)
+            stale.update((quantized, scale))
+            replaced += 1
+        elif id(node) not in dropped:
             nodes.append(node)
-            continue
-        if not constants_added:
-            graph.initializer.extend([
-                numpy_helper.from_array(np.array(1 / 127, dtype=np.float32), inv127),
-                numpy_helper.from_array(np.array(MIN_ROW_SCALE, dtype=np.float32), floor),
-                numpy_helper.from_array(np.array(ROW_ZERO_POINT, dtype=np.float32), offset),
-            ])
-            if opset >= 18:  # ReduceMax takes its axes as an input from opset 18 on
-                graph.initializer.append(numpy_helper.from_array(np.array([-1], dtype=np.int64), axes))
-            constants_added = True
-        x = node.input[0]
-        quantized, scale, zero_point = node.output
-        prefix = f"{node.name or x}/row_quant"
-        if opset >= 18:
-            reduce = helper.make_node("ReduceMax", [f"{prefix}/abs", axes], [f"{prefix}/max"], keepdims=1)
-        else:
-            reduce = helper.make_node("ReduceMax", [f"{prefix}/abs"], [f"{prefix}/max"], axes=[-1], keepdims=1)
-        nodes += [
-            helper.make_node("Abs", [x], [f"{prefix}/abs"]),
-            reduce,
-            helper.make_node("Mul", [f"{prefix}/max", inv127], [f"{prefix}/raw_scale"]),
-            helper.make_node("Max", [f"{prefix}/raw_scale", floor], [scale]),
-            helper.make_node("Div", [x, scale], [f"{prefix}/scaled"]),
-            helper.make_node("Round", [f"{prefix}/scaled"], [f"{prefix}/rounded"]),
-            helper.make_node("Add", [f"{prefix}/rounded", offset], [f"{prefix}/shifted"]),
-            helper.make_node("Cast", [f"{prefix}/shifted"], [quantized], to=TensorProto.UINT8),
-        ]
-        graph.initializer.append(numpy_helper.from_array(np.array(ROW_ZERO_POINT, dtype=np.uint8), zero_point))
-        stale.update(node.output)
-        replaced += 1
-    if replaced:
-        graph.initializer.append(numpy_helper.from_array(np.array(1.0, dtype=np.float32), "row_quant_one"))
-        nodes = _scale_after_product(nodes, stale)
+    if not replaced:
+        return 0
+    if tensor_wide:
+        nodes = _scale_after_product(nodes, tensor_wide)
     del graph.node[:]
     graph.node.extend(nodes)
-    used = {name for node in nodes for name in node.input}
-    unused = [i for i in graph.initializer if i.name.startswith("row_quant_") and i.name not in used]
-    for initializer in unused:
-        graph.initializer.remove(initializer)
+    _set_constants(graph, opset, {name for node in nodes for name in node.input})
     # Shapes recorded for the old outputs (a scalar scale) no longer hold.
     kept = [v for v in graph.value_info if v.name not in stale]
     del graph.value_info[:]
@@ -113,22 +107,99 @@ def quantize_rows(model: onnx.ModelProto) -> int:
     return replaced
 
 
-def _scale_after_product(nodes: list[onnx.NodeProto], quantiser_outputs: set[str]) -> list[onnx.NodeProto]:
+def _row_quantiser(x: str, quantized: str, scale: str, features: int, prefix: str,
+                   opset: int) -> list[onnx.NodeProto]:
+    """Nodes computing `quantized` (uint8, x's shape) and `scale` (x's shape, last axis 1) of x."""
+    def reduce(op: str, output: str) -> onnx.NodeProto:
+        if opset >= 18:  # the Reduce ops take their axes as an input from opset 18 on
+            return helper.make_node(op, [x, _AXES], [output], keepdims=1)
+        return helper.make_node(op, [x], [output], axes=[-1], keepdims=1)
+
+    rows_shape = f"row_quant_rows_of_{features}"
+    return [
+        reduce("ReduceMax", f"{prefix}/max"),
+        reduce("ReduceMin", f"{prefix}/min"),
+        helper.make_node("Neg", [f"{prefix}/min"], [f"{prefix}/negated_min"]),
+        helper.make_node("Max", [f"{prefix}/max", f"{prefix}/negated_min"], [f"{prefix}/abs_max"]),
+        helper.make_node("Mul", [f"{prefix}/abs_max", _INV127], [f"{prefix}/raw_scale"]),
+        helper.make_node("Max", [f"{prefix}/raw_scale", _FLOOR], [scale]),
+        # QuantizeLinear's per-axis scale is 1-D: view x as [rows, features], one scale a row.
+        helper.make_node("Reshape", [x, rows_shape], [f"{prefix}/rows"]),
+        helper.make_node("Reshape", [scale, _FLAT], [f"{prefix}/row_scales"]),
+        helper.make_node("Shape", [f"{prefix}/row_scales"], [f"{prefix}/row_count"]),
+        helper.make_node("ConstantOfShape", [f"{prefix}/row_count"], [f"{prefix}/row_zero_points"],
+                         value=helper.make_tensor("value", TensorProto.UINT8, [1], [ROW_ZERO_POINT])),
+        helper.make_node("QuantizeLinear", [f"{prefix}/rows", f"{prefix}/row_scales", f"{prefix}/row_zero_points"],
+                         [f"{prefix}/quantized_rows"], axis=0),
+        helper.make_node("Shape", [x], [f"{prefix}/shape"]),
+        helper.make_node("Reshape", [f"{prefix}/quantized_rows", f"{prefix}/shape"], [quantized]),
+    ]
+
+
+def _set_constants(graph: onnx.GraphProto, opset: int, used: set[str]) -> None:
+    """The quantisers' shared constants: exactly those the graph's nodes read."""
+    for initializer in [i for i in graph.initializer if i.name.startswith("row_quant_")]:
+        graph.initializer.remove(initializer)
+    wanted = {
+        _INV127: np.array(1 / 127, dtype=np.float32),
+        _FLOOR: np.array(MIN_ROW_SCALE, dtype=np.float32),
+        _ONE: np.array(1.0, dtype=np.float32),
+        _FLAT: np.array([-1], dtype=np.int64),
+    }
+    if opset >= 18:
+        wanted[_AXES] = np.array([-1], dtype=np.int64)
+    for name in sorted(used):
+        if name.startswith("row_quant_rows_of_"):
+            wanted[name] = np.array([-1, int(name.rsplit("_", 1)[1])], dtype=np.int64)
+    graph.initializer.extend(numpy_helper.from_array(value, name) for name, value in wanted.items() if name in used)
+
+
+def _feature_counts(graph: onnx.GraphProto) -> dict[str, int]:
+    """For each quantised activation a MatMulInteger reads: its feature count (the rows of the
+    product's int8 weight matrix, an initializer)."""
+    weights = {i.name: list(i.dims) for i in graph.initializer}
+    counts: dict[str, int] = {}
+    for node in graph.node:
+        if node.op_type == "MatMulInteger" and node.input[1] in weights:
+            counts[node.input[0]] = weights[node.input[1]][0]
+    return counts
+
+
+def _elementwise_quantisers(nodes) -> dict[int, tuple[tuple[str, str, str, str], list[onnx.NodeProto]]]:
+    """The element-wise per-row quantisers of older bundles: id of each chain's first node ->
+    ((input, quantized output, scale output, name prefix), the chain's other nodes)."""
+    producers = {output: node for node in nodes for output in node.output}
+    consumers: dict[str, list[onnx.NodeProto]] = {}
+    for node in nodes:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+    chains = {}
+    for node in nodes:
+        if node.op_type != "Abs" or not node.output[0].endswith("/row_quant/abs"):
+            continue
+        prefix = node.output[0][: -len("/abs")]
+        steps = [producers[f"{prefix}/{step}"] for step in _ELEMENTWISE_STEPS[1:]]
+        [scale_node] = [c for c in consumers[f"{prefix}/raw_scale"] if c.op_type == "Max"]
+        [cast] = [c for c in consumers[f"{prefix}/shifted"] if c.op_type == "Cast"]
+        chains[id(node)] = ((node.input[0], cast.output[0], scale_node.output[0], prefix), steps + [scale_node, cast])
+    return chains
+
+
+def _scale_after_product(nodes: list[onnx.NodeProto], scales: set[str]) -> list[onnx.NodeProto]:
     """Move each per-row scale from `Mul(scale, weight_scale)` to after the Mul that applies that
     product to the cast int32 result (see the module docstring for why)."""
     consumers: dict[str, list[onnx.NodeProto]] = {}
     for node in nodes:
         for name in node.input:
             consumers.setdefault(name, []).append(node)
-    scales = [n.output[0] for n in nodes if n.op_type == "Max" and n.output[0] in quantiser_outputs]
     after: dict[int, onnx.NodeProto] = {}
     for scale in scales:
         for scale_product in consumers.get(scale, []):
-            if "/row_quant/" in scale_product.output[0]:  # the quantiser's own Div
+            if "/row_quant/" in scale_product.output[0]:  # the quantiser's own nodes
                 continue
             if scale_product.op_type != "Mul":
                 raise ValueError(f"unexpected consumer {scale_product.op_type} of activation scale {scale}")
-            scale_product.input[list(scale_product.input).index(scale)] = "row_quant_one"
+            scale_product.input[list(scale_product.input).index(scale)] = _ONE
             for apply in consumers.get(scale_product.output[0], []):
                 if apply.op_type != "Mul":
                     raise ValueError(f"unexpected consumer {apply.op_type} of scale product {scale_product.output[0]}")

@@ -1,10 +1,12 @@
-"""Make an existing int8 bundle batch-invariant without retraining: its graphs' tensor-wide
-activation quantisers become per-row ones (`quantize_rows`); the int8 weights stay as they are.
+"""Give an existing int8 bundle the current per-row activation quantiser without retraining:
+tensor-wide quantisers (batch-dependent) and the element-wise per-row chains of earlier bundles
+become the fused per-row quantiser (`quantize_rows`); the int8 weights stay as they are, and a
+one-call graph (greedy.onnx) is composed again from the rewritten graphs.
 
     python -m s2s.export.requantize models/deu-eng -o models/deu-eng --force \\
         --sample ../shared/data/multi30k/val.de
 
-For bundles exported before per-row quantisation existed, whose checkpoint is gone. The result
+For bundles exported before the current quantiser, whose checkpoint is gone. The result
 is checked like an export (every sample sentence decoded at several batch sizes must give the
 same output) and published the same way; evaluations recorded for the old graphs are dropped
 (rerun `s2s-eval --record`).
@@ -21,15 +23,17 @@ from pathlib import Path
 import click
 import onnx
 
-from s2s.runtime.bundle import DECODER, ENCODER, load_bundle
+from s2s.runtime.bundle import DECODER, ENCODER, GREEDY, WEIGHTS, load_bundle
 from s2s.runtime.command import log_to_stderr, user_errors
 from s2s.runtime.errors import S2SRuntimeError
 
 from .errors import ExportError
+from .exporter import add_greedy_graph
 from .manifest import finalise
 from .parity import batch_variant_sentences
 from .publish import check_output
 from .quantize import quantize_rows
+from .shared_weights import share_weights
 from .rewrite import encoded_sample, publish_rewritten, read_sample, rewrite_options, unpack
 
 log = logging.getLogger("s2s.export")
@@ -51,18 +55,26 @@ def requantize_bundle(bundle_path: Path, out: Path, sample: list[str], force: bo
         unpack(bundle, directory)
         replaced = 0
         for graph in (ENCODER, DECODER):
-            model = onnx.load(str(directory / graph))
+            model = onnx.load(str(directory / graph))  # weights.bin's tensors are read back in
             replaced += quantize_rows(model)
             onnx.checker.check_model(model)
             onnx.save(model, str(directory / graph))
-        log.info("replaced %d tensor-wide activation quantisers by per-row ones", replaced)
+        log.info("replaced %d activation quantisers by fused per-row ones", replaced)
+        # The old one-call graph holds the old quantisers: it is composed again below.
+        one_call = GREEDY in manifest["files"]
+        (directory / GREEDY).unlink(missing_ok=True)
+        (directory / WEIGHTS).unlink(missing_ok=True)
+        if WEIGHTS in manifest["files"] and not one_call:
+            share_weights(directory, [ENCODER, DECODER])
         manifest["onnx"]["activation_quantisation"] = "per-row"
         manifest.pop("evaluation", None)
         manifest.setdefault("provenance", {})["requantize_command"] = command
         finalise(directory, manifest)
-        rewritten = load_bundle(directory)
         sources = encoded_sample(directory, manifest, sample, "batch invariance")
-        limits = [rewritten.decode_length_limit(len(s)) for s in sources]
+        limits = [bundle.decode_length_limit(len(s)) for s in sources]
+        if one_call:
+            manifest["verification"]["one_call"] = add_greedy_graph(directory, sources, limits)
+        rewritten = load_bundle(directory)
         variant = batch_variant_sentences(rewritten, sources, limits)
         if variant:
             raise ExportError(f"output still depends on the batch for {len(variant)} of {len(sources)} sentences; "

@@ -4,7 +4,8 @@
 # embeddings 256, GRU decoder, Luong "general" attention without input feeding, bridge;
 # sentencepiece BPE 8,000 per side; dropout 0.3, label smoothing 0.1; Adam 1e-3 halved every
 # 2,000 steps from step 8,000; batch 64 sentences; gradient norm 1.0), trained for MINUTES on this
-# machine, the checkpoint with the best validation perplexity scored with sacreBLEU.
+# machine, the checkpoint with the best validation perplexity scored with sacreBLEU (and its
+# translation time and peak memory, by /usr/bin/time).
 #
 # OpenNMT-py lives in its own virtual environment; it is never a dependency of s2s-onnx.
 # Run from the repository root:   bash recipes/opennmt_baseline.sh
@@ -127,11 +128,13 @@ echo "best validation perplexity at step $best_step: $model"
 
 for beam in 1 5; do
   start=$(date +%s.%N)
-  OMP_NUM_THREADS="$THREADS" "$VENV/bin/onmt_translate" -model "$model" -src "$WORK/test.en" \
+  OMP_NUM_THREADS="$THREADS" /usr/bin/time -f "%M" -o "$WORK/translate.beam$beam.rss_kb" \
+      "$VENV/bin/onmt_translate" -model "$model" -src "$WORK/test.en" \
       -output "$WORK/test.beam$beam.fr" -beam_size "$beam" -batch_size 64 \
       -transforms sentencepiece -src_subword_model "$WORK/spm.en.model" -tgt_subword_model "$WORK/spm.fr.model" \
       > "$WORK/translate.beam$beam.log" 2>&1
   seconds=$(echo "$(date +%s.%N) - $start" | bc)
-  echo "beam $beam: $(wc -l < "$WORK/test.en") sentences in $seconds s (model load included)"
+  echo "beam $beam: $(wc -l < "$WORK/test.en") sentences in $seconds s (model load included)," \
+       "peak RSS $(( $(cat "$WORK/translate.beam$beam.rss_kb") / 1024 )) MiB"
   "$VENV/bin/sacrebleu" "$WORK/test.fr" -i "$WORK/test.beam$beam.fr" -m bleu chrf -b -w 2
 done

@@ -100,6 +100,10 @@ def render_model_card(manifest: dict[str, Any]) -> str:
     lines += ["## Export", ""]
     if prov.get("export_command"):
         lines += ["```", prov["export_command"], "```", ""]
+    rewrites = [prov[key] for key in ("one_call_command", "requantize_command") if prov.get(key)]
+    if rewrites:
+        lines += ["Rewritten since by these commands, which keep the int8 weights as exported:", "",
+                  "```", *rewrites, "```", ""]
     fp32 = verification.get("fp32_parity")
     if fp32:
         lines.append(f"- fp32 parity with PyTorch: {fp32['summary']}")

@@ -3,9 +3,11 @@ whole greedy decode in one call (`decode_greedy`) where the bundle has greedy.on
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
+import onnxruntime as ort
 
 from .bundle import (
     ATTENTION, ATTENTION_KEYS, CELL, DECODER, ENCODER, GRAPH_SPECS, GREEDY, HIDDEN, INITIAL_CELL, INITIAL_HIDDEN, MEMORY,
@@ -44,42 +46,67 @@ class StepOutput:
 
 
 class OnnxSeq2Seq:
+    """Each graph's session is created on first use: translating single sentences never loads
+    the step graphs (greedy.onnx does it all), which halves start-up time and memory. A graph that
+    does not match the manifest fails, when first used, with a BundleError."""
+
     def __init__(self, bundle: Bundle, device: str = "cpu", threads: int | None = None) -> None:
         self.bundle = bundle
+        self.device, self.threads = device, threads
         cell, attention = bundle.cell, bundle.attention
         files = bundle.manifest["files"]
-        external = {WEIGHTS: bundle.read(WEIGHTS)} if WEIGHTS in files else None
-        self.encoder = create_session(bundle.read(ENCODER), ENCODER, device, threads, external)
-        self.decoder = create_session(bundle.read(DECODER), DECODER, device, threads, external)
-        self.greedy = create_session(bundle.read(GREEDY), GREEDY, device, threads, external) if GREEDY in files else None
+        self._external = {WEIGHTS: bundle.read(WEIGHTS)} if WEIGHTS in files else None
+        self.has_one_call = GREEDY in files
         self._encoder_outputs = encoder_output_names(cell, attention)
         self._decoder_inputs = decoder_input_names(cell, attention)
         self._decoder_outputs = decoder_output_names(cell, attention)
-        self._check_graphs()
         self._has_cell = cell == "lstm"
         self._has_attention = attention != "none"
+        self._sessions: dict[str, ort.InferenceSession] = {}
+        self._opening = threading.Lock()  # a Translator may be shared by threads
 
-    def _check_graphs(self) -> None:
-        """Every input and output of both graphs, by name, type and rank, as the manifest implies."""
+    @property
+    def encoder(self) -> ort.InferenceSession:
+        return self._session(ENCODER)
+
+    @property
+    def decoder(self) -> ort.InferenceSession:
+        return self._session(DECODER)
+
+    @property
+    def greedy(self) -> ort.InferenceSession | None:
+        return self._session(GREEDY) if self.has_one_call else None
+
+    def _session(self, graph: str) -> ort.InferenceSession:
+        session = self._sessions.get(graph)
+        if session is None:
+            with self._opening:
+                session = self._sessions.get(graph)
+                if session is None:
+                    session = create_session(self.bundle.read(graph), graph, self.device, self.threads, self._external)
+                    self._check_graph(graph, session)
+                    self._sessions[graph] = session
+        return session
+
+    def _check_graph(self, graph: str, session: ort.InferenceSession) -> None:
+        """Every input and output of `graph`, by name, type and rank, as the manifest implies."""
         from .errors import BundleError
 
         expected = {
             ENCODER: ([SOURCE_IDS, SOURCE_LENGTHS], self._encoder_outputs),
             DECODER: (self._decoder_inputs, self._decoder_outputs),
             GREEDY: ([SOURCE_IDS, SOURCE_LENGTHS], [OUTPUT_IDS, OUTPUT_LENGTHS, SCORES]),
-        }
-        sessions = [(ENCODER, self.encoder), (DECODER, self.decoder)] + ([(GREEDY, self.greedy)] if self.greedy else [])
-        for graph, session in sessions:
-            for kind, actual, names in (("inputs", session.get_inputs(), expected[graph][0]),
-                                        ("outputs", session.get_outputs(), expected[graph][1])):
-                if sorted(a.name for a in actual) != sorted(names):
-                    raise BundleError(f"{graph} {kind} are {sorted(a.name for a in actual)}; the manifest implies "
-                                      f"{sorted(names)}")
-                for value in actual:
-                    dtype, rank = GRAPH_SPECS[value.name]
-                    if value.type != dtype or len(value.shape) != rank:
-                        raise BundleError(f"{graph} {kind[:-1]} {value.name} is {value.type} of rank "
-                                          f"{len(value.shape)}; the bundle format needs {dtype} of rank {rank}")
+        }[graph]
+        for kind, actual, names in (("inputs", session.get_inputs(), expected[0]),
+                                    ("outputs", session.get_outputs(), expected[1])):
+            if sorted(a.name for a in actual) != sorted(names):
+                raise BundleError(f"{graph} {kind} are {sorted(a.name for a in actual)}; the manifest implies "
+                                  f"{sorted(names)}")
+            for value in actual:
+                dtype, rank = GRAPH_SPECS[value.name]
+                if value.type != dtype or len(value.shape) != rank:
+                    raise BundleError(f"{graph} {kind[:-1]} {value.name} is {value.type} of rank "
+                                      f"{len(value.shape)}; the bundle format needs {dtype} of rank {rank}")
 
     def encode(self, source_ids: np.ndarray, lengths: np.ndarray) -> tuple[EncoderStates, DecoderState]:
         outputs = dict(zip(self._encoder_outputs, self.encoder.run(
@@ -101,7 +128,8 @@ class OnnxSeq2Seq:
     def decode_greedy(self, source_ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The whole greedy decode in one call of greedy.onnx -> (output ids [batch, steps],
         output lengths [batch], scores [batch])."""
-        assert self.greedy is not None
-        ids, emitted, scores = self.greedy.run([OUTPUT_IDS, OUTPUT_LENGTHS, SCORES],
+        session = self.greedy
+        assert session is not None
+        ids, emitted, scores = session.run([OUTPUT_IDS, OUTPUT_LENGTHS, SCORES],
                                                {SOURCE_IDS: source_ids, SOURCE_LENGTHS: lengths})
         return ids, emitted, scores

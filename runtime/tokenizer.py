@@ -17,6 +17,7 @@ anything outside the supported pipeline is refused when the file is read, never 
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import string
@@ -104,7 +105,7 @@ class Tokenizer:
         self._added_ids = {t["content"]: t["id"] for t in added}
         self._added_pattern = re.compile("(" + "|".join(map(re.escape, contents)) + ")") if contents else None
         ids = list(self._vocab.values())
-        if any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
+        if not set(map(type, ids)) <= {int}:  # not bool either
             raise BundleError("token ids must be integers")
         # Ids are dense (0..n-1); a far larger id would allocate a huge table for nothing.
         if min(ids) < 0 or max(ids) >= 2 * len(ids) + 16:
@@ -252,13 +253,14 @@ def _check_shape(spec: dict) -> None:
     objects(spec.get("model"), "model", optional=False)
     model = spec["model"]
     vocab = model.get("vocab")
-    if not isinstance(vocab, dict) or not all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
-                                              for k, v in vocab.items()):
+    # Type sets, not a Python-level loop per entry: this runs at every start-up, over ~16,000
+    # entries (json gives exact types, so `bool` is never mistaken for `int` here).
+    if not isinstance(vocab, dict) or not set(map(type, vocab)) <= {str} or not set(map(type, vocab.values())) <= {int}:
         raise BundleError("model.vocab must map token strings to integer ids")
     merges = model.get("merges") or []
-    if not isinstance(merges, list) or not all(
-            (isinstance(m, str) and " " in m) or (isinstance(m, list) and len(m) == 2 and all(isinstance(x, str) for x in m))
-            for m in merges):
+    if not isinstance(merges, list) or not (
+            (set(map(type, merges)) <= {str} and all(map(str.__contains__, merges, itertools.repeat(" "))))
+            or all(isinstance(m, list) and len(m) == 2 and all(isinstance(x, str) for x in m) for m in merges)):
         raise BundleError("model.merges must be a list of 'left right' strings or [left, right] pairs")
     if not isinstance(model.get("unk_token"), (str, type(None))):
         raise BundleError("model.unk_token must be a string")

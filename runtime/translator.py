@@ -238,7 +238,7 @@ class Translator:
 
     def _decode(self, batch: list[list[int]], limits: list[int], beam_size: int, n_best: int,
                 attention: bool) -> list[list[Hypothesis]]:
-        if (beam_size == 1 and not attention and self.model.greedy is not None and len(batch) <= ONE_CALL_MAX_BATCH
+        if (beam_size == 1 and not attention and self.model.has_one_call and len(batch) <= ONE_CALL_MAX_BATCH
                 and all(limit == self.bundle.decode_length_limit(len(ids)) for ids, limit in zip(batch, limits))):
             ids, lengths = pad_batch(batch, self.pad_id)
             output, emitted, scores = self.model.decode_greedy(ids, lengths)

@@ -8,7 +8,7 @@ import pytest
 from s2s.export import ExportOptions, export_bundle
 from s2s.export.add_greedy import add_greedy_to_bundle
 from s2s.runtime import Translator, load_bundle
-from s2s.runtime.bundle import GREEDY, WEIGHTS
+from s2s.runtime.bundle import DECODER, ENCODER, GREEDY, WEIGHTS
 from s2s.runtime.greedy import pad_batch
 from s2s.training.config import ATTENTIONS, CELLS
 
@@ -49,7 +49,7 @@ def test_export_writes_and_checks_it_with_int8(checkpoint_factory, tmp_path):
     assert shared["tensors"] == 2 * shared["distinct"] and shared["bytes"] == bundle.manifest["files"][WEIGHTS]["bytes"]
     translator = Translator.load(tmp_path / "b")
     reference = Translator.load(tmp_path / "b")
-    reference.model.greedy = None  # the step loop alone
+    reference.model.has_one_call = False  # the step loop alone
     assert translator.translate(SENTENCES, batch_size=2) == reference.translate(SENTENCES, batch_size=2)
 
 
@@ -66,3 +66,13 @@ def test_a_length_cap_or_attention_takes_the_step_loop(bundle_factory, tmp_path)
     translator.translate(SENTENCES, batch_size=1, return_attention=True)
     translator.translate(SENTENCES, batch_size=4)  # batches of more than one: the step loop
     assert not calls and all(len(t.split()) <= 3 for t in capped)
+
+
+def test_single_sentences_open_only_the_one_call_graph(bundle_factory, tmp_path):
+    add_greedy_to_bundle(bundle_factory("gru", "luong"), tmp_path / "b", SENTENCES)
+    translator = Translator.load(tmp_path / "b")
+    assert not translator.model._sessions  # nothing opened at load
+    translator.translate(SENTENCES[:1])
+    assert set(translator.model._sessions) == {GREEDY}  # start-up time and memory of one graph
+    translator.translate(SENTENCES, batch_size=4)
+    assert set(translator.model._sessions) == {ENCODER, DECODER, GREEDY}

@@ -48,6 +48,7 @@ def test_requantize_keeps_the_weights_and_removes_the_batch_dependence(bundle_fa
     assert bundle.manifest["verification"]["int8"]["batch_invariant_sentences"] == 80
     assert "evaluation" not in bundle.manifest  # figures of the old graphs no longer hold
     assert "s2s.export.requantize" in bundle.manifest["provenance"]["requantize_command"]
+    assert "python -m s2s.export.requantize" in (out / "README.md").read_text()  # the card says how it was made
     for graph in ("encoder.onnx", "decoder.onnx"):
         assert count_tensor_quantisers(onnx.load(str(out / graph))) == 0
         before, after = _int8_weights(old / graph), _int8_weights(out / graph)
@@ -57,3 +58,75 @@ def test_requantize_keeps_the_weights_and_removes_the_batch_dependence(bundle_fa
     result = CliRunner().invoke(requantize_cli, [str(old), "-o", str(old), "--force", "--sample", str(sample)])
     assert result.exit_code == 0, result.output
     assert load_bundle(old).manifest["onnx"]["activation_quantisation"] == "per-row"
+
+
+def _elementwise_per_row(model):
+    """What int8 exports wrote before the fused quantiser: the same per-row arithmetic as eight
+    element-wise operators (Abs, ReduceMax, Mul, Max, Div, Round, Add, Cast) per activation."""
+    from onnx import TensorProto, helper
+
+    graph = model.graph
+    nodes = list(graph.node)
+    producers = {output: node for node in nodes for output in node.output}
+    kept, chains, replaced = [], {}, set()
+    for node in nodes:
+        if node.op_type == "QuantizeLinear" and "/row_quant/" in node.output[0]:
+            prefix = node.output[0].rsplit("/", 1)[0]
+            reshape_back = next(n for n in nodes if list(n.input)[:1] == [node.output[0]])
+            scale = producers[node.input[1]].input[0]
+            x = producers[node.input[0]].input[0]
+            quantized = reshape_back.output[0]
+            replaced.add(id(producers[scale]))
+            chains[id(reshape_back)] = [
+                helper.make_node("Abs", [x], [f"{prefix}/abs"]),
+                helper.make_node("ReduceMax", [f"{prefix}/abs"], [f"{prefix}/max"], axes=[-1], keepdims=1),
+                helper.make_node("Mul", [f"{prefix}/max", "row_quant_inv127"], [f"{prefix}/raw_scale"]),
+                helper.make_node("Max", [f"{prefix}/raw_scale", "row_quant_min_scale"], [scale]),
+                helper.make_node("Div", [x, scale], [f"{prefix}/scaled"]),
+                helper.make_node("Round", [f"{prefix}/scaled"], [f"{prefix}/rounded"]),
+                helper.make_node("Add", [f"{prefix}/rounded", "row_quant_offset"], [f"{prefix}/shifted"]),
+                helper.make_node("Cast", [f"{prefix}/shifted"], [quantized], to=TensorProto.UINT8),
+            ]
+    for node in nodes:
+        if id(node) in chains:
+            kept += chains[id(node)]
+        elif id(node) not in replaced and not any("/row_quant/" in o for o in node.output):
+            kept.append(node)
+    del graph.node[:]
+    graph.node.extend(kept)
+    graph.initializer.append(numpy_helper.from_array(np.array(128, dtype=np.float32), "row_quant_offset"))
+    return len(chains)
+
+
+def test_requantize_fuses_the_elementwise_quantisers_of_older_bundles(bundle_factory, make_pairs, tmp_path):
+    from s2s.export.add_greedy import add_greedy_to_bundle
+    from s2s.runtime import Translator
+
+    sources = [s for s, _ in make_pairs(60, seed=12)]
+    base = tmp_path / "base"
+    shutil.copytree(bundle_factory("gru", "luong", quantize="int8"), base)
+    for graph in ("encoder.onnx", "decoder.onnx"):
+        model = onnx.load(str(base / graph))
+        assert _elementwise_per_row(model) > 0
+        onnx.save(model, str(base / graph))
+    finalise(base, json.loads((base / "model.json").read_text()))
+    old = tmp_path / "old"  # as shipped before: with a one-call graph composed of those graphs
+    add_greedy_to_bundle(base, old, sources)
+    sample = tmp_path / "sample.txt"
+    sample.write_text("".join(s + "\n" for s in sources))
+    out = tmp_path / "fused"
+    result = CliRunner().invoke(requantize_cli, [str(old), "-o", str(out), "--sample", str(sample)])
+    assert result.exit_code == 0, result.output
+    manifest = load_bundle(out).manifest
+    assert {"greedy.onnx", "weights.bin"} <= manifest["files"].keys()  # composed again, weights shared
+    for graph in ("encoder.onnx", "decoder.onnx", "greedy.onnx"):
+        ops = [n.op_type for n in onnx.load(str(out / graph), load_external_data=False).graph.node]
+        assert "Round" not in ops and "QuantizeLinear" in ops
+    for graph in ("encoder.onnx", "decoder.onnx"):
+        before, after = _int8_weights(old / graph), _int8_weights(out / graph)
+        assert before.keys() == after.keys() and all(np.array_equal(before[k], after[k]) for k in before)
+    # The same arithmetic: every translation, step loop and one call, is the old graphs'.
+    expected = Translator.load(old).translate(sources)
+    fused = Translator.load(out)
+    assert fused.translate(sources, batch_size=64) == expected
+    assert [fused.translate([s])[0] for s in sources[:10]] == expected[:10]
