@@ -14,6 +14,7 @@ same output) and published the same way; evaluations recorded for the old graphs
 
 from __future__ import annotations
 
+import copy
 import logging
 import shlex
 import sys
@@ -21,9 +22,8 @@ import tempfile
 from pathlib import Path
 
 import click
-import onnx
 
-from s2s.runtime.bundle import DECODER, ENCODER, GREEDY, WEIGHTS, load_bundle
+from s2s.runtime.bundle import load_bundle
 from s2s.runtime.command import log_to_stderr, user_errors
 from s2s.runtime.errors import S2SRuntimeError
 
@@ -33,8 +33,7 @@ from .manifest import finalise
 from .parity import batch_variant_sentences
 from .publish import check_output
 from .quantize import quantize_rows
-from .shared_weights import share_weights
-from .rewrite import encoded_sample, publish_rewritten, read_sample, rewrite_options, unpack
+from .rewrite import encoded_sample, publish_rewritten, read_sample, rewrite_options, rewrite_step_graphs, unpack
 
 log = logging.getLogger("s2s.export")
 
@@ -47,25 +46,14 @@ def requantize_bundle(bundle_path: Path, out: Path, sample: list[str], force: bo
         bundle = load_bundle(bundle_path)
     except S2SRuntimeError as exc:
         raise ExportError(str(exc)) from None
-    manifest = bundle.manifest
+    manifest = copy.deepcopy(bundle.manifest)  # `bundle` must keep describing its own files
     if manifest["onnx"].get("precision") != "int8":
         raise ExportError(f"{bundle_path} is not an int8 bundle; fp32 graphs are batch-invariant already")
     with tempfile.TemporaryDirectory(prefix="s2s-requantize-") as work:
         directory = Path(work)
         unpack(bundle, directory)
-        replaced = 0
-        for graph in (ENCODER, DECODER):
-            model = onnx.load(str(directory / graph))  # weights.bin's tensors are read back in
-            replaced += quantize_rows(model)
-            onnx.checker.check_model(model)
-            onnx.save(model, str(directory / graph))
+        replaced, one_call = rewrite_step_graphs(directory, manifest, quantize_rows)
         log.info("replaced %d activation quantisers by fused per-row ones", replaced)
-        # The old one-call graph holds the old quantisers: it is composed again below.
-        one_call = GREEDY in manifest["files"]
-        (directory / GREEDY).unlink(missing_ok=True)
-        (directory / WEIGHTS).unlink(missing_ok=True)
-        if WEIGHTS in manifest["files"] and not one_call:
-            share_weights(directory, [ENCODER, DECODER])
         manifest["onnx"]["activation_quantisation"] = "per-row"
         manifest.pop("evaluation", None)
         manifest.setdefault("provenance", {})["requantize_command"] = command

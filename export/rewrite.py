@@ -1,14 +1,18 @@
 """What every command that rewrites an existing bundle does around its own change: unpack the
-verified files into a work folder, encode a sample to check the result on, and publish the
-result only once it verifies (export/requantize.py, export/add_greedy.py)."""
+verified files into a work folder, rewrite the step graphs, encode a sample to check the result
+on, and publish the result only once it verifies (export/requantize.py, export/add_greedy.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import click
+import onnx
 
-from s2s.runtime.bundle import MANIFEST, MODEL_CARD, SOURCE_TOKENIZER, Bundle, load_bundle
+from s2s.runtime.bundle import (
+    DECODER, ENCODER, GREEDY, MANIFEST, MODEL_CARD, SOURCE_TOKENIZER, WEIGHTS, Bundle, load_bundle,
+)
 from s2s.runtime.tokenizer import Tokenizer
 
 from s2s.runtime.command import output_option
@@ -23,6 +27,32 @@ def unpack(bundle: Bundle, directory: Path) -> None:
     for name in bundle.manifest["files"]:
         if name not in (MANIFEST, MODEL_CARD):
             (directory / name).write_bytes(bundle.read(name))
+
+
+def rewrite_step_graphs(directory: Path, manifest: dict, transform: Callable[[onnx.ModelProto], int]) -> tuple[int, bool]:
+    """Apply `transform` to encoder.onnx and decoder.onnx of the unpacked bundle in `directory`
+    -> (the sum of what it returns, whether a one-call graph must be composed again).
+
+    A one-call graph holds copies of the old step graphs, so it is removed: compose it again from
+    the new ones (`add_greedy_graph`) once they check out. weights.bin is rebuilt for the new
+    graphs (or by that composition)."""
+    from .shared_weights import share_weights
+
+    total = 0
+    for graph in (ENCODER, DECODER):
+        model = onnx.load(str(directory / graph))  # weights.bin's tensors are read back in
+        total += transform(model)
+        try:
+            onnx.checker.check_model(model)
+        except onnx.checker.ValidationError as exc:
+            raise ExportError(f"the rewritten {graph} fails onnx.checker: {str(exc).splitlines()[0]}") from None
+        onnx.save(model, str(directory / graph))
+    one_call = GREEDY in manifest["files"]
+    (directory / GREEDY).unlink(missing_ok=True)
+    (directory / WEIGHTS).unlink(missing_ok=True)
+    if WEIGHTS in manifest["files"] and not one_call:
+        share_weights(directory, [ENCODER, DECODER])
+    return total, one_call
 
 
 def read_sample(path: Path, size: int) -> list[str]:

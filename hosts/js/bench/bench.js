@@ -3,8 +3,10 @@
 // threads: batch-1 latency (p50) and throughput at batch 64, for onnxruntime-node and
 // onnxruntime-web (WebAssembly, one thread, run in Node) and for the Python runtime.
 //
-//   node bench/bench.js [-m BUNDLE] [-i TEST_FILE] [--sentences N] [--python PYTHON]
+//   node bench/bench.js [-m BUNDLE] [-i TEST_FILE] [--sentences N] [--python PYTHON] [--web-only]
 //
+// --web-only measures onnxruntime-web alone (to compare bundles written for it, e.g. by
+// python -m s2s.export.for_web, with the int8 bundle they came from).
 // Prints a Markdown table. Run it on an otherwise idle machine.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -59,7 +61,7 @@ function measurePython(threads) {
 }
 
 const rows = [];
-for (const threads of [1, 2]) {
+for (const threads of args.includes("--web-only") ? [] : [1, 2]) {
   rows.push([`Python runtime (onnxruntime ${threads} thread${threads > 1 ? "s" : ""})`, measurePython(threads)]);
   rows.push([`Node host (onnxruntime-node, ${threads} thread${threads > 1 ? "s" : ""})`, await measure(await Translator.load(bundle, { threads }))]);
 }
