@@ -8,8 +8,9 @@
    products), and the weight bytes one decoder step reads.
 2. The machine's rates, measured with ONNX Runtime itself on the shapes that dominate: the int8
    product the decoder step runs most (u8 x s8 MatMulInteger, the output layer's [rows, K] x [K, N])
-   and fp32 MatMul of the same shape, at 1, 64 and 256 rows and 1 and 2 threads; memory bandwidth
-   by a large numpy copy.
+   and fp32 MatMul of the same shape, at 1, 64 and 256 rows and 1 and 2 threads (and PyTorch's
+   fp32 linear layer, the reference decoder's, where torch is installed); memory bandwidth by a
+   large numpy copy.
 3. The floor: for each batch size and thread count, the sentences/s that the int8 rate allows
    for the test set's real token counts (the runtime's own greedy output), encoder included at the
    fp32 rate, against what the runtime measures on the same sentences (tokenisation included).
@@ -90,6 +91,24 @@ def product_rate(rows: int, k: int, n: int, threads: int, int8: bool, seconds: f
     return runs * rows * k * n / (time.perf_counter() - started)
 
 
+def torch_rate(rows: int, k: int, n: int, threads: int, seconds: float = 1.0) -> float | None:
+    """Multiply-adds per second of PyTorch's fp32 linear layer of the same shape (None without torch)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(threads)
+    x, weight = torch.randn(rows, k), torch.randn(n, k)
+    with torch.inference_mode():
+        for _ in range(5):
+            torch.nn.functional.linear(x, weight)
+        runs, started = 0, time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            torch.nn.functional.linear(x, weight)
+            runs += 1
+    return runs * rows * k * n / (time.perf_counter() - started)
+
+
 def memory_bandwidth() -> float:
     """Bytes per second of a 256 MB copy (read + write), best of 5."""
     source = np.ones(256 << 18, dtype=np.float32)
@@ -147,12 +166,14 @@ def main() -> None:
           f"int8 weights ({decoder_bytes / 1e6:.1f} MB) streamed from memory would take "
           f"{1e3 * decoder_bytes / bandwidth:.2f} ms.\n")
     print(f"Rates of the largest product of the step ([rows, {k}] x [{k}, {n}]), ONNX Runtime, GMAC/s:\n")
-    print("| threads | rows | int8 (MatMulInteger) | fp32 (MatMul) |\n|---|---|---|---|")
+    print("| threads | rows | ORT int8 (MatMulInteger) | ORT fp32 (MatMul) | PyTorch fp32 (linear) |\n|---|---|---|---|---|")
     for threads in (1, 2):
         for rows in batch_sizes:
             shapes[threads, rows] = (product_rate(rows, k, n, threads, True), product_rate(rows, k, n, threads, False))
             int8_rate, fp32_rate = shapes[threads, rows]
-            print(f"| {threads} | {rows} | {int8_rate / 1e9:.1f} | {fp32_rate / 1e9:.1f} |")
+            reference = torch_rate(rows, k, n, threads)
+            print(f"| {threads} | {rows} | {int8_rate / 1e9:.1f} | {fp32_rate / 1e9:.1f} | "
+                  f"{'-' if reference is None else f'{reference / 1e9:.1f}'} |")
     print("\nFloor (the rates above applied to every product, the encoder at the fp32 rate) against the runtime:\n")
     print("| threads | batch | floor sentences/s | runtime sentences/s | runtime / floor |\n|---|---|---|---|---|")
     for threads in (1, 2):

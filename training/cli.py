@@ -76,6 +76,9 @@ from .errors import TrainingInputError
 @click.option("--seed", type=int, default=1234, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads (default: all cores).")
 @click.option("--valid-bleu-samples", type=click.IntRange(min=1), help="Decode only the first N validation pairs for BLEU each epoch.")
+@click.option("--save-every-minutes", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              help="Also save checkpoint-last/ mid-epoch this often, so that a kill or power cut loses at most "
+                   "this much work (0: at the end of each epoch only).")
 @click.option("--resume", is_flag=True, help="Continue the run in -o from checkpoint-last/ (its saved settings win).")
 def main(**options) -> None:
     """Train an RNN encoder-decoder translator with teacher forcing.
@@ -121,7 +124,7 @@ def main(**options) -> None:
                                                "lr_decay_start", "lr_decay_every", "lr_patience", "select_by",
                                                "early_stopping", "param_init",
                                                "teacher_forcing", "label_smoothing", "grad_clip", "seed", "threads",
-                                               "valid_bleu_samples")},
+                                               "valid_bleu_samples", "save_every_minutes")},
                 )
                 trainer = Trainer.start(config, model_options)
             if trainer.is_main:

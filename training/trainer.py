@@ -30,6 +30,8 @@ from .plotting import plot_curves
 from .tokenization import PAD_ID, encode, train_tokenizer
 
 log = logging.getLogger("s2s.training")
+# Off a terminal (a log file, a job scheduler), a progress line this often instead of the bar.
+PROGRESS_SECONDS = 60
 
 BEST, LAST = "checkpoint-best", "checkpoint-last"
 
@@ -406,6 +408,7 @@ class Trainer:
         elapsed_before = state.elapsed_seconds
         stop: str | None = None
         rate = 0.0
+        last_save = last_report = time.monotonic()
         self._interrupted = False
         try:
             # Only now: a run that failed to start leaves nothing (rank 0 alone writes).
@@ -421,7 +424,7 @@ class Trainer:
             while not state.finished and stop is None:
                 generator = torch.Generator().manual_seed(config.seed * 1000 + state.epoch)
                 batches = batch_order(lengths, config.batch_size, generator)
-                epoch_started = time.monotonic()
+                epoch_started, epoch_first_batch = time.monotonic(), state.batch_in_epoch
                 progress = tqdm(
                     total=len(batches),
                     initial=state.batch_in_epoch,
@@ -432,16 +435,29 @@ class Trainer:
                 )
                 for indices in batches[state.batch_in_epoch :]:
                     stop = self._budget_spent(deadline)
+                    now = time.monotonic()
+                    save_due = bool(config.save_every_minutes) and now - last_save >= 60 * config.save_every_minutes
                     if ranks is not None:
-                        # Every rank stops at the same batch, and a Ctrl-C that reached one rank
-                        # counts on all: each then takes the interrupted path (save, then stop).
-                        stop_any, interrupted_any = distributed.any_rank(stop is not None, self._interrupted)
+                        # Every rank stops (and saves) at the same batch, and a Ctrl-C that reached
+                        # one rank counts on all: each then takes the interrupted path (save, stop).
+                        stop_any, interrupted_any, save_due = distributed.any_rank(
+                            stop is not None, self._interrupted, save_due)
                         if interrupted_any:
                             self._interrupted, stop = True, "interrupted"
                         elif stop_any:
                             stop = stop or "stopped by another process"
                     if stop is not None:
                         break
+                    if save_due and state.batch_in_epoch:
+                        self._save(LAST)  # between batches: exactly what a stop here would save
+                        last_save = time.monotonic()
+                    done_here = state.batch_in_epoch - epoch_first_batch
+                    if not show_progress and self.is_main and done_here and now - last_report >= PROGRESS_SECONDS:
+                        last_report = now
+                        left = (len(batches) - state.batch_in_epoch) * (now - epoch_started) / done_here
+                        log.info("epoch %d: batch %d/%d, loss %.3f, %.0f target tokens/s, about %.0f min left in the epoch",
+                                 state.epoch + 1, state.batch_in_epoch, len(batches),
+                                 state.epoch_loss_sum / max(state.epoch_tokens, 1), rate, left / 60)
                     scheduled = config.learning_rate(state.step)
                     if scheduled is not None:
                         for group in self.optimizer.param_groups:
@@ -476,6 +492,7 @@ class Trainer:
                     break
                 self._end_epoch(state.epoch_loss_sum / max(state.epoch_tokens, 1), rate)
                 self._save(LAST)
+                last_save = time.monotonic()
         finally:
             for signum, handler in previous_handlers.items():
                 signal.signal(signum, handler)

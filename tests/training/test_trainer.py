@@ -111,3 +111,35 @@ def test_ctrl_c_saves_and_resume_continues(tmp_path, task_data):
     assert resumed.state.step == state.step
     resumed.run()
     assert load_checkpoint(out / "checkpoint-last").state.epoch == state.epoch + 1
+
+
+def test_a_kill_mid_epoch_loses_only_the_work_since_the_periodic_save(tmp_path, task_data, trainer_run, monkeypatch):
+    # What kill -9 leaves: the run directory as it was right after a mid-epoch save (step 20 of
+    # the 47-batch first epoch); resumed, it ends where an uninterrupted run ends.
+    import shutil
+
+    full = trainer_run(tmp_path / "full", task_data, steps=60, dropout=0.2)
+    snapshot = tmp_path / "killed"
+    original_save = Trainer._save
+
+    def save_and_snapshot(self, name):
+        original_save(self, name)
+        if name == "checkpoint-last" and self.state.step == 20 and not snapshot.exists():
+            shutil.copytree(self.out, snapshot)
+
+    monkeypatch.setattr(Trainer, "_save", save_and_snapshot)
+    trainer_run(tmp_path / "live", task_data, steps=60, dropout=0.2, save_every_minutes=1e-9)
+    monkeypatch.undo()
+    assert load_checkpoint(snapshot / "checkpoint-last").state.batch_in_epoch == 20
+    Trainer.resume(snapshot, max_steps=60).run()
+    _assert_same_run(full, snapshot)
+
+
+def test_progress_lines_off_a_terminal(tmp_path, task_data, trainer_run, monkeypatch, caplog):
+    import s2s.training.trainer as trainer_module
+
+    monkeypatch.setattr(trainer_module, "PROGRESS_SECONDS", 0)
+    with caplog.at_level("INFO", logger="s2s.training"):
+        trainer_run(tmp_path / "run", task_data, steps=10)
+    lines = [r.getMessage() for r in caplog.records if "target tokens/s" in r.getMessage()]
+    assert lines and lines[-1].startswith("epoch 1: batch 9/47, loss ") and "min left in the epoch" in lines[-1]
