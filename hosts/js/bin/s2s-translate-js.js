@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // s2s-translate-js -m BUNDLE: sentences one a line on stdin, translations one a line on stdout.
-import { createInterface } from "node:readline";
-
 import { BundleError, InputError, Translator } from "../src/index.js";
+import { readLines } from "../src/lines.js";
 
 function usage() {
   return "usage: s2s-translate-js -m BUNDLE [--threads N] [--batch-size N] [--beam-size N] < sentences.txt > translations.txt";
@@ -25,14 +24,18 @@ async function main(argv) {
   }
   if (!options.model) throw new InputError(`-m BUNDLE is required (${usage()})`);
   const translator = await Translator.load(options.model, { threads: options.threads });
-  const lines = [];
-  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) lines.push(line);
   const chunk = options.batchSize * 16;
-  for (let start = 0; start < lines.length; start += chunk) {
-    const out = await translator.translate(lines.slice(start, start + chunk),
-      { batchSize: options.batchSize, beamSize: options.beamSize });
+  let lines = [];
+  const flush = async () => {
+    const out = await translator.translate(lines, { batchSize: options.batchSize, beamSize: options.beamSize });
     process.stdout.write(out.map((line) => line + "\n").join(""));
+    lines = [];
+  };
+  for await (const line of readLines(process.stdin)) {
+    lines.push(line);
+    if (lines.length === chunk) await flush();
   }
+  if (lines.length) await flush();
   return 0;
 }
 
