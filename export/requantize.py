@@ -53,7 +53,7 @@ def requantize_bundle(bundle_path: Path, out: Path, sample: list[str], force: bo
         directory = Path(work)
         unpack(bundle, directory)
         replaced, one_call = rewrite_step_graphs(directory, manifest, quantize_rows)
-        log.info("replaced %d activation quantisers by fused per-row ones", replaced)
+        log.info("rewrote %d activation quantisers into the fused per-row form", replaced)
         manifest["onnx"]["activation_quantisation"] = "per-row"
         manifest.pop("evaluation", None)
         manifest.setdefault("provenance", {})["requantize_command"] = command

@@ -60,3 +60,16 @@ def test_int8_bundle_translates_the_same_in_any_batch(bundle_factory, make_pairs
     batched = translator.translate(sources, batch_size=64)
     assert batched == translator.translate(sources, batch_size=7)
     assert batched == [translator.translate([s])[0] for s in sources]
+
+
+def test_the_product_cast_and_weight_scale_stay_one_onnxruntime_kernel(tmp_path):
+    # Speed, not correctness: with a constant activation scale of 1, onnxruntime folds
+    # Mul(1, weight scale) away and can no longer fuse MatMulInteger + Cast + Mul into
+    # MatMulIntegerToFloat, leaving two extra passes over every product's output.
+    _linear_model(tmp_path / "fp32.onnx")
+    quantize_int8(tmp_path / "fp32.onnx", tmp_path / "int8.onnx")
+    options = session_options(1)
+    options.optimized_model_filepath = str(tmp_path / "optimized.onnx")
+    ort.InferenceSession(str(tmp_path / "int8.onnx"), sess_options=options, providers=["CPUExecutionProvider"])
+    ops = [node.op_type for node in onnx.load(str(tmp_path / "optimized.onnx")).graph.node]
+    assert "MatMulIntegerToFloat" in ops and "MatMulInteger" not in ops and "Cast" not in ops, ops
