@@ -11,7 +11,7 @@ invariance"):
 
 The division, rounding, shift and cast are one standard `QuantizeLinear` with a per-axis scale
 (the activation seen as a [rows, features] matrix, one scale per row), so each quantised product
-costs two reductions and one quantising pass over its input, not six element-wise kernels.
+costs Abs, a reduction and one quantising pass over its input, not six element-wise kernels.
 A constant zero point keeps the MatMulInteger kernels onnxruntime has (their activation zero
 point must be a scalar). The per-row scale multiplies the float result *after* the
 `Mul(Cast(MatMulInteger), activation scale x weight scale)` that quantize_dynamic writes, whose
@@ -35,6 +35,7 @@ ROW_ZERO_POINT = 128
 MIN_ROW_SCALE = 1e-12
 _INV127, _FLOOR, _ONE, _AXES, _FLAT = (
     "row_quant_inv127", "row_quant_min_scale", "row_quant_one", "row_quant_axes", "row_quant_flat")
+_RUN_TIME_ONE = "row_quant/one_at_run_time"
 # Outputs of the element-wise per-row quantiser that bundles of format 2 and earlier carry
 # (Abs, ReduceMax, Mul, Max, Div, Round, Add, Cast); `quantize_rows` fuses it like a
 # DynamicQuantizeLinear, same arithmetic.
@@ -66,12 +67,13 @@ def _opset(model: onnx.ModelProto) -> int:
 def quantize_rows(model: onnx.ModelProto) -> int:
     """Replace, in place, every activation quantiser of `model` that is not the fused per-row one
     (a tensor-wide DynamicQuantizeLinear, or the element-wise per-row chain of older bundles) by
-    the fused per-row quantiser, with the same outputs (uint8 values, scale), and give every
-    per-row product its run-time 1 (`_ones_at_run_time`). Returns how many quantisers changed."""
+    the fused per-row quantiser, with the same outputs (uint8 values, scale), and give the
+    per-row products their run-time 1 (`_ones_at_run_time`). Returns how many were replaced."""
     graph = model.graph
     opset = _opset(model)
     original = list(graph.node)  # one Python object per node: the id()s below must stay valid
     features = _feature_counts(graph)
+    ranks = _ranks(model)
     elementwise = _elementwise_quantisers(original)
     dropped = {id(node) for chain in elementwise.values() for node in chain[1]}
     nodes: list[onnx.NodeProto] = []
@@ -82,14 +84,15 @@ def quantize_rows(model: onnx.ModelProto) -> int:
         if node.op_type == "DynamicQuantizeLinear" and node.domain in ("", "ai.onnx"):
             x = node.input[0]
             quantized, scale, zero_point = node.output
-            nodes += _row_quantiser(x, quantized, scale, features[quantized], f"{node.name or x}/row_quant", opset)
+            nodes += _row_quantiser(x, quantized, scale, features[quantized], f"{node.name or x}/row_quant", opset,
+                                    ranks.get(x) == 2)
             graph.initializer.append(numpy_helper.from_array(np.array(ROW_ZERO_POINT, dtype=np.uint8), zero_point))
             stale.update(node.output)
             tensor_wide.add(scale)
             replaced += 1
         elif id(node) in elementwise:
             (x, quantized, scale, prefix), _ = elementwise[id(node)]
-            nodes += _row_quantiser(x, quantized, scale, features[quantized], prefix, opset)
+            nodes += _row_quantiser(x, quantized, scale, features[quantized], prefix, opset, ranks.get(x) == 2)
             stale.update((quantized, scale))
             replaced += 1
         elif id(node) not in dropped:
@@ -108,33 +111,35 @@ def quantize_rows(model: onnx.ModelProto) -> int:
     kept = [v for v in graph.value_info if v.name not in stale]
     del graph.value_info[:]
     graph.value_info.extend(kept)
-    return len({q for q in stale if q in scales} | upgraded)
+    return replaced
 
 
-def _row_quantiser(x: str, quantized: str, scale: str, features: int, prefix: str,
-                   opset: int) -> list[onnx.NodeProto]:
-    """Nodes computing `quantized` (uint8, x's shape) and `scale` (x's shape, last axis 1) of x."""
-    def reduce(op: str, output: str) -> onnx.NodeProto:
-        if opset >= 18:  # the Reduce ops take their axes as an input from opset 18 on
-            return helper.make_node(op, [x, _AXES], [output], keepdims=1)
-        return helper.make_node(op, [x], [output], axes=[-1], keepdims=1)
-
-    rows_shape = f"row_quant_rows_of_{features}"
-    return [
-        reduce("ReduceMax", f"{prefix}/max"),
-        reduce("ReduceMin", f"{prefix}/min"),
-        helper.make_node("Neg", [f"{prefix}/min"], [f"{prefix}/negated_min"]),
-        helper.make_node("Max", [f"{prefix}/max", f"{prefix}/negated_min"], [f"{prefix}/abs_max"]),
-        helper.make_node("Mul", [f"{prefix}/abs_max", _INV127], [f"{prefix}/raw_scale"]),
+def _row_quantiser(x: str, quantized: str, scale: str, features: int, prefix: str, opset: int,
+                   rows: bool) -> list[onnx.NodeProto]:
+    """Nodes computing `quantized` (uint8, x's shape) and `scale` (x's shape, last axis 1) of x;
+    `rows`: x is known to be a [rows, features] matrix already (no reshapes around it)."""
+    if opset >= 18:  # ReduceMax takes its axes as an input from opset 18 on
+        reduce = helper.make_node("ReduceMax", [f"{prefix}/abs", _AXES], [f"{prefix}/max"], keepdims=1)
+    else:
+        reduce = helper.make_node("ReduceMax", [f"{prefix}/abs"], [f"{prefix}/max"], axes=[-1], keepdims=1)
+    nodes = [
+        helper.make_node("Abs", [x], [f"{prefix}/abs"]),
+        reduce,
+        helper.make_node("Mul", [f"{prefix}/max", _INV127], [f"{prefix}/raw_scale"]),
         helper.make_node("Max", [f"{prefix}/raw_scale", _FLOOR], [scale]),
-        # QuantizeLinear's per-axis scale is 1-D: view x as [rows, features], one scale a row.
-        helper.make_node("Reshape", [x, rows_shape], [f"{prefix}/rows"]),
+        # QuantizeLinear's per-axis scale and zero point are 1-D: one of each a row.
         helper.make_node("Reshape", [scale, _FLAT], [f"{prefix}/row_scales"]),
         helper.make_node("Shape", [f"{prefix}/row_scales"], [f"{prefix}/row_count"]),
         helper.make_node("ConstantOfShape", [f"{prefix}/row_count"], [f"{prefix}/row_zero_points"],
                          value=helper.make_tensor("value", TensorProto.UINT8, [1], [ROW_ZERO_POINT])),
-        helper.make_node("QuantizeLinear", [f"{prefix}/rows", f"{prefix}/row_scales", f"{prefix}/row_zero_points"],
-                         [f"{prefix}/quantized_rows"], axis=0),
+    ]
+    quantise = [f"{prefix}/row_scales", f"{prefix}/row_zero_points"]
+    if rows:
+        return nodes + [helper.make_node("QuantizeLinear", [x, *quantise], [quantized], axis=0)]
+    # Any other rank: x viewed as [rows, features] for the quantiser, and back.
+    return nodes + [
+        helper.make_node("Reshape", [x, f"row_quant_rows_of_{features}"], [f"{prefix}/rows"]),
+        helper.make_node("QuantizeLinear", [f"{prefix}/rows", *quantise], [f"{prefix}/quantized_rows"], axis=0),
         helper.make_node("Shape", [x], [f"{prefix}/shape"]),
         helper.make_node("Reshape", [f"{prefix}/quantized_rows", f"{prefix}/shape"], [quantized]),
     ]
@@ -218,40 +223,39 @@ def _scale_after_product(nodes: list[onnx.NodeProto], scales: set[str]) -> list[
     return out
 
 
-def _ones_at_run_time(nodes: list[onnx.NodeProto], scales: set[str]) -> tuple[list[onnx.NodeProto], set[str]]:
-    """Give each `Mul(1, weight scale)` that `_scale_after_product` wrote a 1 computed at run time
-    from its row scale (`ReduceMax(scale / scale)`, exactly 1).
+def _ones_at_run_time(nodes: list[onnx.NodeProto], scales: set[str]) -> tuple[list[onnx.NodeProto], bool]:
+    """Give every `Mul(1, weight scale)` (`_scale_after_product`) a 1 computed at run time, from
+    the graph's first per-row scale (`ReduceMax(scale / scale)`, exactly 1) -> (nodes, changed).
 
     With a constant 1, onnxruntime folds the Mul into one constant, and its
     MatMulIntegerToFloat fusion, which looks for `Mul(activation scale, weight scale)`, no longer
     applies: the int32 product is then cast and scaled by separate kernels, each a pass over the
-    output (measured ~5% of a step at batch 256). Kept at run time, the product, cast and weight
-    scale run as one kernel, with the same arithmetic. Returns the nodes and the scales given one."""
-    consumers: dict[str, list[onnx.NodeProto]] = {}
-    for node in nodes:
-        for name in node.input:
-            consumers.setdefault(name, []).append(node)
-    before: dict[int, list[onnx.NodeProto]] = {}
-    made: set[str] = set()
-    for node in nodes:
-        if node.op_type != "Mul" or _ONE not in node.input:
-            continue
-        rescales = [c for apply in consumers.get(node.output[0], []) for c in consumers.get(apply.output[0], [])
-                    if c.op_type == "Mul" and any(name in scales for name in c.input)]
-        if not rescales:
-            continue
-        scale = next(name for name in rescales[0].input if name in scales)
-        one = f"{scale}/one_at_run_time"
-        node.input[list(node.input).index(_ONE)] = one
-        if one not in made:
-            made.add(one)
-            before[id(node)] = [helper.make_node("Div", [scale, scale], [f"{scale}/ones"]),
-                                helper.make_node("ReduceMax", [f"{scale}/ones"], [one], keepdims=0)]
+    output (~5% of a step at batch 256). Kept at run time, the product, cast and weight scale run
+    as one kernel, with the same arithmetic."""
+    products = [node for node in nodes if node.op_type == "Mul" and _ONE in node.input]
+    first = next((node for node in nodes if node.output and node.output[0] in scales), None)
+    if not products or first is None:
+        return nodes, False
+    scale = first.output[0]
+    for node in products:
+        node.input[list(node.input).index(_ONE)] = _RUN_TIME_ONE
     out: list[onnx.NodeProto] = []
     for node in nodes:
-        out.extend(before.get(id(node), []))
         out.append(node)
-    return out, {one.removesuffix("/one_at_run_time") for one in made}
+        if node is first:  # before every product: each comes after its own scale, so after this one
+            out += [helper.make_node("Div", [scale, scale], [f"{_RUN_TIME_ONE}/ones"]),
+                    helper.make_node("ReduceMax", [f"{_RUN_TIME_ONE}/ones"], [_RUN_TIME_ONE], keepdims=0)]
+    return out, True
+
+
+def _ranks(model: onnx.ModelProto) -> dict[str, int]:
+    """Ranks of the graph's values, as far as ONNX shape inference knows them."""
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model)
+    except Exception:  # noqa: BLE001 - an unknown rank only costs two Reshapes
+        return {}
+    values = list(inferred.graph.value_info) + list(inferred.graph.input) + list(inferred.graph.output)
+    return {v.name: len(v.type.tensor_type.shape.dim) for v in values if v.type.tensor_type.HasField("shape")}
 
 
 def count_tensor_quantisers(model: onnx.ModelProto) -> int:

@@ -62,39 +62,47 @@ def test_requantize_keeps_the_weights_and_removes_the_batch_dependence(bundle_fa
 
 def _elementwise_per_row(model):
     """What int8 exports wrote before the fused quantiser: the same per-row arithmetic as eight
-    element-wise operators (Abs, ReduceMax, Mul, Max, Div, Round, Add, Cast) per activation."""
+    element-wise operators (Abs, ReduceMax, Mul, Max, Div, Round, Add, Cast) per activation, and
+    a constant 1 for the activation scale."""
     from onnx import TensorProto, helper
 
     graph = model.graph
     nodes = list(graph.node)
     producers = {output: node for node in nodes for output in node.output}
-    kept, chains, replaced = [], {}, set()
+    chains, dropped = {}, set()
     for node in nodes:
-        if node.op_type == "QuantizeLinear" and "/row_quant/" in node.output[0]:
-            prefix = node.output[0].rsplit("/", 1)[0]
-            reshape_back = next(n for n in nodes if list(n.input)[:1] == [node.output[0]])
-            scale = producers[node.input[1]].input[0]
-            x = producers[node.input[0]].input[0]
-            quantized = reshape_back.output[0]
-            replaced.add(id(producers[scale]))
-            chains[id(reshape_back)] = [
-                helper.make_node("Abs", [x], [f"{prefix}/abs"]),
-                helper.make_node("ReduceMax", [f"{prefix}/abs"], [f"{prefix}/max"], axes=[-1], keepdims=1),
-                helper.make_node("Mul", [f"{prefix}/max", "row_quant_inv127"], [f"{prefix}/raw_scale"]),
-                helper.make_node("Max", [f"{prefix}/raw_scale", "row_quant_min_scale"], [scale]),
-                helper.make_node("Div", [x, scale], [f"{prefix}/scaled"]),
-                helper.make_node("Round", [f"{prefix}/scaled"], [f"{prefix}/rounded"]),
-                helper.make_node("Add", [f"{prefix}/rounded", "row_quant_offset"], [f"{prefix}/shifted"]),
-                helper.make_node("Cast", [f"{prefix}/shifted"], [quantized], to=TensorProto.UINT8),
-            ]
+        if node.op_type != "QuantizeLinear" or "/row_quant/" not in node.input[1]:
+            continue
+        prefix = node.input[1].rsplit("/", 1)[0]
+        x = producers[f"{prefix}/abs"].input[0]
+        scale = producers[node.input[1]].input[0]
+        last = node if "/row_quant/" not in node.output[0] else \
+            next(n for n in nodes if n.op_type == "Reshape" and n.input[0] == node.output[0])
+        dropped |= {id(n) for n in nodes if any(o.startswith(prefix + "/") for o in n.output)}
+        dropped |= {id(producers[scale]), id(last)}
+        chains[id(producers[scale])] = [
+            helper.make_node("Abs", [x], [f"{prefix}/abs"]),
+            helper.make_node("ReduceMax", [f"{prefix}/abs"], [f"{prefix}/max"], axes=[-1], keepdims=1),
+            helper.make_node("Mul", [f"{prefix}/max", "row_quant_inv127"], [f"{prefix}/raw_scale"]),
+            helper.make_node("Max", [f"{prefix}/raw_scale", "row_quant_min_scale"], [scale]),
+            helper.make_node("Div", [x, scale], [f"{prefix}/scaled"]),
+            helper.make_node("Round", [f"{prefix}/scaled"], [f"{prefix}/rounded"]),
+            helper.make_node("Add", [f"{prefix}/rounded", "row_quant_offset"], [f"{prefix}/shifted"]),
+            helper.make_node("Cast", [f"{prefix}/shifted"], [last.output[0]], to=TensorProto.UINT8),
+        ]
+    dropped |= {id(n) for n in nodes if any(o.startswith("row_quant/one_at_run_time") for o in n.output)}
+    kept = []
     for node in nodes:
-        if id(node) in chains:
-            kept += chains[id(node)]
-        elif id(node) not in replaced and not any("/row_quant/" in o for o in node.output):
+        kept += chains.get(id(node), [])
+        if id(node) not in dropped:
+            for i, name in enumerate(node.input):
+                if name == "row_quant/one_at_run_time":
+                    node.input[i] = "row_quant_one"
             kept.append(node)
     del graph.node[:]
     graph.node.extend(kept)
-    graph.initializer.append(numpy_helper.from_array(np.array(128, dtype=np.float32), "row_quant_offset"))
+    graph.initializer.extend([numpy_helper.from_array(np.array(128, dtype=np.float32), "row_quant_offset"),
+                              numpy_helper.from_array(np.array(1, dtype=np.float32), "row_quant_one")])
     return len(chains)
 
 
