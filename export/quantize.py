@@ -99,7 +99,7 @@ def quantize_rows(model: onnx.ModelProto) -> int:
             nodes.append(node)
     if tensor_wide:
         nodes = _scale_after_product(nodes, tensor_wide)
-    # Every per-row scale, new or already fused (bundles fused before the run-time 1 get it too).
+    # Every per-row scale; element-wise bundles, like quantize_dynamic's graphs, hold a constant 1.
     scales = {n.output[0] for n in nodes if n.op_type == "Max" and _FLOOR in n.input}
     nodes, upgraded = _ones_at_run_time(nodes, scales)
     if not replaced and not upgraded:
@@ -249,11 +249,9 @@ def _ones_at_run_time(nodes: list[onnx.NodeProto], scales: set[str]) -> tuple[li
 
 
 def _ranks(model: onnx.ModelProto) -> dict[str, int]:
-    """Ranks of the graph's values, as far as ONNX shape inference knows them."""
-    try:
-        inferred = onnx.shape_inference.infer_shapes(model)
-    except Exception:  # noqa: BLE001 - an unknown rank only costs two Reshapes
-        return {}
+    """Ranks of the graph's values, as far as ONNX shape inference knows them (not strict: what
+    it cannot infer is left out, and an unknown rank only costs the general quantiser's reshapes)."""
+    inferred = onnx.shape_inference.infer_shapes(model)
     values = list(inferred.graph.value_info) + list(inferred.graph.input) + list(inferred.graph.output)
     return {v.name: len(v.type.tensor_type.shape.dim) for v in values if v.type.tensor_type.HasField("shape")}
 

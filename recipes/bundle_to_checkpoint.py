@@ -25,19 +25,13 @@ from onnx import numpy_helper
 from tokenizers import Tokenizer as HFTokenizer
 
 from s2s.runtime import Translator, load_bundle
-from s2s.runtime.bundle import DECODER, ENCODER, SOURCE_TOKENIZER, TARGET_TOKENIZER, WEIGHTS
+from s2s.export.rewrite import unpack
+from s2s.runtime.bundle import DECODER, ENCODER, SOURCE_TOKENIZER, TARGET_TOKENIZER
 from s2s.training import TrainConfig
 from s2s.training.checkpoint import TrainerState, save_checkpoint
 from s2s.training.config import ModelConfig
 from s2s.training.decoding import greedy_decode
 from s2s.training.model import Seq2Seq
-
-
-def _graph(bundle, name: str, directory: Path) -> onnx.ModelProto:
-    (directory / name).write_bytes(bundle.read(name))
-    if WEIGHTS in bundle.manifest["files"]:
-        (directory / WEIGHTS).write_bytes(bundle.read(WEIGHTS))
-    return onnx.load(str(directory / name))
 
 
 def _tensors(model: onnx.ModelProto) -> dict[str, np.ndarray]:
@@ -67,7 +61,8 @@ def _feeds_bridge(node: onnx.NodeProto, consumers: dict[str, list[onnx.NodeProto
 
 
 def state_dict_of(bundle, work: Path) -> dict[str, torch.Tensor]:
-    encoder, decoder = _graph(bundle, ENCODER, work), _graph(bundle, DECODER, work)
+    unpack(bundle, work)  # the graphs beside their weights.bin, for onnx.load
+    encoder, decoder = onnx.load(str(work / ENCODER)), onnx.load(str(work / DECODER))
     enc, dec = _tensors(encoder), _tensors(decoder)
     state: dict[str, np.ndarray] = {
         "encoder.embedding.weight": _dequantised(enc, "model.encoder.embedding.weight"),

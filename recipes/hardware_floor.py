@@ -143,7 +143,7 @@ def main() -> None:
     # Every encoder product counted once per source token: an upper bound (the bridge runs once).
     encoder_macs, _ = graph_work(args.model / "encoder.onnx", mean_source, mean_source)
     per_sentence_int8 = mean_steps * (decoder_macs + attention_macs)
-    shapes = {}
+    rates = {}
     model = onnx.load(str(args.model / "decoder.onnx"), load_external_data=False)
     dims = {i.name: list(i.dims) for i in model.graph.initializer}
     largest = max((dims[n.input[1]] for n in model.graph.node
@@ -169,8 +169,8 @@ def main() -> None:
     print("| threads | rows | ORT int8 (MatMulInteger) | ORT fp32 (MatMul) | PyTorch fp32 (linear) |\n|---|---|---|---|---|")
     for threads in (1, 2):
         for rows in batch_sizes:
-            shapes[threads, rows] = (product_rate(rows, k, n, threads, True), product_rate(rows, k, n, threads, False))
-            int8_rate, fp32_rate = shapes[threads, rows]
+            rates[threads, rows] = (product_rate(rows, k, n, threads, True), product_rate(rows, k, n, threads, False))
+            int8_rate, fp32_rate = rates[threads, rows]
             reference = torch_rate(rows, k, n, threads)
             print(f"| {threads} | {rows} | {int8_rate / 1e9:.1f} | {fp32_rate / 1e9:.1f} | "
                   f"{'-' if reference is None else f'{reference / 1e9:.1f}'} |")
@@ -180,7 +180,7 @@ def main() -> None:
         runtime = Translator.load(args.model, threads=threads)
         runtime.translate(sources[:100])
         for rows in batch_sizes:
-            int8_rate, fp32_rate = shapes[threads, rows]
+            int8_rate, fp32_rate = rates[threads, rows]
             floor = 1 / (per_sentence_int8 / int8_rate + encoder_macs / fp32_rate)
             sentences = sources[: len(sources) // 10] if rows == 1 else sources
             started = time.perf_counter()

@@ -47,8 +47,8 @@ class StepOutput:
 
 class OnnxSeq2Seq:
     """Each graph's session is created on first use: translating single sentences never loads
-    the step graphs (greedy.onnx does it all), which halves start-up time and memory. A graph that
-    does not match the manifest fails, when first used, with a BundleError."""
+    the step graphs (greedy.onnx does it all), which saves their session time and memory at
+    start-up. A graph that does not match the manifest fails, when first used, with a BundleError."""
 
     def __init__(self, bundle: Bundle, device: str = "cpu", threads: int | None = None) -> None:
         self.bundle = bundle
