@@ -187,6 +187,8 @@ def _elementwise_quantisers(nodes) -> dict[int, tuple[tuple[str, str, str, str],
         if node.op_type != "Abs" or not node.output[0].endswith("/row_quant/abs"):
             continue
         prefix = node.output[0][: -len("/abs")]
+        if f"{prefix}/scaled" not in producers:  # the fused quantiser starts with the same Abs
+            continue
         steps = [producers[f"{prefix}/{step}"] for step in _ELEMENTWISE_STEPS[1:]]
         [scale_node] = [c for c in consumers[f"{prefix}/raw_scale"] if c.op_type == "Max"]
         [cast] = [c for c in consumers[f"{prefix}/shifted"] if c.op_type == "Cast"]

@@ -138,3 +138,8 @@ def test_requantize_fuses_the_elementwise_quantisers_of_older_bundles(bundle_fac
     fused = Translator.load(out)
     assert fused.translate(sources, batch_size=64) == expected
     assert [fused.translate([s])[0] for s in sources[:10]] == expected[:10]
+    # A bundle already in the current form is left as it is (rewritten, same translations).
+    again = tmp_path / "again"
+    result = CliRunner().invoke(requantize_cli, [str(out), "-o", str(again), "--sample", str(sample)])
+    assert result.exit_code == 0, result.output
+    assert Translator.load(again).translate(sources, batch_size=64) == expected
