@@ -11,7 +11,9 @@ from pathlib import Path
 
 import onnx
 
-from s2s.runtime.bundle import DECODER, ENCODER, GREEDY, MANIFEST, SOURCE_TOKENIZER, TARGET_TOKENIZER, load_bundle
+from s2s.runtime.bundle import (
+    ACTIVATIONS_FIXED_OR_PER_ROW, DECODER, ENCODER, GREEDY, MANIFEST, SOURCE_TOKENIZER, TARGET_TOKENIZER, load_bundle,
+)
 from s2s.runtime.tokenizer import Tokenizer as RuntimeTokenizer
 from s2s.training.checkpoint import Checkpoint, load_checkpoint
 from s2s.training.data import read_parallel
@@ -26,7 +28,8 @@ from .manifest import attribution_for, build_manifest, finalise
 from .greedy_graph import build_greedy_graph
 from .parity import batch_variant_sentences, check_fp32, greedy_agreement, one_call_mismatches, tokenizer_mismatches
 from .publish import check_output, publish
-from .quantize import quantize_int8
+from .bounds import bounded_decoder_inputs
+from .quantize import activation_counts, quantize_int8
 from .shared_weights import share_weights
 
 log = logging.getLogger("s2s.export")
@@ -192,8 +195,9 @@ def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportR
         if options.quantize == "int8":
             int8_dir = work_dir / "int8"
             int8_dir.mkdir()
+            bounded = bounded_decoder_inputs(onnx.load(str(fp32_dir / ENCODER)), onnx.load(str(fp32_dir / DECODER)))
             for graph in (ENCODER, DECODER):
-                quantize_int8(fp32_dir / graph, int8_dir / graph)
+                quantize_int8(fp32_dir / graph, int8_dir / graph, bounded if graph == DECODER else ())
             for name in (SOURCE_TOKENIZER, TARGET_TOKENIZER):
                 shutil.copy2(fp32_dir / name, int8_dir / name)
             finalise(int8_dir, build_manifest(checkpoint, precision="int8", verification={}, **common))
@@ -219,7 +223,8 @@ def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportR
                 "fp32_bytes": fp32_bytes,
                 "int8_bytes": int8_bytes,
                 "size_reduction": 1 - int8_bytes / fp32_bytes,
-                "activation_quantisation": "per-row",
+                "activation_quantisation": ACTIVATIONS_FIXED_OR_PER_ROW,
+                "activations": activation_counts(int8_dir),
                 "batch_invariant_sentences": len(sources),
             }
             final_dir, precision = int8_dir, "int8"

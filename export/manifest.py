@@ -8,7 +8,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from s2s.runtime.bundle import MANIFEST, MODEL_CARD, WEIGHTS, sha256_file
+from s2s.runtime.bundle import ACTIVATIONS_FIXED_OR_PER_ROW, MANIFEST, MODEL_CARD, WEIGHTS, sha256_file
 from s2s.runtime.model_card import render_model_card
 from s2s.training.checkpoint import Checkpoint
 from s2s.training.tokenization import EOS_ID, PAD_ID, SOS_ID, UNK_ID
@@ -85,9 +85,9 @@ def build_manifest(
         "onnx": {
             "opset": opset,
             "precision": precision,
-            # int8: every activation is quantised per row (one scale per sentence and position),
+            # int8: every activation is quantised with a fixed scale (proved bounded) or per row,
             # so a sentence's output never depends on its batch (docs/bundle-format.md).
-            "activation_quantisation": "per-row" if precision == "int8" else None,
+            "activation_quantisation": ACTIVATIONS_FIXED_OR_PER_ROW if precision == "int8" else None,
             "exporter": f"torch.onnx.export (TorchScript-based, dynamo=False), torch {torch.__version__}",
         },
         "verification": verification,

@@ -1,49 +1,70 @@
-"""int8 quantisation of the exported graphs: int8 weights, activations quantised per row.
+"""int8 quantisation of the exported graphs: int8 weights, activations quantised so that a row's
+numbers never depend on the other rows of its batch.
 
 onnxruntime's `quantize_dynamic` quantises each activation with one scale for the whole tensor
 (DynamicQuantizeLinear), so a sentence's numbers depend on the other sentences of its batch.
-`quantize_rows` rewrites every DynamicQuantizeLinear into a per-row quantiser, which makes a
-row's translation independent of its batch neighbours (docs/bundle-format.md, "batch
-invariance"):
+`quantize_activations` rewrites every such quantiser into one of two batch-invariant forms
+(docs/bundle-format.md, "batch invariance"):
 
-    scale = max(|x|, over the last axis) / 127       (one scale per row, keepdims)
-    q     = uint8(round(x / scale) + 128)            zero point 128 for every row
+- **fixed scale**, for an activation proved to lie in [-1, 1] (export/bounds.py: RNN states,
+  tanh outputs, attention contexts; in the models this project trains, every quantised one):
+  `q = QuantizeLinear(x, 1/127, 128)`. A constant scale costs one kernel, no reduction, and loses
+  nothing to clipping, since the bound is proved;
+- **per row**, for any other activation:
 
-The division, rounding, shift and cast are one standard `QuantizeLinear` with a per-axis scale
-(the activation seen as a [rows, features] matrix, one scale per row), so each quantised product
-costs Abs, a reduction and one quantising pass over its input, not six element-wise kernels.
+      scale = max(|x|, over the last axis) / 127       (one scale per row, keepdims)
+      q     = uint8(round(x / scale) + 128)            zero point 128 for every row
+
+  The division, rounding, shift and cast are one standard `QuantizeLinear` with a per-axis scale
+  (the activation seen as a [rows, features] matrix, one scale per row). The per-row scale
+  multiplies the float result *after* the `Mul(Cast(MatMulInteger), activation scale x weight
+  scale)` that quantize_dynamic writes, whose activation scale becomes 1: onnxruntime fuses that
+  pattern into MatMulIntegerToFloat, which takes only a scalar (or per-column) activation scale
+  and silently computes nonsense with a per-row one.
+
 A constant zero point keeps the MatMulInteger kernels onnxruntime has (their activation zero
-point must be a scalar). The per-row scale multiplies the float result *after* the
-`Mul(Cast(MatMulInteger), activation scale x weight scale)` that quantize_dynamic writes, whose
-activation scale becomes 1: onnxruntime fuses that pattern into MatMulIntegerToFloat, which
-takes only a scalar (or per-column) activation scale and silently computes nonsense with a
-per-row one. That 1 is computed at run time, so that constant folding leaves the pattern for the
-fusion to find (`_ones_at_run_time`). The int8 weights are not touched.
+point must be a scalar). The activation scale of each product (1/127, or 1 before a per-row
+scale) is computed at run time, once per graph, so that constant folding leaves the
+`Mul(activation scale, weight scale)` for onnxruntime's MatMulIntegerToFloat fusion to find
+(`_scales_at_run_time`); with the fixed scale that fusion also takes in the bias, so a product
+is two kernels, as with DynamicQuantizeMatMul. The int8 weights are not touched.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from .bounds import unit_bounded, value_ranks
+
 ROW_ZERO_POINT = 128
 # Floor of a row's scale: an all-zero row quantises to the zero point instead of dividing by 0.
 MIN_ROW_SCALE = 1e-12
 _INV127, _FLOOR, _ONE, _AXES, _FLAT = (
     "row_quant_inv127", "row_quant_min_scale", "row_quant_one", "row_quant_axes", "row_quant_flat")
-_RUN_TIME_ONE = "row_quant/one_at_run_time"
+# Scale of every activation proved to lie in [-1, 1] (export/bounds.py).
+FIXED_SCALE = 1 / 127
+_FIXED, _ZERO_POINT = "row_quant_fixed_scale", "row_quant_zero_point"
+# Activation scales of the products, computed at run time (`_scales_at_run_time`); the marks are
+# what they replace until then.
+_RUN_TIME_ONE, _RUN_TIME_FIXED = "row_quant/one_at_run_time", "row_quant/fixed_scale_at_run_time"
+_FIXED_MARK = "row_quant/fixed_scale"
+_RUN_TIME_OUTPUTS = (f"{_RUN_TIME_ONE}/ones", _RUN_TIME_ONE, _RUN_TIME_FIXED, "row_quant/elements",
+                     "row_quant/elements_as_float")
 # Outputs of the element-wise per-row quantiser that bundles of format 2 and earlier carry
-# (Abs, ReduceMax, Mul, Max, Div, Round, Add, Cast); `quantize_rows` fuses it like a
+# (Abs, ReduceMax, Mul, Max, Div, Round, Add, Cast); `quantize_activations` rewrites it like a
 # DynamicQuantizeLinear, same arithmetic.
 _ELEMENTWISE_STEPS = ("abs", "max", "raw_scale", "scaled", "rounded", "shifted")
 
 
-def quantize_int8(source: Path, destination: Path) -> None:
-    """Quantise the graph at `source` (int8 weights, per-row activations) into `destination`."""
+def quantize_int8(source: Path, destination: Path, bounded_inputs: Iterable[str] = ()) -> None:
+    """Quantise the graph at `source` (int8 weights, batch-invariant activations) into
+    `destination`; `bounded_inputs`: graph inputs known to lie in [-1, 1] (`bounded_decoder_inputs`)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     root = logging.getLogger()
@@ -56,7 +77,7 @@ def quantize_int8(source: Path, destination: Path) -> None:
     finally:
         root.setLevel(level)
     model = onnx.load(str(destination))
-    quantize_rows(model)
+    quantize_activations(model, bounded_inputs)
     onnx.save(model, str(destination))
 
 
@@ -64,45 +85,67 @@ def _opset(model: onnx.ModelProto) -> int:
     return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
 
 
-def quantize_rows(model: onnx.ModelProto) -> int:
-    """Replace, in place, every activation quantiser of `model` that is not the fused per-row one
-    (a tensor-wide DynamicQuantizeLinear, or the element-wise per-row chain of older bundles) by
-    the fused per-row quantiser, with the same outputs (uint8 values, scale), and give the
-    per-row products their run-time 1 (`_ones_at_run_time`). Returns how many were replaced."""
+def quantize_activations(model: onnx.ModelProto, bounded_inputs: Iterable[str] = ()) -> int:
+    """Give, in place, every activation quantiser of `model` its batch-invariant form (see the
+    module docstring): the fixed scale where the activation is proved to lie in [-1, 1] (given
+    graph inputs `bounded_inputs` in that range), the fused per-row quantiser elsewhere. Reads
+    what quantize_dynamic writes (DynamicQuantizeLinear) and what earlier bundles carry (the
+    element-wise or the fused per-row quantiser), with the same outputs. Returns how many
+    quantisers changed form."""
     graph = model.graph
     opset = _opset(model)
-    original = list(graph.node)  # one Python object per node: the id()s below must stay valid
+    original = [n for n in graph.node if not (n.output and n.output[0] in _RUN_TIME_OUTPUTS)]
     features = _feature_counts(graph)
-    ranks = _ranks(model)
-    elementwise = _elementwise_quantisers(original)
-    dropped = {id(node) for chain in elementwise.values() for node in chain[1]}
+    ranks = value_ranks(model)
+    fused_chains = _rowwise_quantisers(original, elementwise=False)
+    rowwise = {**_rowwise_quantisers(original, elementwise=True), **fused_chains}
+    fused = set(fused_chains)
+    dropped = {id(node) for chain in rowwise.values() for node in chain[1]}
+    inputs = [n.input[0] for n in original if _is_tensor_quantiser(n)] + [q[0][0] for q in rowwise.values()]
+    bounded = unit_bounded(model, inputs, bounded_inputs)
     nodes: list[onnx.NodeProto] = []
-    replaced = 0
+    changed = 0
     stale: set[str] = set()
-    tensor_wide: set[str] = set()
+    tensor_wide: set[str] = set()  # per-tensor scales whose product must take a per-row scale
+    fixed_rows: set[str] = set()  # per-row scales whose product must take the fixed scale instead
+    fixed_tensor: set[str] = set()  # per-tensor scales to replace by the fixed scale
     for node in original:
-        if node.op_type == "DynamicQuantizeLinear" and node.domain in ("", "ai.onnx"):
+        if _is_tensor_quantiser(node):
             x = node.input[0]
             quantized, scale, zero_point = node.output
-            nodes += _row_quantiser(x, quantized, scale, features[quantized], f"{node.name or x}/row_quant", opset,
-                                    ranks.get(x) == 2)
+            if x in bounded:
+                nodes.append(_fixed_quantiser(x, quantized))
+                fixed_tensor.add(scale)
+            else:
+                nodes += _row_quantiser(x, quantized, scale, features[quantized], f"{node.name or x}/row_quant", opset,
+                                        ranks.get(x) == 2)
+                tensor_wide.add(scale)
             graph.initializer.append(numpy_helper.from_array(np.array(ROW_ZERO_POINT, dtype=np.uint8), zero_point))
             stale.update(node.output)
-            tensor_wide.add(scale)
-            replaced += 1
-        elif id(node) in elementwise:
-            (x, quantized, scale, prefix), _ = elementwise[id(node)]
-            nodes += _row_quantiser(x, quantized, scale, features[quantized], prefix, opset, ranks.get(x) == 2)
+            changed += 1
+        elif id(node) in rowwise:
+            (x, quantized, scale, prefix), _ = rowwise[id(node)]
+            if x in bounded:
+                nodes.append(_fixed_quantiser(x, quantized))
+                fixed_rows.add(scale)
+                changed += 1
+            else:
+                nodes += _row_quantiser(x, quantized, scale, features[quantized], prefix, opset, ranks.get(x) == 2)
+                changed += id(node) not in fused
             stale.update((quantized, scale))
-            replaced += 1
         elif id(node) not in dropped:
             nodes.append(node)
     if tensor_wide:
         nodes = _scale_after_product(nodes, tensor_wide)
-    # Every per-row scale; element-wise bundles, like quantize_dynamic's graphs, hold a constant 1.
-    scales = {n.output[0] for n in nodes if n.op_type == "Max" and _FLOOR in n.input}
-    nodes, upgraded = _ones_at_run_time(nodes, scales)
-    if not replaced and not upgraded:
+    if fixed_rows:
+        nodes = _drop_row_scales(nodes, fixed_rows)
+    for node in nodes:  # a per-tensor scale that becomes the fixed one keeps its Mul(scale, weight scale)
+        for i, name in enumerate(node.input):
+            if name in fixed_tensor:
+                node.input[i] = _FIXED_MARK
+    nodes = _constant_scales_at_run_time(nodes, {i.name for i in graph.initializer})
+    nodes = _scales_at_run_time(nodes, graph.input[0].name)
+    if not changed and len(nodes) == len(graph.node):
         return 0
     del graph.node[:]
     graph.node.extend(nodes)
@@ -111,7 +154,15 @@ def quantize_rows(model: onnx.ModelProto) -> int:
     kept = [v for v in graph.value_info if v.name not in stale]
     del graph.value_info[:]
     graph.value_info.extend(kept)
-    return replaced
+    return changed
+
+
+def _is_tensor_quantiser(node: onnx.NodeProto) -> bool:
+    return node.op_type == "DynamicQuantizeLinear" and node.domain in ("", "ai.onnx")
+
+
+def _fixed_quantiser(x: str, quantized: str) -> onnx.NodeProto:
+    return helper.make_node("QuantizeLinear", [x, _FIXED, _ZERO_POINT], [quantized])
 
 
 def _row_quantiser(x: str, quantized: str, scale: str, features: int, prefix: str, opset: int,
@@ -154,6 +205,8 @@ def _set_constants(graph: onnx.GraphProto, opset: int, used: set[str]) -> None:
         _FLOOR: np.array(MIN_ROW_SCALE, dtype=np.float32),
         _ONE: np.array(1.0, dtype=np.float32),
         _FLAT: np.array([-1], dtype=np.int64),
+        _FIXED: np.array(FIXED_SCALE, dtype=np.float32),
+        _ZERO_POINT: np.array(ROW_ZERO_POINT, dtype=np.uint8),
     }
     if opset >= 18:
         wanted[_AXES] = np.array([-1], dtype=np.int64)
@@ -174,35 +227,44 @@ def _feature_counts(graph: onnx.GraphProto) -> dict[str, int]:
     return counts
 
 
-def _elementwise_quantisers(nodes) -> dict[int, tuple[tuple[str, str, str, str], list[onnx.NodeProto]]]:
-    """The element-wise per-row quantisers of older bundles: id of each chain's first node ->
+def _rowwise_quantisers(nodes, elementwise: bool) -> dict[int, tuple[tuple[str, str, str, str], list[onnx.NodeProto]]]:
+    """The per-row quantisers of earlier bundles, element-wise (Abs, ReduceMax, Mul, Max, Div,
+    Round, Add, Cast) or fused (`_row_quantiser`): id of each chain's first node (its Abs) ->
     ((input, quantized output, scale output, name prefix), the chain's other nodes)."""
     producers = {output: node for node in nodes for output in node.output}
-    consumers: dict[str, list[onnx.NodeProto]] = {}
-    for node in nodes:
-        for name in node.input:
-            consumers.setdefault(name, []).append(node)
+    consumers = _consumers(nodes)
     chains = {}
     for node in nodes:
         if node.op_type != "Abs" or not node.output[0].endswith("/row_quant/abs"):
             continue
         prefix = node.output[0][: -len("/abs")]
-        if f"{prefix}/scaled" not in producers:  # the fused quantiser starts with the same Abs
+        if (f"{prefix}/scaled" in producers) != elementwise:  # both forms start with the same Abs
             continue
-        steps = [producers[f"{prefix}/{step}"] for step in _ELEMENTWISE_STEPS[1:]]
         [scale_node] = [c for c in consumers[f"{prefix}/raw_scale"] if c.op_type == "Max"]
-        [cast] = [c for c in consumers[f"{prefix}/shifted"] if c.op_type == "Cast"]
-        chains[id(node)] = ((node.input[0], cast.output[0], scale_node.output[0], prefix), steps + [scale_node, cast])
+        if elementwise:
+            steps = [producers[f"{prefix}/{step}"] for step in _ELEMENTWISE_STEPS[1:]]
+            [last] = [c for c in consumers[f"{prefix}/shifted"] if c.op_type == "Cast"]
+        else:
+            names = ("max", "raw_scale", "row_scales", "row_count", "row_zero_points", "rows", "quantized_rows", "shape")
+            steps = [producers[f"{prefix}/{name}"] for name in names if f"{prefix}/{name}" in producers]
+            rows = f"{prefix}/quantized_rows" if f"{prefix}/quantized_rows" in producers else f"{prefix}/row_scales"
+            [last] = [c for c in consumers[rows] if c.op_type in ("QuantizeLinear", "Reshape") and c not in steps]
+        chains[id(node)] = ((node.input[0], last.output[0], scale_node.output[0], prefix), steps + [scale_node, last])
     return chains
+
+
+def _consumers(nodes: list[onnx.NodeProto]) -> dict[str, list[onnx.NodeProto]]:
+    consumers: dict[str, list[onnx.NodeProto]] = {}
+    for node in nodes:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+    return consumers
 
 
 def _scale_after_product(nodes: list[onnx.NodeProto], scales: set[str]) -> list[onnx.NodeProto]:
     """Move each per-row scale from `Mul(scale, weight_scale)` to after the Mul that applies that
     product to the cast int32 result (see the module docstring for why)."""
-    consumers: dict[str, list[onnx.NodeProto]] = {}
-    for node in nodes:
-        for name in node.input:
-            consumers.setdefault(name, []).append(node)
+    consumers = _consumers(nodes)
     after: dict[int, onnx.NodeProto] = {}
     for scale in scales:
         for scale_product in consumers.get(scale, []):
@@ -225,39 +287,97 @@ def _scale_after_product(nodes: list[onnx.NodeProto], scales: set[str]) -> list[
     return out
 
 
-def _ones_at_run_time(nodes: list[onnx.NodeProto], scales: set[str]) -> tuple[list[onnx.NodeProto], bool]:
-    """Give every `Mul(1, weight scale)` (`_scale_after_product`) a 1 computed at run time, from
-    the graph's first per-row scale (`ReduceMax(scale / scale)`, exactly 1) -> (nodes, changed).
+def _drop_row_scales(nodes: list[onnx.NodeProto], scales: set[str]) -> list[onnx.NodeProto]:
+    """Undo `_scale_after_product` for the per-row `scales` that became the fixed scale: each
+    product's Mul(result, row scale) goes, and its Mul(1, weight scale) takes the fixed scale."""
+    producers = {output: node for node in nodes for output in node.output}
+    gone: set[int] = set()
+    for after in nodes:
+        if after.op_type != "Mul" or after.input[1] not in scales:
+            continue
+        apply = producers[after.input[0]]  # Mul(Cast(MatMulInteger), Mul(1, weight scale))
+        apply.output[0] = after.output[0]
+        for name in apply.input:
+            product = producers.get(name)
+            if product is not None and product.op_type == "Mul":
+                for i, one in enumerate(product.input):
+                    if one in (_ONE, _RUN_TIME_ONE):
+                        product.input[i] = _FIXED_MARK
+        gone.add(id(after))
+    return [node for node in nodes if id(node) not in gone]
 
-    With a constant 1, onnxruntime folds the Mul into one constant, and its
-    MatMulIntegerToFloat fusion, which looks for `Mul(activation scale, weight scale)`, no longer
-    applies: the int32 product is then cast and scaled by separate kernels, each a pass over the
-    output (~5% of a step at batch 256). Kept at run time, the product, cast and weight scale run
-    as one kernel, with the same arithmetic."""
-    products = [node for node in nodes if node.op_type == "Mul" and _ONE in node.input]
-    first = next((node for node in nodes if node.output and node.output[0] in scales), None)
-    if not products or first is None:
-        return nodes, False
-    scale = first.output[0]
-    for node in products:
-        node.input[list(node.input).index(_ONE)] = _RUN_TIME_ONE
+
+def _constant_scales_at_run_time(nodes: list[onnx.NodeProto], constants: set[str]) -> list[onnx.NodeProto]:
+    """Products whose activation scale is a constant already (the int8 embedding table's, read by
+    Gather) get it as `Mul(1, scale)`, which `_scales_at_run_time` computes at run time."""
+    producers = {output: node for node in nodes for output in node.output}
+    consumers = _consumers(nodes)
+    before: dict[int, onnx.NodeProto] = {}
+    for product in nodes:
+        if product.op_type != "MatMulInteger":
+            continue
+        for cast in consumers.get(product.output[0], []):
+            for apply in consumers.get(cast.output[0], []) if cast.op_type == "Cast" else []:
+                if apply.op_type != "Mul":
+                    continue
+                scales = producers.get(next(i for i in apply.input if i != cast.output[0]))
+                if scales is None or scales.op_type != "Mul" or not all(i in constants for i in scales.input):
+                    continue
+                activation_scale = scales.input[0]
+                scales.input[0] = f"{activation_scale}/at_run_time/{scales.output[0]}"
+                before[id(scales)] = helper.make_node("Mul", [_ONE, activation_scale], [scales.input[0]])
     out: list[onnx.NodeProto] = []
     for node in nodes:
+        if id(node) in before:
+            out.append(before[id(node)])
         out.append(node)
-        if node is first:  # before every product: each comes after its own scale, so after this one
-            out += [helper.make_node("Div", [scale, scale], [f"{_RUN_TIME_ONE}/ones"]),
-                    helper.make_node("ReduceMax", [f"{_RUN_TIME_ONE}/ones"], [_RUN_TIME_ONE], keepdims=0)]
-    return out, True
+    return out
 
 
-def _ranks(model: onnx.ModelProto) -> dict[str, int]:
-    """Ranks of the graph's values, as far as ONNX shape inference knows them (not strict: what
-    it cannot infer is left out, and an unknown rank only costs the general quantiser's reshapes)."""
-    inferred = onnx.shape_inference.infer_shapes(model)
-    values = list(inferred.graph.value_info) + list(inferred.graph.input) + list(inferred.graph.output)
-    return {v.name: len(v.type.tensor_type.shape.dim) for v in values if v.type.tensor_type.HasField("shape")}
+def _scales_at_run_time(nodes: list[onnx.NodeProto], source: str) -> list[onnx.NodeProto]:
+    """Give every product's activation scale (1 before a per-row scale or a constant scale, or
+    the fixed scale) as a value computed at run time, once per graph, from the element count of
+    the graph input `source` (`Min(count, 1)`, `Min(count, 1/127)`: exactly the constant for any
+    non-empty input).
+
+    With a constant there, onnxruntime folds `Mul(activation scale, weight scale)` into one
+    constant, and its MatMulIntegerToFloat fusion, which looks for that Mul, no longer applies:
+    the int32 product is then cast, scaled and biased by separate kernels, each a pass over the
+    output. Kept at run time, the product, cast, scales and (but before a per-row scale) the
+    bias run as one kernel, with the same arithmetic."""
+    marks = {_ONE: _RUN_TIME_ONE, _RUN_TIME_ONE: _RUN_TIME_ONE, _FIXED_MARK: _RUN_TIME_FIXED,
+             _RUN_TIME_FIXED: _RUN_TIME_FIXED}
+    needed: set[str] = set()
+    for node in nodes:
+        if node.op_type == "Mul":
+            for i, name in enumerate(node.input):
+                if name in marks:
+                    node.input[i] = marks[name]
+                    needed.add(marks[name])
+    if not needed:
+        return nodes
+    computed = [helper.make_node("Size", [source], ["row_quant/elements"]),
+                helper.make_node("Cast", ["row_quant/elements"], ["row_quant/elements_as_float"], to=TensorProto.FLOAT)]
+    for value, constant in ((_RUN_TIME_ONE, _ONE), (_RUN_TIME_FIXED, _FIXED)):
+        if value in needed:
+            computed.append(helper.make_node("Min", ["row_quant/elements_as_float", constant], [value]))
+    return computed + nodes
 
 
 def count_tensor_quantisers(model: onnx.ModelProto) -> int:
     """DynamicQuantizeLinear nodes left (each makes output depend on the batch)."""
     return sum(1 for n in model.graph.node if n.op_type == "DynamicQuantizeLinear")
+
+
+def count_activation_quantisers(model: onnx.ModelProto) -> dict[str, int]:
+    """How many activations `model` quantises with the fixed scale, and how many per row."""
+    return {"fixed": sum(1 for n in model.graph.node if n.op_type == "QuantizeLinear" and _FIXED in n.input),
+            "per_row": sum(1 for n in model.graph.node if n.op_type == "Abs" and n.output[0].endswith("/row_quant/abs"))}
+
+
+def activation_counts(directory: Path) -> dict[str, int]:
+    """`count_activation_quantisers` over the step graphs of the bundle files in `directory`."""
+    from s2s.runtime.bundle import DECODER, ENCODER
+
+    counts = [count_activation_quantisers(onnx.load(str(directory / g), load_external_data=False)) for g in (ENCODER, DECODER)]
+    return {key: sum(c[key] for c in counts) for key in counts[0]}

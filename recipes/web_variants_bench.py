@@ -10,9 +10,10 @@ and timed with hosts/js/bench/bench.js --web-only against the original:
   Cast(w) - w_zero), int32), exact while k x max|a - a_zero| x max|w - w_zero| <= 2**24 (checked
   per product from the real weights), so the translations are the int8 bundle's, token for token;
   Cast(w) - w_zero reads only initializers and is folded into a float weight at session creation.
-- "float activations": each per-row-quantised product becomes MatMul(x, Cast(w)) on the float
-  activation, the row scale dropped (the weight scale kept): int8 weights, float arithmetic; the
-  share of sample sentences translated as the int8 bundle does is printed.
+- "float activations": each product of a quantised activation (fixed scale or per row) becomes
+  MatMul(x, Cast(w)) on the float activation, the activation scale dropped (the weight scale
+  kept): int8 weights, float arithmetic; the share of sample sentences translated as the int8
+  bundle does is printed.
 
 Needs `npm ci` in hosts/js. Prints Markdown; run it on an otherwise idle machine.
 """
@@ -33,6 +34,7 @@ from onnx import TensorProto, helper, numpy_helper
 from s2s.export.exporter import add_greedy_graph
 from s2s.export.manifest import finalise
 from s2s.export.parity import greedy_agreement
+from s2s.export.quantize import _FIXED as FIXED, _RUN_TIME_FIXED as FIXED_AT_RUN_TIME  # the graphs' names
 from s2s.export.rewrite import encoded_sample, publish_rewritten, read_sample, rewrite_step_graphs, unpack
 from s2s.runtime.bundle import load_bundle
 
@@ -119,12 +121,19 @@ def float_activations(model: onnx.ModelProto) -> int:
             consumers.setdefault(name, []).append(node)
     rewritten = 0
     for node in list(graph.node):
-        reshape = producer.get(node.input[0]) if node.op_type == "MatMulInteger" else None
-        if reshape is None or reshape.op_type != "Reshape" or "/row_quant/" not in reshape.input[0]:
-            continue  # not a product of a per-row-quantised activation (e.g. the embedding's)
-        quantise = producer[reshape.input[0]]  # QuantizeLinear(rows, row scales, zero points)
-        activation = producer[quantise.input[0]].input[0]  # what Reshape(x -> rows) read
-        row_scale = producer[quantise.input[1]].input[0]
+        quantised = producer.get(node.input[0]) if node.op_type == "MatMulInteger" else None
+        if quantised is not None and quantised.op_type == "QuantizeLinear" and quantised.input[1] == FIXED:
+            activation = quantised.input[0]  # a fixed-scale activation: its scale leaves the weight scale's Mul
+            [apply] = consumers[consumers[node.output[0]][0].output[0]]  # Mul(Cast(product), Mul(scale, w scale))
+            scales = producer[next(i for i in apply.input if i in producer and producer[i].op_type == "Mul")]
+            scales.input[list(scales.input).index(FIXED_AT_RUN_TIME)] = "row_quant_one"
+            row_scale = None
+        elif quantised is not None and quantised.op_type == "Reshape" and "/row_quant/" in quantised.input[0]:
+            quantise = producer[quantised.input[0]]  # QuantizeLinear(rows, row scales, zero points)
+            activation = producer[quantise.input[0]].input[0]  # what Reshape(x -> rows) read
+            row_scale = producer[quantise.input[1]].input[0]
+        else:
+            continue  # not a product of a quantised activation (e.g. the embedding's)
         product = node.output[0]
         at = list(graph.node).index(node)
         graph.node.remove(node)
@@ -132,7 +141,7 @@ def float_activations(model: onnx.ModelProto) -> int:
         graph.node.insert(at + 1, helper.make_node("MatMul", [activation, f"{product}/w"], [f"{product}/float"]))
         for consumer in consumers[product]:  # Cast(to float) of a float: a no-op left in place
             consumer.input[0] = f"{product}/float"
-        for consumer in consumers.get(row_scale, []):
+        for consumer in consumers.get(row_scale, []) if row_scale else []:
             if consumer.op_type == "Mul" and "/row_quant/" not in consumer.output[0]:
                 consumer.input[list(consumer.input).index(row_scale)] = "row_quant_one"
         rewritten += 1

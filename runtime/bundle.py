@@ -39,6 +39,12 @@ TOP_IDS, TOP_LOG_PROBS, NEXT_HIDDEN, NEXT_CELL, ATTENTION = (
 )
 OUTPUT_IDS, OUTPUT_LENGTHS, SCORES = "output_ids", "output_lengths", "scores"  # greedy.onnx
 
+# onnx.activation_quantisation of an int8 bundle, current form first: a fixed scale for every
+# activation proved to lie in [-1, 1] and a scale per row for the others, or per row for all.
+# Both make a sentence's translation independent of its batch; per tensor (no value), not.
+ACTIVATIONS_FIXED_OR_PER_ROW, ACTIVATIONS_PER_ROW = "fixed-or-per-row", "per-row"
+BATCH_INVARIANT_ACTIVATIONS = (ACTIVATIONS_FIXED_OR_PER_ROW, ACTIVATIONS_PER_ROW)
+
 
 def length_limit(source_length: int, ratio: float, offset: int, maximum: int) -> int:
     """The length rule of every decoder (training's, the runtime's, any host's; the manifest

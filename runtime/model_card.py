@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .bundle import ACTIVATIONS_FIXED_OR_PER_ROW, BATCH_INVARIANT_ACTIVATIONS
+
 
 def _paths(paths) -> str:
     """Corpus paths as code spans: one path (older manifests) or a list of them."""
@@ -114,9 +116,14 @@ def render_model_card(manifest: dict[str, Any]) -> str:
             f"{int8['sentences']} sentences (threshold {100 * int8['threshold']:.0f}%); graphs "
             f"{_mib(int8['fp32_bytes'])} → {_mib(int8['int8_bytes'])}"
         )
-    if int8 and int8.get("activation_quantisation") == "per-row":
+    if int8 and int8.get("activation_quantisation") in BATCH_INVARIANT_ACTIVATIONS:
+        form = ("with a fixed scale where proved within [-1, 1], per row elsewhere"
+                if int8["activation_quantisation"] == ACTIVATIONS_FIXED_OR_PER_ROW else "per row")
+        counts = int8.get("activations")
+        if counts:
+            form += f" ({counts['fixed']} fixed, {counts['per_row']} per row)"
         lines.append(
-            f"- int8 activations quantised per row: output identical at batch sizes 1, 7 and 64 for all "
+            f"- int8 activations quantised {form}: output identical at batch sizes 1, 7 and 64 for all "
             f"{int8['batch_invariant_sentences']} sample sentences (a translation never depends on its batch)"
         )
     lines.append("")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 from .beam import beam_search
-from .bundle import SOURCE_TOKENIZER, TARGET_TOKENIZER, Bundle, load_bundle
+from .bundle import BATCH_INVARIANT_ACTIVATIONS, SOURCE_TOKENIZER, TARGET_TOKENIZER, Bundle, load_bundle
 from .errors import BundleError, InputError
 from .greedy import Hypothesis, greedy_decode, pad_batch
 from .model_store import pick_model, resolve
@@ -83,7 +83,7 @@ class Translator:
         self.longest_seen = (data.get("source_tokens") or {}).get("max")
         self._warned_length = False
         onnx_info = bundle.manifest.get("onnx", {})
-        if onnx_info.get("precision") == "int8" and onnx_info.get("activation_quantisation") != "per-row":
+        if onnx_info.get("precision") == "int8" and onnx_info.get("activation_quantisation") not in BATCH_INVARIANT_ACTIVATIONS:
             log.warning("%s quantises activations per tensor: a sentence's translation may change with its batch; "
                         "rewrite it with python -m s2s.export.requantize", bundle.origin)
 

@@ -1,4 +1,5 @@
-"""int8 with per-row activation quantisation: a row's result never depends on the other rows."""
+"""int8 with batch-invariant activation quantisation: a fixed scale for activations proved to lie in
+[-1, 1], one scale per row for the others; a row's result never depends on the other rows."""
 
 import numpy as np
 import onnx
@@ -6,8 +7,9 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from s2s.export.quantize import count_tensor_quantisers, quantize_int8
+from s2s.export.quantize import FIXED_SCALE, count_activation_quantisers, count_tensor_quantisers, quantize_int8
 from s2s.runtime import Translator, load_bundle
+from s2s.runtime.bundle import ACTIVATIONS_FIXED_OR_PER_ROW
 from s2s.runtime.sessions import session_options
 
 
@@ -32,10 +34,12 @@ def _run(path, x):
 
 
 @pytest.mark.parametrize("rank", [2, 3])
-def test_a_row_is_quantised_alone(tmp_path, rank):
+def test_an_unbounded_row_is_quantised_alone(tmp_path, rank):
     _linear_model(tmp_path / "fp32.onnx", rank)
     quantize_int8(tmp_path / "fp32.onnx", tmp_path / "int8.onnx")
-    assert count_tensor_quantisers(onnx.load(str(tmp_path / "int8.onnx"))) == 0
+    int8 = onnx.load(str(tmp_path / "int8.onnx"))
+    assert count_tensor_quantisers(int8) == 0
+    assert count_activation_quantisers(int8) == {"fixed": 0, "per_row": 1}  # x is a graph input: no bound
     rng = np.random.default_rng(1)
     row = rng.normal(size=(1, 16)).astype(np.float32)
     loud = 1000 * rng.normal(size=(3, 16)).astype(np.float32)  # a tensor-wide scale would crush `row`
@@ -51,8 +55,10 @@ def test_a_row_is_quantised_alone(tmp_path, rank):
 def test_int8_bundle_translates_the_same_in_any_batch(bundle_factory, make_pairs):
     path = bundle_factory("gru", "luong", quantize="int8")
     bundle = load_bundle(path)
-    assert bundle.manifest["onnx"]["activation_quantisation"] == "per-row"
+    assert bundle.manifest["onnx"]["activation_quantisation"] == ACTIVATIONS_FIXED_OR_PER_ROW
     assert bundle.manifest["verification"]["int8"]["batch_invariant_sentences"] > 0
+    # Every activation a GRU + Luong model quantises is a state, a tanh or a context.
+    assert bundle.manifest["verification"]["int8"]["activations"]["per_row"] == 0
     for graph in ("encoder.onnx", "decoder.onnx"):
         assert count_tensor_quantisers(onnx.load(str(path / graph))) == 0
     translator = Translator.load(path)
@@ -72,4 +78,48 @@ def test_the_product_cast_and_weight_scale_stay_one_onnxruntime_kernel(tmp_path)
     options.optimized_model_filepath = str(tmp_path / "optimized.onnx")
     ort.InferenceSession(str(tmp_path / "int8.onnx"), sess_options=options, providers=["CPUExecutionProvider"])
     ops = [node.op_type for node in onnx.load(str(tmp_path / "optimized.onnx")).graph.node]
-    assert "MatMulIntegerToFloat" in ops and "MatMulInteger" not in ops and "Cast" not in ops, ops
+    # (one Cast remains: the element count, int64 to float, the run-time 1 is computed from)
+    assert "MatMulIntegerToFloat" in ops and "MatMulInteger" not in ops and ops.count("Cast") == 1, ops
+
+
+def _bounded_linear_model(path) -> tuple[np.ndarray, np.ndarray]:
+    """x -> Tanh -> MatMul(w) + b: the product reads a value in [-1, 1]."""
+    rng = np.random.default_rng(0)
+    weight, bias = rng.normal(size=(16, 8)).astype(np.float32), rng.normal(size=8).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Tanh", ["x"], ["t"]), helper.make_node("MatMul", ["t", "w"], ["m"]),
+         helper.make_node("Add", ["m", "b"], ["y"])], "bounded",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 16])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 8])],
+        [numpy_helper.from_array(weight, "w"), numpy_helper.from_array(bias, "b")],
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    return weight, bias
+
+
+def test_a_bounded_activation_takes_the_fixed_scale_and_one_fused_kernel(tmp_path):
+    _bounded_linear_model(tmp_path / "fp32.onnx")
+    quantize_int8(tmp_path / "fp32.onnx", tmp_path / "int8.onnx")
+    int8 = onnx.load(str(tmp_path / "int8.onnx"))
+    assert count_activation_quantisers(int8) == {"fixed": 1, "per_row": 0}
+    # The arithmetic: q = round(tanh(x) * 127) + 128, y = (q - 128) . w_int8 * (scale of w / 127) + b.
+    weights = {i.name: numpy_helper.to_array(i) for i in int8.graph.initializer}
+    [w_int8] = [v for v in weights.values() if v.dtype == np.int8 and v.shape == (16, 8)]
+    [w_scale] = [v for k, v in weights.items() if k.endswith("w_scale")]
+    x = 3 * np.random.default_rng(2).normal(size=(5, 16)).astype(np.float32)
+    q = np.rint(np.tanh(x) / np.float32(FIXED_SCALE)).astype(np.int32)
+    expected = (q @ w_int8.astype(np.int32)).astype(np.float32) * (np.float32(FIXED_SCALE) * w_scale) + weights["b"]
+    np.testing.assert_allclose(_run(tmp_path / "int8.onnx", x), expected, rtol=1e-5, atol=1e-5)
+    # Speed: with the scale computed at run time, onnxruntime fuses product, cast, scales and
+    # bias into one MatMulIntegerToFloat (a constant there is folded, and the fusion is lost).
+    options = session_options(1)
+    options.optimized_model_filepath = str(tmp_path / "optimized.onnx")
+    ort.InferenceSession(str(tmp_path / "int8.onnx"), sess_options=options, providers=["CPUExecutionProvider"])
+    ops = [node.op_type for node in onnx.load(str(tmp_path / "optimized.onnx")).graph.node]
+    assert ops.count("MatMulIntegerToFloat") == 1 and not {"MatMulInteger", "Add", "Abs", "ReduceMax"} & set(ops), ops
+
+
+def test_a_graph_input_the_caller_vouches_for_takes_the_fixed_scale(tmp_path):
+    _linear_model(tmp_path / "fp32.onnx")
+    quantize_int8(tmp_path / "fp32.onnx", tmp_path / "int8.onnx", bounded_inputs=["x"])
+    assert count_activation_quantisers(onnx.load(str(tmp_path / "int8.onnx"))) == {"fixed": 1, "per_row": 0}

@@ -1,4 +1,5 @@
-"""An int8 bundle from before per-row quantisation is made batch-invariant, weights untouched."""
+"""An int8 bundle of an earlier release (tensor-wide or per-row activation quantisers) is given the
+current quantisers, weights untouched: it then computes exactly what a fresh export computes."""
 
 import json
 import shutil
@@ -12,7 +13,8 @@ from onnxruntime.quantization import QuantType, quantize_dynamic
 from s2s.export.manifest import finalise
 from s2s.export.quantize import count_tensor_quantisers
 from s2s.export.requantize import main as requantize_cli
-from s2s.runtime import load_bundle
+from s2s.runtime import Translator, load_bundle
+from s2s.runtime.bundle import ACTIVATIONS_FIXED_OR_PER_ROW
 
 
 def _old_style_int8(fp32_bundle, directory):
@@ -30,6 +32,17 @@ def _old_style_int8(fp32_bundle, directory):
     return directory
 
 
+def _all_nodes(graph):
+    """The nodes of `graph` and of its subgraphs (greedy.onnx decodes in a Loop)."""
+    nodes = []
+    for node in graph.node:
+        nodes.append(node)
+        for attribute in node.attribute:
+            if attribute.type == onnx.AttributeProto.GRAPH:
+                nodes += _all_nodes(attribute.g)
+    return nodes
+
+
 def _int8_weights(path):
     model = onnx.load(str(path))
     return {i.name: numpy_helper.to_array(i) for i in model.graph.initializer if i.data_type == onnx.TensorProto.INT8}
@@ -44,8 +57,9 @@ def test_requantize_keeps_the_weights_and_removes_the_batch_dependence(bundle_fa
     result = CliRunner().invoke(requantize_cli, [str(old), "-o", str(out), "--sample", str(sample)])
     assert result.exit_code == 0, result.output
     bundle = load_bundle(out)
-    assert bundle.manifest["onnx"]["activation_quantisation"] == "per-row"
+    assert bundle.manifest["onnx"]["activation_quantisation"] == ACTIVATIONS_FIXED_OR_PER_ROW
     assert bundle.manifest["verification"]["int8"]["batch_invariant_sentences"] == 80
+    assert bundle.manifest["verification"]["int8"]["activations"] == {"fixed": 5, "per_row": 0}
     assert "evaluation" not in bundle.manifest  # figures of the old graphs no longer hold
     assert "s2s.export.requantize" in bundle.manifest["provenance"]["requantize_command"]
     assert "python -m s2s.export.requantize" in (out / "README.md").read_text()  # the card says how it was made
@@ -54,10 +68,14 @@ def test_requantize_keeps_the_weights_and_removes_the_batch_dependence(bundle_fa
         before, after = _int8_weights(old / graph), _int8_weights(out / graph)
         assert before.keys() == after.keys() and before
         assert all(np.array_equal(before[k], after[k]) for k in before)
+    # quantize_dynamic gave the export the same int8 weights: the graphs now compute what it does.
+    sources = [s for s, _ in make_pairs(60, seed=13)]
+    assert Translator.load(out).translate(sources) == \
+        Translator.load(bundle_factory("gru", "luong", quantize="int8")).translate(sources)
     # In place, with --force, the way the shipped bundles were rewritten.
     result = CliRunner().invoke(requantize_cli, [str(old), "-o", str(old), "--force", "--sample", str(sample)])
     assert result.exit_code == 0, result.output
-    assert load_bundle(old).manifest["onnx"]["activation_quantisation"] == "per-row"
+    assert load_bundle(old).manifest["onnx"]["activation_quantisation"] == ACTIVATIONS_FIXED_OR_PER_ROW
 
 
 def _elementwise_per_row(model):
@@ -90,7 +108,7 @@ def _elementwise_per_row(model):
             helper.make_node("Add", [f"{prefix}/rounded", "row_quant_offset"], [f"{prefix}/shifted"]),
             helper.make_node("Cast", [f"{prefix}/shifted"], [last.output[0]], to=TensorProto.UINT8),
         ]
-    dropped |= {id(n) for n in nodes if any(o.startswith("row_quant/one_at_run_time") for o in n.output)}
+    dropped |= {id(n) for n in nodes if any(o.startswith("row_quant/") for o in n.output)}  # the run-time 1
     kept = []
     for node in nodes:
         kept += chains.get(id(node), [])
@@ -101,45 +119,70 @@ def _elementwise_per_row(model):
             kept.append(node)
     del graph.node[:]
     graph.node.extend(kept)
-    graph.initializer.extend([numpy_helper.from_array(np.array(128, dtype=np.float32), "row_quant_offset"),
-                              numpy_helper.from_array(np.array(1, dtype=np.float32), "row_quant_one")])
+    graph.initializer.append(numpy_helper.from_array(np.array(128, dtype=np.float32), "row_quant_offset"))
+    if not any(i.name == "row_quant_one" for i in graph.initializer):
+        graph.initializer.append(numpy_helper.from_array(np.array(1, dtype=np.float32), "row_quant_one"))
     return len(chains)
 
 
-def test_requantize_fuses_the_elementwise_quantisers_of_older_bundles(bundle_factory, make_pairs, tmp_path):
+def _per_row_release(fp32_bundle, directory, monkeypatch):
+    """What the releases before the fixed scale wrote: every activation quantised per row (the
+    prover of export/bounds.py switched off), in the element-wise form of the earliest ones."""
+    from s2s.export import quantize
+
+    _old_style_int8(fp32_bundle, directory)
+    with monkeypatch.context() as patch:
+        patch.setattr(quantize, "unit_bounded", lambda *args, **kwargs: set())
+        for graph in ("encoder.onnx", "decoder.onnx"):
+            model = onnx.load(str(directory / graph))
+            quantize.quantize_activations(model)
+            assert _elementwise_per_row(model) > 0
+            onnx.save(model, str(directory / graph))
+    manifest = json.loads((directory / "model.json").read_text())
+    manifest["onnx"]["activation_quantisation"] = "per-row"
+    manifest.pop("evaluation")
+    finalise(directory, manifest)
+    return directory
+
+
+def test_requantize_rewrites_the_per_row_quantisers_of_older_bundles(bundle_factory, make_pairs, tmp_path, monkeypatch):
+    from s2s.export import quantize
     from s2s.export.add_greedy import add_greedy_to_bundle
-    from s2s.runtime import Translator
 
     sources = [s for s, _ in make_pairs(60, seed=12)]
-    base = tmp_path / "base"
-    shutil.copytree(bundle_factory("gru", "luong", quantize="int8"), base)
-    for graph in ("encoder.onnx", "decoder.onnx"):
-        model = onnx.load(str(base / graph))
-        assert _elementwise_per_row(model) > 0
-        onnx.save(model, str(base / graph))
-    finalise(base, json.loads((base / "model.json").read_text()))
+    base = _per_row_release(bundle_factory("gru", "luong"), tmp_path / "base", monkeypatch)
     old = tmp_path / "old"  # as shipped before: with a one-call graph composed of those graphs
     add_greedy_to_bundle(base, old, sources)
     sample = tmp_path / "sample.txt"
     sample.write_text("".join(s + "\n" for s in sources))
-    out = tmp_path / "fused"
+    out = tmp_path / "fixed"
     result = CliRunner().invoke(requantize_cli, [str(old), "-o", str(out), "--sample", str(sample)])
     assert result.exit_code == 0, result.output
     manifest = load_bundle(out).manifest
     assert {"greedy.onnx", "weights.bin"} <= manifest["files"].keys()  # composed again, weights shared
+    assert manifest["verification"]["int8"]["activations"] == {"fixed": 5, "per_row": 0}
     for graph in ("encoder.onnx", "decoder.onnx", "greedy.onnx"):
-        ops = [n.op_type for n in onnx.load(str(out / graph), load_external_data=False).graph.node]
-        assert "Round" not in ops and "QuantizeLinear" in ops
+        nodes = _all_nodes(onnx.load(str(out / graph), load_external_data=False).graph)
+        assert "QuantizeLinear" in {n.op_type for n in nodes}
+        assert not [n for n in nodes if n.op_type == "Round" or any(o.endswith("/row_quant/abs") for o in n.output)]
     for graph in ("encoder.onnx", "decoder.onnx"):
         before, after = _int8_weights(old / graph), _int8_weights(out / graph)
         assert before.keys() == after.keys() and all(np.array_equal(before[k], after[k]) for k in before)
-    # The same arithmetic: every translation, step loop and one call, is the old graphs'.
-    expected = Translator.load(old).translate(sources)
-    fused = Translator.load(out)
-    assert fused.translate(sources, batch_size=64) == expected
-    assert [fused.translate([s])[0] for s in sources[:10]] == expected[:10]
+    # What a fresh export of the same weights computes, step loop and one call alike.
+    expected = Translator.load(bundle_factory("gru", "luong", quantize="int8")).translate(sources)
+    rewritten = Translator.load(out)
+    assert rewritten.translate(sources, batch_size=64) == expected
+    assert [rewritten.translate([s])[0] for s in sources[:10]] == expected[:10]
     # A bundle already in the current form is left as it is (rewritten, same translations).
     again = tmp_path / "again"
     result = CliRunner().invoke(requantize_cli, [str(out), "-o", str(again), "--sample", str(sample)])
     assert result.exit_code == 0, result.output
     assert Translator.load(again).translate(sources, batch_size=64) == expected
+    # An activation with no proved bound keeps its per-row arithmetic: with the prover off, the
+    # element-wise chains become the fused per-row quantiser and every translation stays the old one.
+    monkeypatch.setattr(quantize, "unit_bounded", lambda *args, **kwargs: set())
+    fused = tmp_path / "fused"
+    result = CliRunner().invoke(requantize_cli, [str(old), "-o", str(fused), "--sample", str(sample)])
+    assert result.exit_code == 0, result.output
+    assert load_bundle(fused).manifest["verification"]["int8"]["activations"] == {"fixed": 0, "per_row": 5}
+    assert Translator.load(fused).translate(sources) == Translator.load(old).translate(sources)
