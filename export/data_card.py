@@ -3,6 +3,7 @@ source-length distribution (which the runtime uses to warn about inputs far out 
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from s2s.training.checkpoint import Checkpoint
@@ -28,6 +29,13 @@ def _percentiles(values: list[int]) -> dict[str, int]:
     return {"p50": pick(0.5), "p90": pick(0.9), "p99": pick(0.99), "max": ordered[-1]}
 
 
+def shown_path(path: str) -> str:
+    """A training corpus's path as the model card shows it: relative to where the export runs
+    (s2s-train keeps absolute paths, so that --resume works from anywhere; a card should not
+    carry one machine's directories)."""
+    return os.path.relpath(path)
+
+
 def training_data_summary(checkpoint: Checkpoint) -> dict[str, Any] | None:
     """Corpora (pairs, domain) and source lengths in tokens and words; None when the training
     data is no longer readable."""
@@ -44,7 +52,7 @@ def training_data_summary(checkpoint: Checkpoint) -> dict[str, Any] | None:
         kept = [n for n in lengths if 0 < n <= config.max_length]
         token_lengths += kept
         word_lengths += [len(s.split()) for s, n in zip(pairs.sources, lengths) if 0 < n <= config.max_length]
-        corpora.append({"path": path, "pairs": len(kept), "domain": domain_of(path)})
+        corpora.append({"path": shown_path(path), "pairs": len(kept), "domain": domain_of(path)})
     if not token_lengths:
         return None
     return {

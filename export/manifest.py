@@ -13,6 +13,8 @@ from s2s.runtime.model_card import render_model_card
 from s2s.training.checkpoint import Checkpoint
 from s2s.training.tokenization import EOS_ID, PAD_ID, SOS_ID, UNK_ID
 
+from .data_card import shown_path
+
 # Attribution the licences of the project's reference corpora ask for, found by path.
 KNOWN_CORPORA = {
     "tatoeba": "Sentence pairs from the Tatoeba project (https://tatoeba.org), CC-BY 2.0 FR.",
@@ -96,8 +98,8 @@ def build_manifest(
             "training_command": train.extra.get("command"),
             "resume_commands": train.extra.get("resume_commands", []),
             "training": {
-                "train": train.train,
-                "valid": train.valid,
+                "train": [shown_path(p) for p in train.train],
+                "valid": [shown_path(p) for p in train.valid],
                 "tokenizer": train.tokenizer,
                 "vocab_size": train.vocab_size,
                 "epochs_completed": state.epoch,
@@ -105,7 +107,8 @@ def build_manifest(
                 "best_valid_bleu": state.best_bleu if state.best_bleu >= 0 else None,
                 "training_minutes": round(state.elapsed_seconds / 60, 1),
                 "stop_reason": state.stop_reason,
-                "history": state.history,
+                "history": [{**r, "valid_sets": {shown_path(k): v for k, v in r["valid_sets"].items()}}
+                            if "valid_sets" in r else r for r in state.history],
                 "machine": machine_description(),
             },
             "export_command": export_command,

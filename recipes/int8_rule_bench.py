@@ -59,10 +59,14 @@ def build_bundles(work: Path) -> dict[str, Path]:
     return {"per tensor": per_tensor, "per row": per_row, "fixed": fixed}
 
 
-def sentences_per_second(translator, sentences: list[str], batch_size: int) -> float:
-    started = time.perf_counter()
-    translator.translate(sentences, batch_size=batch_size, split_sentences=False)
-    return len(sentences) / (time.perf_counter() - started)
+def sentences_per_second(translator, sentences: list[str], batch_size: int, min_seconds: float) -> float:
+    """Throughput over whole passes of `sentences`, as many as take `min_seconds` (a pass of
+    this fast host's can be a fraction of a second: too short to time alone)."""
+    done, started = 0, time.perf_counter()
+    while done == 0 or time.perf_counter() - started < min_seconds:
+        translator.translate(sentences, batch_size=batch_size, split_sentences=False)
+        done += len(sentences)
+    return done / (time.perf_counter() - started)
 
 
 def main() -> None:
@@ -70,6 +74,7 @@ def main() -> None:
     parser.add_argument("--test", default="../shared/data/tatoeba-eng-fra/test.tsv")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 16, 64, 256])
+    parser.add_argument("--min-seconds", type=float, default=2.0, help="least time of each measurement")
     args = parser.parse_args()
     from s2s.runtime import Translator
 
@@ -86,12 +91,12 @@ def main() -> None:
             for translator in translators.values():
                 translator.translate(sources[:100])  # warm-up
             for batch_size in args.batch_sizes:
-                # Batch 1 is slow: a tenth of the file keeps each measurement under a minute.
+                # Batch 1 is slow: a tenth of the file a pass.
                 sentences = sources[: len(sources) // 10] if batch_size == 1 else sources
                 rates: dict[str, list[float]] = {name: [] for name in translators}
                 for _ in range(args.repeats):
                     for name, translator in translators.items():  # interleaved: drift hits all
-                        rates[name].append(sentences_per_second(translator, sentences, batch_size))
+                        rates[name].append(sentences_per_second(translator, sentences, batch_size, args.min_seconds))
                 medians = [statistics.median(rates[name]) for name in names]
                 print(f"| {threads} | {batch_size} | " + " | ".join(f"{m:,.0f}" for m in medians)
                       + f" | {medians[1] / medians[0]:.3f} | {medians[2] / medians[0]:.3f} |", flush=True)
