@@ -31,9 +31,11 @@ def _percentiles(values: list[int]) -> dict[str, int]:
 
 def shown_path(path: str) -> str:
     """A training corpus's path as the model card shows it: relative to where the export runs
-    (s2s-train keeps absolute paths, so that --resume works from anywhere; a card should not
-    carry one machine's directories)."""
-    return os.path.relpath(path)
+    when the corpus lies there or beside it (a checkout's ../shared/data), so that a card does not
+    carry one machine's directories (s2s-train keeps absolute paths, for --resume from anywhere);
+    anywhere else, the absolute path, normalised."""
+    relative = os.path.relpath(path)
+    return relative if not relative.startswith(os.path.join(os.pardir, os.pardir)) else os.path.normpath(path)
 
 
 def training_data_summary(checkpoint: Checkpoint) -> dict[str, Any] | None:

@@ -25,3 +25,17 @@ def test_one_warning_for_inputs_longer_than_any_training_sentence(bundle_factory
         translator.translate([long, long])
         translator.translate([long])
     assert len([r for r in caplog.records if "longer than any" in r.message]) == 1
+
+
+def test_the_card_shows_a_corpus_beside_the_checkout_by_a_relative_path(tmp_path, monkeypatch):
+    import os
+
+    from s2s.export.data_card import shown_path
+
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    monkeypatch.chdir(checkout)
+    # s2s-train records absolute paths; the card shows them as a user of the checkout types them.
+    assert shown_path(str(checkout / ".." / "shared" / "data" / "train.tsv")) == os.path.join("..", "shared", "data", "train.tsv")
+    assert shown_path(str(checkout / "data" / "train.tsv")) == os.path.join("data", "train.tsv")
+    assert shown_path("/elsewhere/corpus/train.tsv") == "/elsewhere/corpus/train.tsv"
