@@ -40,11 +40,11 @@ _DEFAULT_ACTIVATIONS = {"RNN": ("Tanh",), "GRU": ("Sigmoid", "Tanh"), "LSTM": ("
 
 
 class _Prover:
-    def __init__(self, model: onnx.ModelProto, bounded_inputs: Iterable[str]) -> None:
+    def __init__(self, model: onnx.ModelProto, bounded_inputs: Iterable[str], ranks: dict[str, int] | None) -> None:
         self.producers: dict[str, tuple[onnx.NodeProto, int]] = {}
         self._index(model.graph)
         self.bounded_inputs = set(bounded_inputs)
-        self.ranks = value_ranks(model)
+        self.ranks = value_ranks(model) if ranks is None else ranks
         self.int64_constants = _int64_constants(model)
         self.memo: dict[tuple[str, str], bool] = {}
 
@@ -85,7 +85,7 @@ class _Prover:
         if name not in self.producers:
             return False
         node, position = self.producers[name]
-        op, inputs = node.op_type, [i for i in node.input]
+        op, inputs = node.op_type, list(node.input)
         if op == "Tanh" or self.gate(name):
             return True
         if op in _MOVES:
@@ -217,9 +217,12 @@ def value_ranks(model: onnx.ModelProto) -> dict[str, int]:
     return {v.name: len(v.type.tensor_type.shape.dim) for v in values if v.type.tensor_type.HasField("shape")}
 
 
-def unit_bounded(model: onnx.ModelProto, names: Iterable[str], bounded_inputs: Iterable[str] = ()) -> set[str]:
-    """The values among `names` proved to lie in [-1, 1], given graph inputs `bounded_inputs` in [-1, 1]."""
-    prover = _Prover(model, bounded_inputs)
+def unit_bounded(model: onnx.ModelProto, names: Iterable[str], bounded_inputs: Iterable[str] = (),
+                 ranks: dict[str, int] | None = None) -> set[str]:
+    """The values among `names` proved to lie in [-1, 1], given graph inputs `bounded_inputs` in
+    [-1, 1]; `ranks`: `value_ranks(model)` where the caller has it already (shape inference is the
+    costly part)."""
+    prover = _Prover(model, bounded_inputs, ranks)
     return {name for name in names if prover.unit(name)}
 
 

@@ -65,7 +65,7 @@ def test_what_is_proved_holds_on_real_numbers(tmp_path, shape):
 
     model, encoder, decoder = _export(tmp_path, seed=3, **shape)
     bounded_inputs = bounded_decoder_inputs(encoder, decoder)
-    proved = {}
+    proved = []
     for graph, inputs in ((encoder, ()), (decoder, bounded_inputs)):
         name = graph.graph.name
         probe = tmp_path / f"probe-{len(proved)}.onnx"
@@ -75,7 +75,7 @@ def test_what_is_proved_holds_on_real_numbers(tmp_path, shape):
         assert wanted, name
         existing = {o.name for o in graph.graph.output}
         graph.graph.output.extend(helper.make_empty_tensor_value_info(w) for w in wanted if w not in existing)
-        proved[len(proved)] = wanted
+        proved.append(wanted)
         onnx.save(graph, str(probe))
     encoder_session = ort.InferenceSession(str(tmp_path / "probe-0.onnx"), providers=["CPUExecutionProvider"])
     decoder_session = ort.InferenceSession(str(tmp_path / "probe-1.onnx"), providers=["CPUExecutionProvider"])
