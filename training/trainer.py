@@ -177,8 +177,13 @@ class Trainer:
             torch.set_rng_state(checkpoint.rank_rng_states[ranks.rank])
         elif checkpoint.rng_state is not None:
             torch.set_rng_state(checkpoint.rng_state)
-        trainer.state.finished = False
-        trainer.state.stop_reason = ""
+        # A finished run stays finished, so resuming it again trains nothing an uninterrupted run
+        # would not have; only a larger --epochs reopens a run that had reached its epochs.
+        state = trainer.state
+        if state.finished and state.epoch < config.epochs and state.stop_reason.startswith("reached"):
+            state.finished = False
+        if not state.finished:
+            state.stop_reason = ""
         if trainer.is_main:
             trainer._forget_metrics_after_checkpoint()
         return trainer
