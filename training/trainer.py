@@ -180,7 +180,8 @@ class Trainer:
         # A finished run stays finished, so resuming it again trains nothing an uninterrupted run
         # would not have; only a larger --epochs reopens a run that had reached its epochs.
         state = trainer.state
-        if state.finished and state.epoch < config.epochs and state.stop_reason.startswith("reached"):
+        early_stopped = 0 < config.early_stopping <= state.epochs_without_improvement
+        if state.finished and not early_stopped and state.epoch < config.epochs:
             state.finished = False
         if not state.finished:
             state.stop_reason = ""
