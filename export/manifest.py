@@ -72,6 +72,7 @@ def build_manifest(
             "target_vocab_size": config.target_vocab_size,
             "tie_embeddings": config.tie_embeddings,
             "attentional_dim": config.attentional_dim,
+            "bridge": config.bridge,
             "parameters": checkpoint.model.parameter_count(),
         },
         # Corpora, domains and source-length distribution: the runtime warns about inputs longer

@@ -56,7 +56,7 @@ def train_tiny(out: Path, task_data, cell: str = "gru", attention: str = "bahdan
     from s2s.training.trainer import Trainer
 
     options = dict(TINY_MODEL, cell=cell, attention=attention, layers=overrides.pop("layers", 1),
-                   bidirectional=overrides.pop("bidirectional", True))
+                   bidirectional=overrides.pop("bidirectional", True), bridge=overrides.pop("bridge", "tanh"))
     if "dropout" in overrides:
         options["dropout"] = overrides.pop("dropout")
     config = TrainConfig(train=[str(task_data["train"])], valid=overrides.pop("valid", [str(task_data["valid"])]), out=str(out),
@@ -72,11 +72,12 @@ def checkpoint_factory(tmp_path_factory, task_data):
     """checkpoint_factory(cell, attention) -> checkpoint-last/ of a tiny trained model (cached)."""
     cache: dict[tuple, Path] = {}
 
-    def make(cell: str = "gru", attention: str = "bahdanau", layers: int = 1, bidirectional: bool = True) -> Path:
-        key = (cell, attention, layers, bidirectional)
+    def make(cell: str = "gru", attention: str = "bahdanau", layers: int = 1, bidirectional: bool = True,
+             bridge: str = "tanh") -> Path:
+        key = (cell, attention, layers, bidirectional, bridge)
         if key not in cache:
-            out = tmp_path_factory.mktemp(f"run-{cell}-{attention}-{layers}-{int(bidirectional)}")
-            train_tiny(out, task_data, cell, attention, layers=layers, bidirectional=bidirectional)
+            out = tmp_path_factory.mktemp(f"run-{cell}-{attention}-{layers}-{int(bidirectional)}-{bridge}")
+            train_tiny(out, task_data, cell, attention, layers=layers, bidirectional=bidirectional, bridge=bridge)
             cache[key] = out / "checkpoint-last"
         return cache[key]
 

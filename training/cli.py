@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .config import ATTENTIONS, CELLS, LR_SCHEDULES, SELECTIONS, TOKENIZERS, TrainConfig
+from .config import ATTENTIONS, BRIDGES, CELLS, LR_SCHEDULES, SELECTIONS, TOKENIZERS, TrainConfig
 from s2s.runtime.command import log_to_stderr, output_option, user_errors, version_option
 
 from .errors import TrainingInputError
@@ -36,6 +36,9 @@ from .errors import TrainingInputError
 @click.option("--embedding-dim", type=click.IntRange(min=1), default=256, show_default=True)
 @click.option("--hidden-dim", type=click.IntRange(min=1), default=512, show_default=True)
 @click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), default=0.3, show_default=True)
+@click.option("--bridge", type=click.Choice(BRIDGES), default="tanh", show_default=True,
+              help="The decoder's first state from the encoder's last: a linear layer then tanh, a linear layer "
+                   "then relu (OpenNMT-py's bridge), or the encoder's states copied as they are.")
 @click.option("--tie-embeddings/--no-tie-embeddings", default=False, show_default=True,
               help="Share the target embedding matrix with the output layer (the attentional vector is then "
                    "--embedding-dim wide): smaller and faster, less accurate.")
@@ -113,7 +116,8 @@ def main(**options) -> None:
                 raise TrainingInputError("--train is required (unless --resume continues a run)")
             else:
                 model_options = {k: options[k] for k in ("cell", "attention", "layers", "bidirectional", "embedding_dim",
-                                                         "hidden_dim", "dropout", "tie_embeddings", "attentional_dim")}
+                                                         "hidden_dim", "dropout", "bridge", "tie_embeddings",
+                                                         "attentional_dim")}
                 config = TrainConfig(
                     # Absolute: the export reads them again for its checks, from any directory.
                     train=[str(Path(path).absolute()) for path in options["train_path"]],

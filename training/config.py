@@ -15,12 +15,14 @@ AttentionKind = Literal["none", "bahdanau", "luong"]
 TokenizerKind = Literal["bpe", "word", "char"]
 LrSchedule = Literal["plateau", "step"]
 Selection = Literal["loss", "bleu"]
+Bridge = Literal["tanh", "relu", "copy"]
 
 CELLS: tuple[str, ...] = ("rnn", "lstm", "gru")
 ATTENTIONS: tuple[str, ...] = ("none", "bahdanau", "luong")
 TOKENIZERS: tuple[str, ...] = ("bpe", "word", "char")
 LR_SCHEDULES: tuple[str, ...] = ("plateau", "step")
 SELECTIONS: tuple[str, ...] = ("loss", "bleu")
+BRIDGES: tuple[str, ...] = ("tanh", "relu", "copy")
 
 
 @dataclass
@@ -38,6 +40,10 @@ class ModelConfig:
     embedding_dim: int = 256
     hidden_dim: int = 512
     dropout: float = 0.3
+    # How the encoder's final states become the decoder's first: a linear layer then tanh (the
+    # range of a GRU state), a linear layer then a rectifier (OpenNMT-py's bridge), or copied as
+    # they are (the classic encoder-decoder; the widths match, both being hidden_dim).
+    bridge: Bridge = "tanh"
     # The output layer reads an "attentional vector" tanh(W [h; context]). Untied and hidden_dim
     # wide by default: on Tatoeba the tied 256-wide bottleneck (embedding_dim, sharing the target
     # embedding matrix) cost BLEU for a smaller, faster softmax layer (docs/quality.md).
@@ -59,6 +65,8 @@ class ModelConfig:
             )
         if self.cell not in CELLS:
             raise ConfigError(f"cell must be one of {CELLS}, got {self.cell!r}")
+        if self.bridge not in BRIDGES:
+            raise ConfigError(f"bridge must be one of {BRIDGES}, got {self.bridge!r}")
         if self.attention not in ATTENTIONS:
             raise ConfigError(f"attention must be one of {ATTENTIONS}, got {self.attention!r}")
         # Upper bounds far above any RNN translator: a checkpoint asking for more is damaged or

@@ -104,8 +104,11 @@ class Decoder(nn.Module):
         hidden, memory_dim = config.hidden_dim, config.encoder_state_dim
         self.embedding = nn.Embedding(config.target_vocab_size, config.embedding_dim, padding_idx=PAD_ID)
         self.dropout = nn.Dropout(config.dropout)
-        self.bridge_hidden = nn.Linear(memory_dim, hidden)
-        self.bridge_cell = nn.Linear(memory_dim, hidden) if config.cell == "lstm" else None
+        # No layer at all for "copy": an unused parameter would still be initialised, saved and
+        # counted.
+        bridged = config.bridge != "copy"
+        self.bridge_hidden = nn.Linear(memory_dim, hidden) if bridged else None
+        self.bridge_cell = nn.Linear(memory_dim, hidden) if bridged and config.cell == "lstm" else None
         self.attention: BahdanauAttention | LuongAttention | None
         if config.attention == "bahdanau":
             self.attention = BahdanauAttention(memory_dim, hidden, hidden)
@@ -148,9 +151,13 @@ class Decoder(nn.Module):
         return self.dropout(torch.tanh(self.attentional(x)))
 
     def initial_state(self, encoded: EncoderOutput) -> DecoderState:
-        hidden = torch.tanh(self.bridge_hidden(encoded.final))
-        cell = self.bridge_cell(encoded.final) if self.bridge_cell is not None else None
-        return DecoderState(hidden, cell)
+        """The decoder's first state from the encoder's final states (`ModelConfig.bridge`)."""
+        final = encoded.final
+        if self.bridge_hidden is None:  # copy: an LSTM decoder's memory cell starts at zero
+            return DecoderState(final, torch.zeros_like(final) if self.config.cell == "lstm" else None)
+        squash = torch.tanh if self.config.bridge == "tanh" else torch.relu
+        cell = self.bridge_cell(final) if self.bridge_cell is not None else None
+        return DecoderState(squash(self.bridge_hidden(final)), cell)
 
     def attention_keys(self, memory: torch.Tensor) -> torch.Tensor | None:
         """What attention precomputes once per sentence (None without attention)."""

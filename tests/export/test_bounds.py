@@ -22,6 +22,8 @@ ARCHITECTURES = [
     dict(cell="lstm", attention="bahdanau", bidirectional=False),
     dict(cell="rnn", attention="none"),
     dict(cell="gru", attention="none"),
+    dict(cell="gru", attention="luong", bridge="copy"),  # the first state is the encoder's own
+    dict(cell="gru", attention="luong", bridge="relu"),  # a rectifier has no upper bound
 ]
 
 
@@ -45,10 +47,15 @@ def _quantised_inputs(model: onnx.ModelProto) -> list[str]:
 def test_every_bounded_activation_of_every_architecture_gets_the_fixed_scale(tmp_path, shape):
     _, encoder, decoder = _export(tmp_path, **shape)
     bounded = bounded_decoder_inputs(encoder, decoder)
-    assert HIDDEN in bounded and (MEMORY in bounded) == (shape["attention"] != "none")
+    assert (HIDDEN in bounded) == (shape.get("bridge") != "relu")
+    assert (MEMORY in bounded) == (shape["attention"] != "none")
     # Bahdanau's recurrence reads [embedding; context]: an embedding has no bound of 1, so that
     # one input stays per row. Every other quantised activation is a state, a tanh or a context.
     per_row = {ENCODER: 0, DECODER: 1 if shape["attention"] == "bahdanau" else 0}
+    if shape.get("bridge") == "relu":
+        # An unbounded first state: the recurrence reads it, and the new state (a convex mix of
+        # it with a tanh) that attention reads is unbounded too; both stay per row.
+        per_row[DECODER] += 2
     for graph, inputs in ((ENCODER, ()), (DECODER, bounded)):
         quantize_int8(tmp_path / graph, tmp_path / f"int8-{graph}", inputs)
         counts = count_activation_quantisers(onnx.load(str(tmp_path / f"int8-{graph}")))

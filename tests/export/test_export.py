@@ -32,6 +32,14 @@ def test_every_variant_exports_with_parity(cell, attention, checkpoint_factory, 
     assert fresh.passed, fresh.summary()
 
 
+@pytest.mark.parametrize("cell,bridge", [("gru", "relu"), ("lstm", "copy")])
+def test_every_bridge_exports_with_parity(cell, bridge, checkpoint_factory, tmp_path):
+    checkpoint = checkpoint_factory(cell, "luong", bridge=bridge)
+    result = export_bundle(checkpoint, ExportOptions(out=tmp_path / "b", sample_size=20))
+    report = result.manifest["verification"]["fp32_parity"]
+    assert report["greedy_identical"] == report["sentences"] > 0 and report["max_encoder_error"] <= 1e-4
+
+
 def test_two_layer_unidirectional_lstm_exports(checkpoint_factory, tmp_path):
     checkpoint = checkpoint_factory("lstm", "luong", layers=2, bidirectional=False)
     result = export_bundle(checkpoint, ExportOptions(out=tmp_path / "b", sample_size=20))

@@ -5,7 +5,7 @@ import torch
 from torch.nn import functional as F
 
 from s2s.training import ModelConfig, Seq2Seq, greedy_decode
-from s2s.training.config import ATTENTIONS, CELLS
+from s2s.training.config import ATTENTIONS, BRIDGES, CELLS
 from s2s.training.data import pad
 
 VARIANTS = list(itertools.product(CELLS, ATTENTIONS))
@@ -55,6 +55,29 @@ def test_padding_does_not_change_a_sentence(cell, layers):
     torch.testing.assert_close(together.final[:, 1], alone.final[:, 0], rtol=0, atol=1e-6)
     # and the decoder sees the same thing: same greedy output alone or in a batch
     assert greedy_decode(model, [sentence]) == [greedy_decode(model, others + [sentence])[2]]
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+@pytest.mark.parametrize("bridge", BRIDGES)
+@torch.no_grad()
+def test_each_bridge_builds_the_first_decoder_state(cell, bridge):
+    model = tiny(cell, "luong", layers=2, bridge=bridge).eval()
+    encoded = model.encoder(pad([[5, 6, 7], [8, 9]]), torch.tensor([3, 2]))
+    state = model.decoder.initial_state(encoded)
+    assert state.hidden.shape == encoded.final.shape
+    if bridge == "copy":
+        assert torch.equal(state.hidden, encoded.final)
+        assert model.decoder.bridge_hidden is None and model.decoder.bridge_cell is None
+    else:
+        low, high = (-1.0, 1.0) if bridge == "tanh" else (0.0, float("inf"))
+        assert low <= float(state.hidden.min()) and float(state.hidden.max()) <= high
+        assert not torch.equal(state.hidden, encoded.final)
+    assert (state.cell is not None) == (cell == "lstm")
+    if bridge == "copy" and cell == "lstm":
+        assert float(state.cell.abs().max()) == 0.0
+    parameters = sum(p.numel() for p in model.decoder.parameters())
+    with_layer = sum(p.numel() for p in tiny(cell, "luong", layers=2, bridge="tanh").decoder.parameters())
+    assert (parameters < with_layer) == (bridge == "copy")
 
 
 @torch.no_grad()
