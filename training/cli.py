@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .config import ATTENTIONS, BRIDGES, CELLS, LR_SCHEDULES, SELECTIONS, TOKENIZERS, TrainConfig
+from .config import ATTENTIONS, BRIDGES, CELLS, LR_SCHEDULES, PRECISIONS, SELECTIONS, TOKENIZERS, TrainConfig
 from s2s.runtime.command import log_to_stderr, output_option, user_errors, version_option
 
 from .errors import TrainingInputError
@@ -75,6 +75,10 @@ from .errors import TrainingInputError
 @click.option("--teacher-forcing", type=click.FloatRange(0, 1), default=1.0, show_default=True,
               help="Probability of feeding the reference previous token; below 1 mixes in the model's own predictions.")
 @click.option("--label-smoothing", type=click.FloatRange(0, 1, max_open=True), default=0.1, show_default=True)
+@click.option("--precision", type=click.Choice(PRECISIONS), default="fp32", show_default=True,
+              help="bf16: the training forward pass in bfloat16 (weights, gradients and the loss stay float32): "
+                   "about 1.7x the steps a second on CPUs with AMX (Intel Xeon 4th generation on), slower where "
+                   "the CPU has no bfloat16 arithmetic. Validation and export are float32 either way.")
 @click.option("--grad-clip", type=click.FloatRange(min=0), default=1.0, show_default=True, help="Gradient norm clip (0: off).")
 @click.option("--seed", type=int, default=1234, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads (default: all cores).")
@@ -127,7 +131,7 @@ def main(**options) -> None:
                                                "epochs", "max_minutes", "batch_size", "lr", "lr_schedule", "lr_decay",
                                                "lr_decay_start", "lr_decay_every", "lr_patience", "select_by",
                                                "early_stopping", "param_init",
-                                               "teacher_forcing", "label_smoothing", "grad_clip", "seed", "threads",
+                                               "teacher_forcing", "label_smoothing", "precision", "grad_clip", "seed", "threads",
                                                "valid_bleu_samples", "save_every_minutes")},
                 )
                 trainer = Trainer.start(config, model_options)

@@ -16,6 +16,7 @@ TokenizerKind = Literal["bpe", "word", "char"]
 LrSchedule = Literal["plateau", "step"]
 Selection = Literal["loss", "bleu"]
 Bridge = Literal["tanh", "relu", "copy"]
+Precision = Literal["fp32", "bf16"]
 
 CELLS: tuple[str, ...] = ("rnn", "lstm", "gru")
 ATTENTIONS: tuple[str, ...] = ("none", "bahdanau", "luong")
@@ -23,6 +24,7 @@ TOKENIZERS: tuple[str, ...] = ("bpe", "word", "char")
 LR_SCHEDULES: tuple[str, ...] = ("plateau", "step")
 SELECTIONS: tuple[str, ...] = ("loss", "bleu")
 BRIDGES: tuple[str, ...] = ("tanh", "relu", "copy")
+PRECISIONS: tuple[str, ...] = ("fp32", "bf16")
 
 
 @dataclass
@@ -145,6 +147,10 @@ class TrainConfig:
     teacher_forcing: float = 1.0
     label_smoothing: float = 0.1
     weight_decay: float = 0.0
+    # bf16: the training forward pass under bfloat16 autocast (weights, gradients, optimizer state
+    # and the loss stay float32; validation runs in float32). Worth it where the CPU multiplies
+    # bfloat16 natively (AMX), where the output layer's product, most of a step, runs ~1.7x faster.
+    precision: Precision = "fp32"
     seed: int = 1234
     threads: int | None = None
     valid_bleu_samples: int | None = None  # None: decode the whole validation set each epoch
@@ -173,6 +179,8 @@ class TrainConfig:
             self.valid = [self.valid]
         if self.lr_schedule not in LR_SCHEDULES:
             raise ConfigError(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         if self.select_by not in SELECTIONS:
             raise ConfigError(f"select_by must be one of {SELECTIONS}, got {self.select_by!r}")
         if self.lr_decay_every < 1:

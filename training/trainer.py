@@ -252,13 +252,18 @@ class Trainer:
             rank_rng_states,
         )
 
+    def _autocast(self) -> torch.autocast:
+        """The training forward pass's precision (`TrainConfig.precision`); the loss is taken in float32."""
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.config.precision == "bf16")
+
     def _train_batch_shard(self, batch, global_tokens: int, weight: float) -> float:
         """One data-parallel step on this rank's rows: the summed loss scaled so that DDP's
         average of the ranks' gradients is the gradient of the global batch's mean loss."""
         self.model.train()
-        logits = self._ddp(batch.source, batch.source_lengths, batch.target_in, self.config.teacher_forcing)
+        with self._autocast():
+            logits = self._ddp(batch.source, batch.source_lengths, batch.target_in, self.config.teacher_forcing)
         loss_sum = F.cross_entropy(
-            logits.flatten(0, 1),
+            logits.float().flatten(0, 1),
             batch.target_out.flatten(),
             ignore_index=PAD_ID,
             label_smoothing=self.config.label_smoothing,
@@ -274,9 +279,10 @@ class Trainer:
 
     def _train_batch(self, batch) -> float:
         self.model.train()
-        logits = self.model(batch.source, batch.source_lengths, batch.target_in, self.config.teacher_forcing)
+        with self._autocast():
+            logits = self.model(batch.source, batch.source_lengths, batch.target_in, self.config.teacher_forcing)
         loss = F.cross_entropy(
-            logits.flatten(0, 1),
+            logits.float().flatten(0, 1),
             batch.target_out.flatten(),
             ignore_index=PAD_ID,
             label_smoothing=self.config.label_smoothing,

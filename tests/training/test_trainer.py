@@ -48,6 +48,18 @@ def test_resume_mid_epoch_ends_where_an_uninterrupted_run_ends(tmp_path, task_da
     _assert_same_run(full, part)
 
 
+def test_bf16_forward_trains_float32_weights_and_resumes_exactly(tmp_path, task_data, trainer_run):
+    fp32 = trainer_run(tmp_path / "fp32", task_data, steps=30, log_every=5)
+    full = trainer_run(tmp_path / "full", task_data, steps=30, log_every=5, precision="bf16")
+    assert load_checkpoint(full / "checkpoint-last").train_config.precision == "bf16"
+    assert all(w.dtype == torch.float32 for w in weights(full / "checkpoint-last").values())
+    # Not the float32 computation, and still learning.
+    assert losses(full) != losses(fp32) and losses(full)[-1] < losses(full)[0]
+    part = trainer_run(tmp_path / "part", task_data, steps=12, log_every=5, precision="bf16")
+    Trainer.resume(part, max_steps=30).run()
+    _assert_same_run(full, part)
+
+
 def test_resume_after_kill_from_the_last_epoch_checkpoint(tmp_path, task_data, trainer_run):
     # A kill -9 loses the work since the last save; checkpoint-last/ is then the end of an epoch.
     full = trainer_run(tmp_path / "full", task_data, steps=None, epochs=2)
