@@ -77,7 +77,7 @@ from .errors import TrainingInputError
 @click.option("--label-smoothing", type=click.FloatRange(0, 1, max_open=True), default=0.1, show_default=True)
 @click.option("--precision", type=click.Choice(PRECISIONS), default="fp32", show_default=True,
               help="bf16: the training forward pass in bfloat16 (weights, gradients and the loss stay float32): "
-                   "about 1.7x the steps a second on CPUs with AMX (Intel Xeon 4th generation on), slower where "
+                   "about 1.5x the steps a second on CPUs with AMX (Intel Xeon 4th generation on), slower where "
                    "the CPU has no bfloat16 arithmetic. Validation and export are float32 either way.")
 @click.option("--grad-clip", type=click.FloatRange(min=0), default=1.0, show_default=True, help="Gradient norm clip (0: off).")
 @click.option("--seed", type=int, default=1234, show_default=True)
