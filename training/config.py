@@ -149,7 +149,8 @@ class TrainConfig:
     weight_decay: float = 0.0
     # bf16: the training forward pass under bfloat16 autocast (weights, gradients, optimizer state
     # and the loss stay float32; validation runs in float32). Worth it where the CPU multiplies
-    # bfloat16 natively (AMX), where the output layer's product, most of a step, runs faster (~1.5x the steps a second measured).
+    # bfloat16 natively (AMX), where the output layer's product, most of a step, runs faster
+    # (~1.5x the steps a second measured, docs/quality.md).
     precision: Precision = "fp32"
     seed: int = 1234
     threads: int | None = None
