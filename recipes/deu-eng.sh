@@ -9,8 +9,7 @@
 # starts halving the rate at step 4,000 (epoch 9) and halves it every 1,000 steps after that,
 # where the Tatoeba-sized default (8,000 / 2,000) would barely decay before the time runs out.
 #
-# The shipped models/deu-eng was trained by this recipe (its card has the exact command) and its
-# int8 graphs later rewritten, weights unchanged, by `python -m s2s.export.requantize`.
+# The shipped models/deu-eng is this recipe's output as it stands (its card has the exact commands).
 set -euo pipefail
 DATA="${DATA:-../shared/data/multi30k}"
 RUN="${RUN:-runs/deu-eng}"
