@@ -89,6 +89,24 @@ def _unflatten_optimizer(tensors: dict[str, torch.Tensor], groups: list[dict[str
     return {"state": state, "param_groups": groups}
 
 
+def _save_weights(model: torch.nn.Module, path: Path) -> None:
+    device = next(model.parameters()).device
+    if device.type == "cpu":
+        save_model(model, str(path))
+        return
+    # On a GPU, cuDNN keeps an RNN's weights as views into one flat buffer, which safetensors
+    # refuses to save: the weights are saved from the CPU, then moved back (the optimizer keeps
+    # its references: `Module.to` moves parameters in place).
+    model.to("cpu")
+    try:
+        save_model(model, str(path))
+    finally:
+        model.to(device)
+        for module in model.modules():  # back into cuDNN's one flat buffer, or every step re-packs it
+            if isinstance(module, torch.nn.RNNBase):
+                module.flatten_parameters()
+
+
 def save_checkpoint(
     directory: Path,
     model: Seq2Seq,
@@ -106,7 +124,7 @@ def save_checkpoint(
         if debris.is_dir():
             shutil.rmtree(debris, ignore_errors=True)
     temporary.mkdir(parents=True)
-    save_model(model, str(temporary / "model.safetensors"))
+    _save_weights(model, temporary / "model.safetensors")
     optimizer_tensors: dict[str, torch.Tensor] = {"rng.torch": torch.get_rng_state()}
     for rank, rng in enumerate(rank_rng_states or []):
         optimizer_tensors[f"rng.torch.rank{rank}"] = rng

@@ -79,8 +79,16 @@ from .errors import TrainingInputError
               help="bf16: the training forward pass in bfloat16 (weights, gradients and the loss stay float32): "
                    "about 1.5x the steps a second on CPUs with AMX (Intel Xeon 4th generation on), slower where "
                    "the CPU has no bfloat16 arithmetic. Validation and export are float32 either way.")
+@click.option("--placeholders", type=click.FloatRange(0, 1), default=0.0, show_default=True, metavar="SHARE",
+              help="Teach the model to carry placeholders (so the runtime can protect names, numbers, codes, "
+                   "addresses and glossary terms): in this share of the training pairs, words written identically "
+                   "on both sides that hold a digit or start with a capital, and matching number words, become the "
+                   "same placeholder on both sides. 0: off (the bundle then protects nothing).")
 @click.option("--grad-clip", type=click.FloatRange(min=0), default=1.0, show_default=True, help="Gradient norm clip (0: off).")
 @click.option("--seed", type=int, default=1234, show_default=True)
+@click.option("--device", default="cpu", show_default=True, metavar="cpu|cuda|cuda:N",
+              help="Where to train: the CPU, or a CUDA GPU (a torch build with CUDA). A resumed run may move; "
+                   "resume is bit-exact on the CPU only.")
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads (default: all cores).")
 @click.option("--valid-bleu-samples", type=click.IntRange(min=1), help="Decode only the first N validation pairs for BLEU each epoch.")
 @click.option("--save-every-minutes", type=click.FloatRange(min=0), default=10.0, show_default=True,
@@ -112,7 +120,8 @@ def main(**options) -> None:
 
             if options["resume"]:
                 trainer = Trainer.resume(options["out"], epochs=options["epochs"] if _given("epochs") else None,
-                                         max_minutes=options["max_minutes"])
+                                         max_minutes=options["max_minutes"],
+                                         device=options["device"] if _given("device") else None)
                 # Provenance: a model card lists every command that trained the model, resumes included.
                 extra = trainer.config.extra
                 extra["resume_commands"] = [*extra.get("resume_commands", []), shlex.join(["s2s-train", *sys.argv[1:]])]
@@ -131,7 +140,7 @@ def main(**options) -> None:
                                                "epochs", "max_minutes", "batch_size", "lr", "lr_schedule", "lr_decay",
                                                "lr_decay_start", "lr_decay_every", "lr_patience", "select_by",
                                                "early_stopping", "param_init",
-                                               "teacher_forcing", "label_smoothing", "precision", "grad_clip", "seed", "threads",
+                                               "teacher_forcing", "label_smoothing", "precision", "placeholders", "grad_clip", "seed", "device", "threads",
                                                "valid_bleu_samples", "save_every_minutes")},
                 )
                 trainer = Trainer.start(config, model_options)

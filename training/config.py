@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -152,7 +153,14 @@ class TrainConfig:
     # bfloat16 natively (AMX), where the output layer's product, most of a step, runs faster
     # (~1.5x the steps a second measured, docs/quality.md).
     precision: Precision = "fp32"
+    # Share of training pairs whose protectable spans (names, numbers, codes) become placeholders
+    # on both sides, so the model learns to carry them (placeholder_training.py); 0: none.
+    placeholders: float = 0.0
     seed: int = 1234
+    # Where training runs: "cpu", "cuda" (a torch build with CUDA and a GPU), or "cuda:N". Not part
+    # of what is trained: a resumed run may move. Resume is bit-exact on the CPU only (the GPU's
+    # random state and kernels are not saved or deterministic).
+    device: str = "cpu"
     threads: int | None = None
     valid_bleu_samples: int | None = None  # None: decode the whole validation set each epoch
     log_every: int = 50
@@ -167,7 +175,8 @@ class TrainConfig:
                             ("early_stopping", int), ("log_every", int), ("lr", (int, float)),
                             ("lr_decay", (int, float)), ("grad_clip", (int, float)), ("teacher_forcing", (int, float)),
                             ("label_smoothing", (int, float)), ("weight_decay", (int, float)),
-                            ("param_init", (int, float)), ("save_every_minutes", (int, float))):
+                            ("param_init", (int, float)), ("save_every_minutes", (int, float)),
+                            ("placeholders", (int, float))):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, kinds):
                 raise ConfigError(f"{name} must be a number, got {value!r}")
@@ -188,6 +197,8 @@ class TrainConfig:
             raise ConfigError(f"lr_decay_every must be positive, got {self.lr_decay_every}")
         if not 0.0 <= self.teacher_forcing <= 1.0:
             raise ConfigError(f"teacher forcing ratio must be in [0, 1], got {self.teacher_forcing}")
+        if not 0.0 <= self.placeholders <= 1.0:
+            raise ConfigError(f"placeholders (a share of the pairs) must be in [0, 1], got {self.placeholders}")
         if not 0.0 <= self.label_smoothing < 1.0:
             raise ConfigError(f"label smoothing must be in [0, 1), got {self.label_smoothing}")
         if self.tokenizer not in TOKENIZERS:
@@ -195,6 +206,8 @@ class TrainConfig:
         for name in ("batch_size", "epochs", "max_length", "vocab_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+        if not isinstance(self.device, str) or not re.fullmatch(r"cpu|cuda(:\d+)?", self.device):
+            raise ConfigError(f"device must be cpu, cuda or cuda:N, got {self.device!r}")
         if self.lr <= 0:
             raise ConfigError(f"lr must be positive, got {self.lr}")
 

@@ -94,6 +94,13 @@ class Batch:
     def target_tokens(self) -> int:
         return int((self.target_out != PAD_ID).sum())
 
+    def to(self, device: torch.device) -> "Batch":
+        """The batch's tensors on `device` (itself when they are there already)."""
+        if self.source.device == device:
+            return self
+        return Batch(self.source.to(device), self.source_lengths.to(device), self.target_in.to(device),
+                     self.target_out.to(device), self.indices)
+
 
 def pad(sequences: list[list[int]], value: int = PAD_ID) -> torch.Tensor:
     width = max((len(s) for s in sequences), default=0)

@@ -18,19 +18,21 @@ def greedy_decode_batch(model: Seq2Seq, source: torch.Tensor, lengths: torch.Ten
     """
     model.eval()
     config = model.config
-    encoded = model.encoder(source, lengths)
+    source, lengths = source.to(next(model.parameters()).device), lengths.cpu()
+    encoded = model.encoder(source, lengths.to(source.device))
     state = model.decoder.initial_state(encoded)
     keys = model.decoder.attention_keys(encoded.memory)
     limits = torch.tensor([config.decode_length_limit(int(n)) for n in lengths])
     batch = source.size(0)
-    previous = torch.full((batch,), SOS_ID, dtype=torch.long)
+    previous = torch.full((batch,), SOS_ID, dtype=torch.long, device=source.device)
     finished = torch.zeros(batch, dtype=torch.bool)
     outputs: list[list[int]] = [[] for _ in range(batch)]
     for t in range(int(limits.max()) + 1):
         logits, state, _ = model.decoder.step(previous, state, encoded.memory, keys, encoded.mask)
         previous = logits.argmax(dim=-1)
+        chosen = previous.tolist()  # one transfer a step, not one a row
         for row in (~finished).nonzero().flatten().tolist():
-            token = int(previous[row])
+            token = chosen[row]
             if token == EOS_ID:
                 finished[row] = True
             else:

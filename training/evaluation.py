@@ -20,7 +20,7 @@ def validation_loss(model: Seq2Seq, source_ids: list[list[int]], target_ids: lis
     model.eval()
     total, tokens = 0.0, 0
     for indices in sequential_batches([len(s) for s in source_ids], batch_size):
-        batch = make_batch(source_ids, target_ids, indices)
+        batch = make_batch(source_ids, target_ids, indices).to(next(model.parameters()).device)
         logits = model(batch.source, batch.source_lengths, batch.target_in)
         total += float(
             F.cross_entropy(logits.flatten(0, 1), batch.target_out.flatten(), ignore_index=PAD_ID, reduction="sum")

@@ -22,10 +22,11 @@ from tqdm import tqdm
 from .checkpoint import TrainerState, load_checkpoint, save_checkpoint
 from .config import ModelConfig, TrainConfig
 from . import distributed
-from .data import batch_order, make_batch, read_corpora, read_parallel
+from .data import ParallelText, batch_order, make_batch, read_corpora, read_parallel
 from .errors import TrainingInputError
 from .evaluation import corpus_bleu, perplexity, validation_bleu, validation_loss
 from .model import Seq2Seq
+from .placeholder_training import add_placeholders, check_atomic, tokenizer_seed_lines
 from .plotting import plot_curves
 from .tokenization import PAD_ID, encode, train_tokenizer
 
@@ -99,15 +100,43 @@ def _interruptible(work, *args):
     return outcome["value"]
 
 
-def _train_tokenizers(corpus, kind: str, vocab_size: int):
-    return train_tokenizer(corpus.sources, kind, vocab_size), train_tokenizer(corpus.targets, kind, vocab_size)
+def _training_text(config: TrainConfig) -> ParallelText:
+    """The training corpora as the model sees them: read, then given placeholders (a share of the
+    pairs, `--placeholders`; the same pairs on every run of this configuration)."""
+    corpus = read_corpora(config.train, config.source_lang, config.target_lang)
+    if not config.placeholders:
+        return corpus
+    augmented = add_placeholders(corpus.sources, corpus.targets, config.placeholders, config.seed,
+                                 config.source_lang, config.target_lang)
+    return ParallelText(augmented.sources, augmented.targets, corpus.skipped_empty)
+
+
+def _training_device(name: str) -> torch.device:
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise TrainingInputError(f"--device {name}: this torch build sees no CUDA GPU "
+                                     f"(torch {torch.__version__}); train with --device cpu")
+        index = torch.device(name).index or 0
+        if index >= torch.cuda.device_count():
+            raise TrainingInputError(f"--device {name}: only {torch.cuda.device_count()} CUDA device(s)")
+    return torch.device(name)
+
+
+def _train_tokenizers(corpus: ParallelText, kind: str, vocab_size: int, placeholders: bool):
+    extra = tokenizer_seed_lines() if placeholders else []
+    tokenizers = [train_tokenizer([*texts, *extra], kind, vocab_size) for texts in (corpus.sources, corpus.targets)]
+    if placeholders:
+        for tokenizer in tokenizers:
+            check_atomic(tokenizer)
+    return tuple(tokenizers)
 
 
 class Trainer:
     """Build with `Trainer.start(...)` (a new run) or `Trainer.resume(out_dir)`, then `run()`."""
 
     def __init__(self, model, model_config, train_config, state, source_tokenizer, target_tokenizer) -> None:
-        self.model: Seq2Seq = model
+        self.device = _training_device(train_config.device)
+        self.model: Seq2Seq = model.to(self.device)
         self.model_config: ModelConfig = model_config
         self.config: TrainConfig = train_config
         self.state: TrainerState = state
@@ -130,13 +159,13 @@ class Trainer:
         existing = next(p for p in (out, *out.absolute().parents) if p.exists())
         if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
             raise TrainingInputError(f"cannot create the run directory {out}: {existing} is not a writable folder")
-        corpus = read_corpora(train_config.train, train_config.source_lang, train_config.target_lang)
+        corpus = _training_text(train_config)
         for path in train_config.valid:
             read_parallel(path, train_config.source_lang, train_config.target_lang)  # fail early
         torch.manual_seed(train_config.seed)
         random.seed(train_config.seed)
         source_tokenizer, target_tokenizer = _interruptible(
-            _train_tokenizers, corpus, train_config.tokenizer, train_config.vocab_size)
+            _train_tokenizers, corpus, train_config.tokenizer, train_config.vocab_size, train_config.placeholders > 0)
         model_config = ModelConfig(
             source_vocab_size=source_tokenizer.get_vocab_size(),
             target_vocab_size=target_tokenizer.get_vocab_size(),
@@ -210,7 +239,7 @@ class Trainer:
 
     def _load_data(self) -> None:
         config = self.config
-        corpus = read_corpora(config.train, config.source_lang, config.target_lang)
+        corpus = _training_text(config)
         self.train_data, skipped_empty, skipped_long = _interruptible(
             _encode_corpus, corpus.sources, corpus.targets, self.source_tokenizer, self.target_tokenizer,
             config.max_length)
@@ -254,7 +283,7 @@ class Trainer:
 
     def _autocast(self) -> torch.autocast:
         """The training forward pass's precision (`TrainConfig.precision`); the loss is taken in float32."""
-        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.config.precision == "bf16")
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config.precision == "bf16")
 
     def _train_batch_shard(self, batch, global_tokens: int, weight: float) -> float:
         """One data-parallel step on this rank's rows: the summed loss scaled so that DDP's
@@ -475,12 +504,12 @@ class Trainer:
                         for group in self.optimizer.param_groups:
                             group["lr"] = scheduled
                     if ranks is None:
-                        batch = make_batch(data.source_ids, data.target_ids, indices)
+                        batch = make_batch(data.source_ids, data.target_ids, indices).to(self.device)
                         loss = self._train_batch(batch)
                         loss_sum, tokens = loss * batch.target_tokens, batch.target_tokens
                     else:
                         rows, real = distributed.shard(indices, ranks)
-                        batch = make_batch(data.source_ids, data.target_ids, rows)
+                        batch = make_batch(data.source_ids, data.target_ids, rows).to(self.device)
                         global_tokens = sum(len(data.target_ids[i]) + 1 for i in indices)  # + <eos>
                         local = self._train_batch_shard(batch, global_tokens, 1.0 if real else 0.0)
                         loss_sum, tokens = distributed.total(local, global_tokens / ranks.world_size)
