@@ -10,6 +10,8 @@ from typing import Any
 
 from s2s.runtime.bundle import ACTIVATIONS_FIXED_OR_PER_ROW, MANIFEST, MODEL_CARD, WEIGHTS, sha256_file
 from s2s.runtime.model_card import render_model_card
+from s2s.runtime.placeholders import PLACEHOLDERS
+from s2s.training.placeholder_training import RULES as PLACEHOLDER_RULES
 from s2s.training.checkpoint import Checkpoint
 from s2s.training.tokenization import EOS_ID, PAD_ID, SOS_ID, UNK_ID
 
@@ -115,6 +117,13 @@ def build_manifest(
             "export_command": export_command,
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         },
+        # Which placeholders the model learnt to carry, and from what: the runtime protects only
+        # with a bundle that has this (docs/bundle-format.md, "protection").
+        "protection": {
+            "placeholders": list(PLACEHOLDERS),
+            "trained_share": train.placeholders,
+            "rules": list(PLACEHOLDER_RULES),
+        } if train.placeholders > 0 else None,
         "attribution": attribution,
         "files": {},
     }
@@ -128,8 +137,10 @@ def finalise(directory: Path, manifest: dict[str, Any]) -> dict[str, Any]:
             continue
         files[path.name] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
     manifest["files"] = files
-    # Version 2 only where its addition is used: version-1 hosts keep reading the others.
-    manifest["format_version"] = 2 if WEIGHTS in files else 1
+    # Each version only where its addition is used: older hosts keep reading the others.
+    manifest["format_version"] = 3 if manifest.get("protection") else 2 if WEIGHTS in files else 1
+    if manifest.get("protection") is None:
+        manifest.pop("protection", None)
     (directory / MODEL_CARD).write_text(render_model_card(manifest), encoding="utf-8")
     card = directory / MODEL_CARD
     manifest["files"][MODEL_CARD] = {"sha256": sha256_file(card), "bytes": card.stat().st_size}

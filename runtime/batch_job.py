@@ -41,6 +41,9 @@ class JobOptions:
     chunk_size: int = 1024  # input lines read, translated and written together
     workers: int = 1
     sync_seconds: float = 2.0  # how often the output is made durable
+    protect: bool = True  # placeholders for names, numbers, codes... (with a bundle trained for them)
+    glossary: tuple[tuple[str, str], ...] = ()  # (source term, target term)
+    keep: tuple[str, ...] = ()  # do-not-translate terms
 
 
 class Sink(Protocol):
@@ -62,6 +65,7 @@ class JobResult:
     lines: int  # input lines done in all (resumed ones included)
     translated: int  # lines translated by this run
     target_tokens: int
+    repaired: int = 0  # protected items the model dropped, put back by the attention alignment (this run)
 
 
 def bundle_fingerprint(translator: Translator) -> str:
@@ -101,7 +105,7 @@ def _init_worker(model: str, device: str, threads: int | None) -> None:
     _worker_translator = Translator.load(model, device=device, threads=threads)
 
 
-def _translate_in_worker(lines: list[str], options: JobOptions, first_line: int) -> list[tuple[str, int]]:
+def _translate_in_worker(lines: list[str], options: JobOptions, first_line: int) -> list[tuple[str, int, int]]:
     assert _worker_translator is not None
     return translate_lines(_worker_translator, lines, options, first_line)
 
@@ -112,14 +116,15 @@ def attention_picture(folder: Path, line_number: int) -> Path:
 
 
 def translate_lines(translator: Translator, lines: list[str], options: JobOptions,
-                    first_line: int | None = None) -> list[tuple[str, int]]:
-    """The output line and target token count of each input line (`first_line`: the 1-based
-    number of `lines[0]` in the input, which names the attention pictures)."""
+                    first_line: int | None = None) -> list[tuple[str, int, int]]:
+    """The output line, target token count and repaired protected items of each input line
+    (`first_line`: the 1-based number of `lines[0]` in the input, which names the attention pictures)."""
     pictures = options.plot_attention is not None
     results = translator.translate(
         lines, beam_size=options.beam_size, n_best=options.n_best, max_length=options.max_length,
         batch_size=options.batch_size, split_sentences=options.split_sentences, return_scores=True,
-        return_attention=options.alignment is not None or pictures)
+        return_attention=options.alignment is not None or pictures, protect=options.protect,
+        glossary=dict(options.glossary), keep=options.keep)
     if pictures:
         from .attention_plot import plot_attention
 
@@ -127,7 +132,8 @@ def translate_lines(translator: Translator, lines: list[str], options: JobOption
         for number, result in enumerate(results, start=first_line):
             if result.source_tokens:  # an empty line has nothing to picture
                 plot_attention(result, attention_picture(options.plot_attention, number))
-    return [(format_line(r, options.output_format, options.alignment), len(r.hypotheses[0].tokens)) for r in results]
+    return [(format_line(r, options.output_format, options.alignment), len(r.hypotheses[0].tokens),
+             r.hypotheses[0].repaired) for r in results]
 
 
 class _StopFlag:
@@ -166,13 +172,14 @@ def run_job(translator: Translator, reader: LineReader, sink: Sink, options: Job
                 resumed.lines, resumed.input_bytes, resumed.input_sha256):
             raise InputError(f"cannot resume: {reader.name} is not the input of the interrupted run (its first "
                              f"{resumed.lines} lines changed); start over without --resume")
-    lines_done, tokens = resumed.lines, 0
+    lines_done, tokens, repaired = resumed.lines, 0, 0
     chunks = _chunks(reader, options.chunk_size)
     with _StopFlag() as stop:
         for chunk, results in _translated(translator, chunks, options, device, threads):
-            sink.append([text for text, _ in results], chunk.lines_done, chunk.input_bytes, chunk.input_sha256)
+            sink.append([text for text, _, _ in results], chunk.lines_done, chunk.input_bytes, chunk.input_sha256)
             lines_done = chunk.lines_done
-            tokens += sum(n for _, n in results)
+            tokens += sum(n for _, n, _ in results)
+            repaired += sum(r for _, _, r in results)
             if progress is not None:
                 progress.update(lines_done, chunk.input_bytes)
             if stop.signum is not None:
@@ -180,11 +187,11 @@ def run_job(translator: Translator, reader: LineReader, sink: Sink, options: Job
                 raise Interrupted(stop.signum, lines_done)
             sink.sync(options.sync_seconds)
         sink.sync()
-    return JobResult(lines_done, lines_done - resumed.lines, tokens)
+    return JobResult(lines_done, lines_done - resumed.lines, tokens, repaired)
 
 
 def _translated(translator: Translator, chunks: Iterator[_Chunk], options: JobOptions, device: str,
-                threads: int | None) -> Iterator[tuple[_Chunk, list[tuple[str, int]]]]:
+                threads: int | None) -> Iterator[tuple[_Chunk, list[tuple[str, int, int]]]]:
     if options.workers <= 1:
         for chunk in chunks:
             yield chunk, translate_lines(translator, chunk.lines, options, _first_line(chunk))

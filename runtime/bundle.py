@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BundleError
+from .placeholders import PLACEHOLDERS
 
-# Version 2 adds weights.bin, the graphs' shared weights (bundles without it stay version 1).
-FORMAT_VERSION = 2
+# Version 2 adds weights.bin, the graphs' shared weights (bundles without it stay version 1);
+# version 3 adds `protection`, the placeholders the model was trained to carry (without it, stay 2).
+FORMAT_VERSION = 3
 MANIFEST = "model.json"
 ENCODER = "encoder.onnx"
 DECODER = "decoder.onnx"
@@ -122,6 +124,11 @@ class Bundle:
     @property
     def attention(self) -> str:
         return self.architecture["attention"]
+
+    @property
+    def protects(self) -> bool:
+        """Whether the model was trained to carry placeholders (manifest `protection`)."""
+        return self.manifest.get("protection") is not None
 
     @property
     def special_ids(self) -> dict[str, int]:
@@ -236,6 +243,13 @@ def check_manifest(manifest: Any, where: str) -> dict[str, Any]:
             schema.fail("training_data", "must be an object")
         lengths = schema.object(training_data, "source_tokens", "training_data.source_tokens")
         schema.integer(lengths, "max", "training_data.source_tokens.max", 1, MAX_LENGTH)
+    protection = manifest.get("protection")
+    if protection is not None:
+        if not isinstance(protection, dict):
+            schema.fail("protection", "must be an object")
+        if protection.get("placeholders") != list(PLACEHOLDERS):
+            schema.fail("protection.placeholders", f"must list the {len(PLACEHOLDERS)} placeholders U+E001..U+E010")
+        schema.number(protection, "trained_share", "protection.trained_share", 0.0, 1.0)
     return manifest
 
 

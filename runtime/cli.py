@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import logging
 import signal
 import sys
@@ -16,6 +18,8 @@ from .errors import InputError, OutputError
 from .model_store import pick_model
 from .output_format import ALIGNMENTS, FORMATS
 from .sessions import DEVICES
+
+log = logging.getLogger("s2s.runtime")
 
 
 class _StreamSink:
@@ -70,6 +74,16 @@ class _StreamSink:
 @click.option("--plot-attention", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
               help="Also draw each non-empty line's attention as DIR/line-NNNNNN.png (needs matplotlib: the plot "
                    "extra).")
+@click.option("--protect/--no-protect", default=True, show_default=True,
+              help="Keep numbers, names, codes, URLs, e-mail addresses and file paths out of the model's reach and "
+                   "put them back unchanged (with a model trained with placeholders; others translate as they are).")
+@click.option("--glossary", "glossary_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Your terms: 'source term<TAB>target term' a line; matched as whole words in any case, and the "
+                   "target term written as given.")
+@click.option("--keep", "keep_terms", multiple=True, metavar="TERM",
+              help="Leave TERM untranslated (a product name, a code identifier); repeatable.")
+@click.option("--keep-file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Terms to leave untranslated, one a line.")
 @click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), help="Threads per ONNX Runtime session [default: cores, at most 4].")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
@@ -83,8 +97,8 @@ class _StreamSink:
               help="What to do with invalid UTF-8 in the input.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress or summary.")
 def main(text, model_path, input_path, output_path, resume, overwrite, source_lang, target_lang, batch_size, beam_size,
-         n_best, max_length, split_sentences, output_format, alignment, plot_attention, device, threads, workers,
-         ray_address, encoding_errors, quiet) -> None:
+         n_best, max_length, split_sentences, output_format, alignment, plot_attention, protect, glossary_path,
+         keep_terms, keep_file, device, threads, workers, ray_address, encoding_errors, quiet) -> None:
     """Translate sentences with a model bundle (onnxruntime; no PyTorch needed).
 
     Sentences come from the arguments, from --input FILE, or from standard input, one per line;
@@ -102,6 +116,7 @@ def main(text, model_path, input_path, output_path, resume, overwrite, source_la
       cat english.txt | s2s-translate -m models/eng-fra > french.txt
       s2s-translate --format jsonl --beam-size 5 --n-best 3 --alignment argmax "Is it you?"
       s2s-translate --source-lang de --target-lang en "Ein Mann fährt Fahrrad."
+      s2s-translate --glossary terms.tsv --keep "Acme Cloud" "Send the invoice to billing@example.com."
     """
     log_to_stderr("s2s-translate: warning: %(message)s", logging.WARNING)
     from .batch_job import JobOptions
@@ -110,9 +125,14 @@ def main(text, model_path, input_path, output_path, resume, overwrite, source_la
         with user_errors("s2s-translate"):
             if output_format == "text" and (n_best > 1 or alignment is not None):
                 raise InputError("--n-best and --alignment need --format jsonl")
+            from .protection import Terms, read_glossary, read_keep_file
+
+            terms = Terms.of(read_glossary(glossary_path) if glossary_path else None,
+                             [*keep_terms, *(read_keep_file(keep_file) if keep_file else [])])
             options = JobOptions(beam_size=beam_size, n_best=n_best, max_length=max_length, batch_size=batch_size,
                                  split_sentences=split_sentences, output_format=output_format, alignment=alignment,
-                                 plot_attention=plot_attention, workers=workers)
+                                 plot_attention=plot_attention, workers=workers, protect=protect,
+                                 glossary=terms.glossary, keep=terms.keep)
             if ray_address is not None:
                 _translate_on_ray(ray_address, text, pick_model(model_path, source_lang, target_lang), input_path,
                                   output_path, resume, overwrite, options, threads, quiet)
@@ -155,7 +175,8 @@ def _translate(text, model, input_path, output_path, resume, overwrite, options,
     # What makes the output: a resumed run continues only with the same.
     fingerprint = {"model": bundle_fingerprint(translator), "errors": encoding_errors,
                    **{k: getattr(options, k) for k in ("beam_size", "n_best", "max_length", "split_sentences",
-                                                      "output_format", "alignment")}}
+                                                      "output_format", "alignment")},
+                   **_protection_fingerprint(options)}
     partial = None
     if output_path is not None and is_regular(output_path):
         partial = sink = PartialOutput.start(output_path, fingerprint, resume=resume)
@@ -178,12 +199,24 @@ def _translate(text, model, input_path, output_path, resume, overwrite, options,
             partial.finish()
         elapsed = time.perf_counter() - started
         skipped = f" ({resumed.lines} done before)" if resumed and resumed.lines else ""
+        if result.repaired:
+            log.warning("%d protected item(s) were dropped by the model and put back by the attention alignment "
+                        "(--format jsonl marks them)", result.repaired)
         progress.done(f"translated {result.translated} sentences{skipped} in {elapsed:.2f} s "
                       f"({result.translated / max(elapsed, 1e-9):,.0f} sentences/s, "
                       f"{result.target_tokens / max(elapsed, 1e-9):,.0f} target tokens/s)")
     finally:
         if partial is not None:
             partial.close()
+
+
+def _protection_fingerprint(options) -> dict:
+    """What of the protection settings a resumed run must share (absent when they are the
+    defaults, so records of runs before protection existed still match)."""
+    if options.protect and not options.glossary and not options.keep:
+        return {}
+    terms = json.dumps([list(options.glossary), list(options.keep)], ensure_ascii=False)
+    return {"protect": options.protect, "terms_sha256": hashlib.sha256(terms.encode()).hexdigest()}
 
 
 def _check_picture_folder(folder: Path, may_replace: bool) -> None:

@@ -15,6 +15,7 @@ class Hypothesis:
     score: float  # sum of the emitted tokens' log-probabilities (including <eos> when emitted)
     attention: np.ndarray | None = None  # [target_steps, source_length]: one row per emitted token (and <eos>)
     ranking: float | None = None  # what orders a sentence's hypotheses (beam search: length-normalised score)
+    repaired: int = 0  # protected items the model dropped and the restore step put back
 
     @property
     def rank(self) -> float:

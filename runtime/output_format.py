@@ -21,11 +21,16 @@ def format_line(result: "TranslationResult", output_format: str = "text", alignm
     record: dict = {"source": result.source, "source_tokens": result.source_tokens}
     if result.truncated:
         record["truncated"] = True
+    if result.protected:
+        # What stood behind the placeholders ⟦1⟧.. (U+E001..) in source_tokens and tokens.
+        record["protected"] = [{"kind": i.kind, "source": i.source, "output": i.output} for i in result.protected]
     hypotheses = []
     for hypothesis in result.hypotheses:
         # Scores and weights are rounded: their last digits carry no information, and short
         # lines stay short.
         entry: dict = {"text": hypothesis.text, "tokens": hypothesis.tokens, "score": round(hypothesis.score, 4)}
+        if hypothesis.repaired:
+            entry["repaired"] = hypothesis.repaired  # dropped by the model, put back by the attention alignment
         if alignment is not None:
             entry["alignment"] = hypothesis.alignment()
         if alignment == "full":

@@ -42,7 +42,7 @@ class TranslateBatch:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         texts = [str(text) for text in batch["text"]]
-        lines = [line for line, _ in translate_lines(self.translator, texts, self.options)]
+        lines = [line for line, _, _ in translate_lines(self.translator, texts, self.options)]
         return {**batch, "translation": np.array(lines, dtype=object)}
 
 

@@ -233,12 +233,20 @@ class Tokenizer:
     # ---- decoding ------------------------------------------------------------------------
     def decode(self, ids: list[int]) -> str:
         """Text of `ids`; special tokens and unknown ids are left out."""
-        tokens = [self._tokens[i] for i in ids if 0 <= i < len(self._tokens) and i not in self._special_ids]
-        parts = []
-        for position, token in enumerate(t for t in tokens if t is not None):
-            space = "" if position == 0 and self._decoder_prepend else " "
-            parts.append(token.replace(self._marker, space))
-        return "".join(parts)
+        return "".join(self.decode_pieces(ids))
+
+    def decode_pieces(self, ids: list[int]) -> list[str]:
+        """The text each id contributes to `decode(ids)` ("" for the ones it leaves out), in order:
+        where each target token ends in a translation."""
+        parts, first = [], True
+        for index in ids:
+            token = self._tokens[index] if 0 <= index < len(self._tokens) and index not in self._special_ids else None
+            if token is None:
+                parts.append("")
+                continue
+            parts.append(token.replace(self._marker, "" if first and self._decoder_prepend else " "))
+            first = False
+        return parts
 
     def decode_batch(self, ids: list[list[int]]) -> list[str]:
         return [self.decode(row) for row in ids]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,8 @@ from .errors import BundleError, InputError
 from .greedy import Hypothesis, greedy_decode, pad_batch
 from .model_store import pick_model, resolve
 from .onnx_model import OnnxSeq2Seq
+from .placeholders import PLACEHOLDER_PATTERN, placeholder_number
+from .protection import ProtectedItem, ProtectedText, Protector, Terms, restore
 from . import sentences
 from .tokenizer import Tokenizer
 
@@ -34,6 +37,7 @@ class Translation:
     tokens: list[str]  # target subword tokens (without <eos>)
     score: float  # sum of the token log-probabilities (<eos> included when emitted)
     attention: np.ndarray | None = None  # [target tokens (+1 for <eos> when emitted), source tokens]
+    repaired: int = 0  # protected items the model dropped, put back by the attention alignment
 
     def alignment(self) -> list[int]:
         """For each target token, the source token it attends to most (an index into the
@@ -53,6 +57,7 @@ class TranslationResult:
     source_tokens: list[str]
     hypotheses: list[Translation]
     truncated: bool = False  # the source was longer than the model's limit and was cut
+    protected: list[ProtectedItem] = field(default_factory=list)  # what was kept out of the model's reach
 
     @property
     def text(self) -> str:
@@ -107,6 +112,9 @@ class Translator:
         split_sentences: bool = True,
         return_scores: bool = False,
         return_attention: bool = False,
+        protect: bool = True,
+        glossary: dict[str, str] | None = None,
+        keep: Iterable[str] | None = None,
     ) -> list[str] | list[TranslationResult]:
         """Translate each text, in input order (a single str counts as one text).
 
@@ -119,14 +127,35 @@ class Translator:
         the best joins of the sentences' own (scores summed, attention block-diagonal).
         `max_length` caps the target tokens of each sentence (default: the bundle's rule by
         source length); `batch_size` changes speed only, never a translation.
+
+        With `protect` (and a bundle trained with placeholders: `Bundle.protects`), numbers,
+        names, codes, URLs, e-mail addresses and paths come through unchanged; `glossary` (source
+        term -> target term, whole words, any case) puts the user's terms in, `keep` leaves the
+        given terms untranslated (s2s.runtime.protection).
         """
         texts = _as_list(texts)
         if n_best < 1 or n_best > beam_size:
             raise InputError(f"n-best must be between 1 and the beam size ({beam_size}), got {n_best}")
         details = return_scores or return_attention or n_best > 1
+        protector = self.protector(protect, Terms.of(glossary, keep))
         results = self._results(texts, beam_size, n_best, max_length, batch_size, split_sentences,
-                                return_attention, details)
+                                return_attention, details, protector)
         return results if details else [r.text for r in results]
+
+    def protector(self, protect: bool = True, terms: Terms = Terms()) -> Protector | None:
+        """What `translate` protects with (None: nothing). Glossary and keep terms need a bundle
+        trained with placeholders; without one, the default protection is simply off."""
+        if not protect:
+            if terms:
+                raise InputError("a glossary or keep terms need protection on (drop --no-protect)")
+            return None
+        if not self.bundle.protects:
+            if terms:
+                raise InputError(f"{self.bundle.origin} was not trained with placeholders (s2s-train --placeholders), "
+                                 "so it cannot take a glossary or keep terms")
+            return None
+        vocabulary = self.source_tokenizer
+        return Protector(lambda word: vocabulary.token_to_id("\u2581" + word) is not None, terms)
 
     def translate_iterable(
         self,
@@ -140,13 +169,17 @@ class Translator:
         split_sentences: bool = True,
         return_scores: bool = False,
         return_attention: bool = False,
+        protect: bool = True,
+        glossary: dict[str, str] | None = None,
+        keep: Iterable[str] | None = None,
     ) -> Iterator[str] | Iterator[TranslationResult]:
         """`translate` over an iterable of any length, lazily, yielding in input order. Memory
         is bounded by `chunk_size` texts (default 16 batches) whatever the length of the input."""
         for chunk in _chunks(texts, chunk_size or batch_size * 16):
             yield from self.translate(chunk, beam_size=beam_size, n_best=n_best, max_length=max_length,
                                       batch_size=batch_size, split_sentences=split_sentences,
-                                      return_scores=return_scores, return_attention=return_attention)
+                                      return_scores=return_scores, return_attention=return_attention,
+                                      protect=protect, glossary=glossary, keep=keep)
 
     @property
     def source_language(self) -> str | None:
@@ -155,15 +188,18 @@ class Translator:
 
     # ---- internals -----------------------------------------------------------------------
     def _results(self, texts: list[str], beam_size: int, n_best: int, max_length: int | None, batch_size: int,
-                 split_sentences: bool, attention: bool, details: bool) -> list[TranslationResult]:
+                 split_sentences: bool, attention: bool, details: bool,
+                 protector: Protector | None = None) -> list[TranslationResult]:
         if split_sentences:
             splits = [sentences.split_sentences(text, self.source_language) for text in texts]
         else:
             splits = [([text], ["", ""]) for text in texts]
         flat = [s for parts, _ in splits for s in parts]
-        sources, hypotheses, truncated = self._run(flat, beam_size, n_best, max_length, batch_size, attention)
-        decoded = iter(self.target_tokenizer.decode_batch([h.tokens for group in hypotheses for h in group]))
-        texts_of = [[next(decoded) for _ in group] for group in hypotheses]
+        protected = [protector.protect(s) if protector else ProtectedText(s) for s in flat]
+        sources, hypotheses, truncated = self._run_protected(protected, beam_size, n_best, max_length, batch_size,
+                                                             attention)
+        texts_of = [[self._restored(p, source, h, attention) for h in group]
+                    for p, source, group in zip(protected, sources, hypotheses)]
         results, position = [], 0
         for text, (parts, separators) in zip(texts, splits):
             span = range(position, position + len(parts))
@@ -175,16 +211,58 @@ class Translator:
             ]
             source_tokens = ([self.source_tokenizer.id_to_token(t) for i in span for t in sources[i]]
                              if details else [])
-            results.append(TranslationResult(text, source_tokens, hypotheses_of_text, any(truncated[i] for i in span)))
+            results.append(TranslationResult(text, source_tokens, hypotheses_of_text, any(truncated[i] for i in span),
+                                             [item for i in span for item in protected[i].items]))
         return results
+
+    def _run_protected(self, protected: list[ProtectedText], beam_size: int, n_best: int, max_length: int | None,
+                       batch_size: int, attention: bool
+                       ) -> tuple[list[list[int]], list[list[Hypothesis]], list[bool]]:
+        """`_run` over the protected sentences; those holding placeholders are decoded with
+        attention (what repairs a dropped placeholder). A sentence's translation never depends
+        on which group it is decoded in."""
+        with_items = [i for i, p in enumerate(protected) if p.items]
+        if not with_items or attention or self.bundle.attention == "none":
+            return self._run([p.text for p in protected], beam_size, n_best, max_length, batch_size, attention)
+        plain = [i for i, p in enumerate(protected) if not p.items]
+        sources: list = [None] * len(protected)
+        hypotheses: list = [None] * len(protected)
+        truncated: list = [False] * len(protected)
+        for rows, keep_attention in ((with_items, True), (plain, False)):
+            if not rows:
+                continue
+            part = self._run([protected[i].text for i in rows], beam_size, n_best, max_length, batch_size, keep_attention)
+            for position, row in enumerate(rows):
+                sources[row], hypotheses[row], truncated[row] = (part[0][position], part[1][position], part[2][position])
+        return sources, hypotheses, truncated
+
+    def _restored(self, protected: ProtectedText, source: list[int], hypothesis: Hypothesis, attention: bool) -> str:
+        """The text of `hypothesis` with the protected items back in place (its `repaired` count set)."""
+        pieces = self.target_tokenizer.decode_pieces(hypothesis.tokens)
+        output = "".join(pieces)
+        if not protected.items:
+            return output
+        ends = list(itertools.accumulate(len(p) for p in pieces))
+        positions = {}
+        for column, index in enumerate(source):
+            found = PLACEHOLDER_PATTERN.search(self.source_tokenizer.id_to_token(index) or "")
+            if found:
+                positions.setdefault(placeholder_number(found.group()), column)
+        result = restore(protected, output, ends, positions, hypothesis.attention)
+        hypothesis.repaired = result.repaired
+        if not attention:
+            hypothesis.attention = None  # taken for the repair only
+        return result.text
 
     def _joined(self, parts: list[Hypothesis], texts: list[str], separators: list[str], details: bool) -> Translation:
         """One hypothesis of a whole text from one hypothesis of each of its sentences."""
         text = sentences.join_sentences(texts, separators) if len(texts) > 1 else texts[0]
+        repaired = sum(part.repaired for part in parts)
         if not details:
-            return Translation(text, [], 0.0)
+            return Translation(text, [], 0.0, repaired=repaired)
         return Translation(
             text=text,
+            repaired=repaired,
             tokens=[self.target_tokenizer.id_to_token(t) for part in parts for t in part.tokens],
             score=sum(part.score for part in parts),
             # Rows are target tokens: an inner sentence's <eos> row has no token of the text.
