@@ -30,14 +30,19 @@ import numpy as np
 from .errors import InputError
 from .placeholders import PLACEHOLDER_COUNT, PLACEHOLDER_PATTERN, PRIVATE_USE_PATTERN, placeholder, placeholder_number
 
-# (kind, pattern): in precedence order. ASCII classes only, so Python's `re` and JavaScript's
-# RegExp (flag "u") read every pattern the same way.
+# Python's whitespace (str.isspace), spelt out: JavaScript's \s is another set.
+WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# (kind, pattern): in precedence order. ASCII classes and escapes only (\x22 is ", \x27 is '), so
+# Python's `re` and JavaScript's RegExp (flag "u") read every pattern the same way.
 RULES: tuple[tuple[str, str], ...] = (
-    ("url", r"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)[^\s<>\"]*[^\s<>\".,;:!?'\)\]}]"),
+    ("url", rf"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)[^{WHITESPACE}<>\x22]*[^{WHITESPACE}<>\x22.,;:!?\x27)\]}}]"),
     ("email", r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
-    ("path", r"(?<![A-Za-z0-9_/])(?:[A-Za-z]:\\[^\s<>\"]*[^\s<>\".,;:!?]|(?:~|\.{1,2})?/[A-Za-z0-9_.~-]+(?:/[A-Za-z0-9_.~-]+)+/?)"),
-    ("code", r"(?<![A-Za-z0-9_])(?:#[A-Za-z0-9][A-Za-z0-9_-]*|(?=[A-Za-z0-9-]*[A-Za-z])(?=[A-Za-z0-9-]*[0-9])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)(?![A-Za-z0-9_])"),
-    ("number", r"(?<![A-Za-z0-9_])[$€£¥]?(?:\+?[0-9]{1,4}(?:[ .-][0-9]{2,4}){2,}|[+-]?[0-9]+(?:[.,:/'][0-9]+)*)(?:%|°[CF]?)?(?![A-Za-z0-9_])"),
+    ("path", rf"(?<![A-Za-z0-9_/])(?:[A-Za-z]:\\[^{WHITESPACE}<>\x22]*[^{WHITESPACE}<>\x22.,;:!?]"
+             r"|(?:~|\.{1,2})?/[A-Za-z0-9_.~-]+(?:/[A-Za-z0-9_.~-]+)+/?)"),
+    ("code", r"(?<![A-Za-z0-9_])(?:#[A-Za-z0-9][A-Za-z0-9_-]*|(?=[A-Za-z0-9-]*[A-Za-z])(?=[A-Za-z0-9-]*[0-9])"
+             r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)(?![A-Za-z0-9_])"),
+    ("number", r"(?<![A-Za-z0-9_])[$\u20ac\u00a3\u00a5]?(?:\+?[0-9]{1,4}(?:[ .-][0-9]{2,4}){2,}|[+-]?[0-9]+(?:[.,:/\x27][0-9]+)*)"
+               r"(?:%|\u00b0[CF]?)?(?![A-Za-z0-9_])"),
 )
 PROTECTED_KINDS: tuple[str, ...] = ("glossary", "keep", *(kind for kind, _ in RULES), "name", "private-use")
 _COMPILED = tuple((kind, re.compile(pattern)) for kind, pattern in RULES)
@@ -164,9 +169,9 @@ class Protector:
         self._known_word = known_word
         self._terms: list[tuple[str, re.Pattern[str], Callable[[str], str]]] = []
         if terms.glossary:
-            targets = {source.casefold(): target for source, target in terms.glossary}
+            targets = {source.lower(): target for source, target in terms.glossary}
             self._terms.append(("glossary", _term_pattern([s for s, _ in terms.glossary]),
-                                lambda found: targets[found.casefold()]))
+                                lambda found: targets[found.lower()]))
         if terms.keep:
             self._terms.append(("keep", _term_pattern(terms.keep), lambda found: found))
 

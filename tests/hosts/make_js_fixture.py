@@ -16,8 +16,12 @@ import sys
 
 from pathlib import Path
 
+import numpy as np
+
 from s2s.runtime import Translator
 from s2s.runtime.line_reader import read_lines
+from s2s.runtime.placeholders import PLACEHOLDER_PATTERN, placeholder
+from s2s.runtime.protection import Protector, Terms, restore
 from s2s.runtime.sentences import split_sentences
 
 SENTENCES = [
@@ -37,6 +41,19 @@ SENTENCES = [
     'He shouted "Stop!" Nobody did.', "Wait... what happened? I don't know.", "No. 5 is the best. Really.",
     "J. R. R. Tolkien wrote it in 1937. It sold well.", "Tu viens ? Oui ! M. Dupont arrive.",
 ]
+# Protection: real sentences with every protected kind, the user's terms, and edge cases.
+PROTECTION_TEXTS = [
+    "Maria bought 3 apples and 12 eggs at the market yesterday.", "Call Jonas at 06 12 34 56 78 tomorrow.",
+    "Send the invoice to billing@example.com today.", "Flight LH1234 leaves at 14:05 from gate B22.",
+    "Version 4.2.1 fixes the login bug.", "Visit https://example.com/help for details.", "Olga moved to Lisbon in 2019.",
+    "Open ~/docs/report.txt or C:\\Users\\me\\a.txt now.", "Ticket #5531 costs $5 (12% off), see X7-42QB.",
+    "Acme Cloud runs in New York and in new york.", "The INVOICE from ACME CLOUD.", "Olga saw Olga and OLGA.",
+    "Straße, Ærøskøbing, Łódź and Zoë are here.", "naïve Café at 7° and 20°C, 1,000.50 € or €5.",
+    "A1 B2 C3 D4 E5 F6 G7 H8 I9 J10 K11 L12 M13 N14 O15 P16 Q17 R18.", "\ue001 is not a placeholder \ue00f.",
+    "See (https://x.org/a_b), then 'www.y.com'.", "and/or 3/4 of 2024/03/05 at 10:30:15.", "",
+]
+GLOSSARY = {"invoice": "facture", "New York": "New York City", "login": "connexion"}
+KEEP = ["Acme Cloud"]
 TEST_LINES = 500
 BEAM_LINES = 100  # beam search costs five greedy decodes
 ALPHABET = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?'\"-()[]{}…«»“”‘’"
@@ -51,6 +68,33 @@ def adversarial(count: int, seed: int = 7) -> list[str]:
         length = rng.choice([1, 2, 5, 10, 30, 80])
         texts.append("".join(rng.choice(ALPHABET) for _ in range(length)))
     return texts
+
+
+def restore_cases(protected: list, seed: int = 11) -> list[dict]:
+    """Model outputs as a model might write them (placeholders kept, dropped, repeated, invented,
+    glued to punctuation) with attention weights, and what restoring them gives."""
+    rng = random.Random(seed)
+    cases = []
+    for p in protected:
+        for _ in range(3):
+            words = [w for w in PLACEHOLDER_PATTERN.split(p.text) if w] or ["x"]
+            kept = [placeholder(n) for n in range(1, len(p.items) + 1) if rng.random() < 0.6]
+            kept += [placeholder(rng.randint(1, 16)) for _ in range(rng.randint(0, 2))]
+            pieces = rng.sample(words, len(words)) + kept
+            rng.shuffle(pieces)
+            output = "".join(rng.choice(["", " ", ", "]) + piece for piece in pieces).strip()
+            cuts = sorted(rng.sample(range(1, len(output) + 1), min(len(output), rng.randint(1, 8))))
+            ends = sorted(set(cuts + [len(output)]))
+            columns = len(p.items) + rng.randint(0, 4)
+            attention = np.array([[round(rng.random(), 3) for _ in range(columns)] for _ in ends], dtype=np.float32)
+            positions = {n: rng.randrange(columns) for n in range(1, len(p.items) + 1)}
+            weights = attention if rng.random() < 0.8 else None
+            result = restore(p, output, ends, positions, weights)
+            cases.append({"text": p.text, "items": [vars(i) for i in p.items], "output": output, "ends": ends,
+                          "positions": {str(k): v for k, v in positions.items()},
+                          "attention": None if weights is None else weights.astype("float64").tolist(),
+                          "expected": vars(result)})
+    return cases
 
 
 def main() -> None:
@@ -70,6 +114,21 @@ def main() -> None:
             lines = [line.split("\t")[0] for line in read_lines(Path(test_file))[:TEST_LINES]]
             entry["test_set"] = {"file": test_file, "sentences": lines, "expected": translator.translate(lines),
                                  "beam5": translator.translate(lines[:BEAM_LINES], beam_size=5)}
+        vocabulary = translator.source_tokenizer
+        protector = Protector(lambda word: vocabulary.token_to_id("\u2581" + word) is not None, Terms.of(GLOSSARY, KEEP))
+        protected = [protector.protect(text) for text in PROTECTION_TEXTS + strings[:400]]
+        entry["protection"] = {
+            "glossary": GLOSSARY, "keep": KEEP,
+            "cases": [{"input": p_input, "text": p.text, "items": [vars(i) for i in p.items]}
+                      for p_input, p in zip(PROTECTION_TEXTS + strings[:400], protected)],
+            "restore": restore_cases([p for p in protected if p.items]),
+        }
+        if translator.bundle.protects:
+            entry["protection"]["translations"] = {
+                "expected": translator.translate(PROTECTION_TEXTS, glossary=GLOSSARY, keep=KEEP),
+                "beam5": translator.translate(PROTECTION_TEXTS, glossary=GLOSSARY, keep=KEEP, beam_size=5),
+                "unprotected": translator.translate(PROTECTION_TEXTS, protect=False),
+            }
         language = translator.source_language
         entry["splits"] = [[text, *split_sentences(text, language)] for text in strings]
         fixture.append(entry)

@@ -3,8 +3,11 @@
 // (bundle.js) and the browser loader (browser.js) both use it.
 import { BundleError } from "./errors.js";
 
-// 2 adds weights.bin (the graphs' shared weights); version-1 bundles still load.
-export const FORMAT_VERSION = 2;
+import { PROTECTION } from "./protection-spec.js";
+
+// 2 adds weights.bin (the graphs' shared weights), 3 the `protection` block (the placeholders
+// the model was trained to carry); older bundles still load.
+export const FORMAT_VERSION = 3;
 export const MANIFEST = "model.json";
 export const REQUIRED_FILES = ["encoder.onnx", "decoder.onnx", "source.tokenizer.json", "target.tokenizer.json"];
 const CELLS = ["rnn", "gru", "lstm"];
@@ -61,6 +64,15 @@ export function checkManifest(manifest, where) {
       fail(where, `files.${name}.sha256`, "must be 64 lower-case hex digits");
     }
     integer(where, entry, "bytes", `files.${name}.bytes`, 0, MAX_FILE_BYTES);
+  }
+  const protection = manifest.protection;
+  if (protection !== undefined && protection !== null) {
+    if (typeof protection !== "object" || Array.isArray(protection)) fail(where, "protection", "must be an object");
+    if (JSON.stringify(protection.placeholders) !== JSON.stringify(PROTECTION.placeholders)) {
+      fail(where, "protection.placeholders", `must list the ${PROTECTION.placeholders.length} placeholders U+E001..U+E010`);
+    }
+    const share = protection.trained_share;
+    if (typeof share !== "number" || !(share >= 0 && share <= 1)) fail(where, "protection.trained_share", "must be a number between 0 and 1");
   }
   return manifest;
 }

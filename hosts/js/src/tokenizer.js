@@ -221,14 +221,17 @@ export class Tokenizer {
 
   /** Text of `ids`: special and unknown ids left out; no clean-up of spaces (French "?"). */
   decode(ids) {
-    let out = "";
-    let position = 0;
-    for (const id of ids) {
-      if (id < 0 || id >= this.tokens.length || this.specialIds.has(id) || this.tokens[id] === null) continue;
-      const space = position === 0 && this.decoderPrepend ? "" : " ";
-      out += this.tokens[id].replaceAll(this.marker, space);
-      position += 1;
-    }
-    return out;
+    return this.decodePieces(ids).join("");
+  }
+
+  /** The text each id contributes to `decode(ids)` ("" for those it leaves out): where tokens end. */
+  decodePieces(ids) {
+    let first = true;
+    return ids.map((id) => {
+      if (id < 0 || id >= this.tokens.length || this.specialIds.has(id) || this.tokens[id] === null) return "";
+      const piece = this.tokens[id].replaceAll(this.marker, first && this.decoderPrepend ? "" : " ");
+      first = false;
+      return piece;
+    });
   }
 }

@@ -3,6 +3,7 @@
 // given by the entry point: onnxruntime-node (index.js) or onnxruntime-web (browser.js).
 import { BundleError, InputError } from "./errors.js";
 import { parseJson } from "./manifest.js";
+import { Protector, placeholderNumber, restore } from "./protection.js";
 import { splitSentences } from "./sentences.js";
 import { Tokenizer } from "./tokenizer.js";
 
@@ -99,10 +100,15 @@ export class Translator {
    * is translated sentence by sentence and joined with the whitespace between them (as the Python
    * runtime does; splitSentences: false turns it off). A sentence's translation does not depend
    * on the batch it is decoded in, so any batch size gives the same strings.
+   * With `protect` (default) and a bundle trained with placeholders, numbers, names, codes, URLs,
+   * e-mail addresses and paths come through unchanged; `glossary` ({source term: target term})
+   * puts the user's terms in, `keep` leaves the given terms untranslated (as the Python runtime).
    * @param {string[]} texts
-   * @param {{batchSize?: number, beamSize?: number, splitSentences?: boolean}} [options]
+   * @param {{batchSize?: number, beamSize?: number, splitSentences?: boolean, protect?: boolean,
+   *          glossary?: Object<string, string>, keep?: string[]}} [options]
    */
-  async translate(texts, { batchSize = 64, beamSize = 1, splitSentences: split = true } = {}) {
+  async translate(texts, { batchSize = 64, beamSize = 1, splitSentences: split = true, protect = true,
+    glossary = {}, keep = [] } = {}) {
     if (!Array.isArray(texts)) throw new InputError("texts must be an array of strings");
     for (const [name, value] of [["batchSize", batchSize], ["beamSize", beamSize]]) {
       if (!Number.isInteger(value) || value < 1) throw new InputError(`${name} must be a positive integer`);
@@ -110,10 +116,11 @@ export class Translator {
     if (beamSize > this.targetTokenizer.vocabSize) {
       throw new InputError(`beam size ${beamSize} is larger than the target vocabulary (${this.targetTokenizer.vocabSize} tokens)`);
     }
-    if (!split) return this.translateSentences(texts, batchSize, beamSize);
+    const protector = this.protector(protect, glossary, keep);
+    if (!split) return this.translateSentences(texts, batchSize, beamSize, protector);
     const language = this.bundle.manifest.languages?.source ?? "en";
     const splits = texts.map((text) => splitSentences(String(text), language));
-    const flat = await this.translateSentences(splits.flatMap(([parts]) => parts), batchSize, beamSize);
+    const flat = await this.translateSentences(splits.flatMap(([parts]) => parts), batchSize, beamSize, protector);
     let position = 0;
     return splits.map(([parts, separators]) => {
       const inner = ["", ...separators.slice(1, -1), ""];
@@ -143,22 +150,56 @@ export class Translator {
     };
   }
 
-  async translateSentences(texts, batchSize, beamSize = 1) {
-    const sources = texts.map((text) => this.sourceTokenizer.encode(String(text), this.maxSourceLength + 1)
-      .slice(0, this.maxSourceLength));
-    const outputs = texts.map(() => []);
-    // Length buckets, as the Python runtime (ascending token length, stable); empty inputs skip the model.
-    const order = sources.map((ids, i) => i).filter((i) => sources[i].length).sort((a, b) => sources[a].length - sources[b].length);
-    for (let start = 0; start < order.length; start += batchSize) {
-      const rows = order.slice(start, start + batchSize);
-      const batch = rows.map((i) => sources[i]);
-      let decoded;
-      if (beamSize > 1) decoded = await this.beamSearch(batch, beamSize);
-      else if (this.oneCall && batch.length <= ONE_CALL_MAX_BATCH) decoded = await this.greedyOneCall(batch);
-      else decoded = await this.greedy(batch);
-      rows.forEach((row, k) => { outputs[row] = decoded[k].tokens; });
+  /** What `translate` protects with (null: nothing), as the Python runtime's Translator.protector. */
+  protector(protect, glossary, keep) {
+    const terms = Object.keys(glossary ?? {}).length > 0 || (keep ?? []).length > 0;
+    if (!protect) {
+      if (terms) throw new InputError("a glossary or keep terms need protection on");
+      return null;
     }
-    return outputs.map((ids) => this.targetTokenizer.decode(ids));
+    if (!this.bundle.manifest.protection) {
+      if (terms) throw new InputError("this model was not trained with placeholders, so it cannot take a glossary or keep terms");
+      return null;
+    }
+    return new Protector((word) => this.sourceTokenizer.vocab.has(`\u2581${word}`), { glossary, keep });
+  }
+
+  async translateSentences(texts, batchSize, beamSize = 1, protector = null) {
+    const protectedTexts = texts.map((text) => (protector ? protector.protect(String(text)) : { text: String(text), items: [] }));
+    const sources = protectedTexts.map(({ text }) => this.sourceTokenizer.encode(text, this.maxSourceLength + 1)
+      .slice(0, this.maxSourceLength));
+    const outputs = texts.map(() => ({ tokens: [] }));
+    // Sentences holding placeholders decode with attention (what repairs a dropped one), the others
+    // without; a sentence's translation does not depend on its group or batch.
+    const withItems = this.attention !== "none" ? (i) => protectedTexts[i].items.length > 0 : () => false;
+    for (const attention of [true, false]) {
+      // Length buckets, as the Python runtime (ascending token length, stable); empty inputs skip the model.
+      const order = sources.map((ids, i) => i).filter((i) => sources[i].length && withItems(i) === attention)
+        .sort((a, b) => sources[a].length - sources[b].length);
+      for (let start = 0; start < order.length; start += batchSize) {
+        const rows = order.slice(start, start + batchSize);
+        const batch = rows.map((i) => sources[i]);
+        let decoded;
+        if (beamSize > 1) decoded = await this.beamSearch(batch, beamSize, attention);
+        else if (!attention && this.oneCall && batch.length <= ONE_CALL_MAX_BATCH) decoded = await this.greedyOneCall(batch);
+        else decoded = await this.greedy(batch, attention);
+        rows.forEach((row, k) => { outputs[row] = decoded[k]; });
+      }
+    }
+    return outputs.map((output, i) => {
+      const pieces = this.targetTokenizer.decodePieces(output.tokens);
+      const text = pieces.join("");
+      if (!protectedTexts[i].items.length) return text;
+      const ends = [];
+      let length = 0;
+      for (const piece of pieces) ends.push(length += piece.length);
+      const positions = new Map();
+      sources[i].forEach((id, column) => {
+        const found = this.sourceTokenizer.idToToken(id).match(/[\ue001-\ue010]/u);
+        if (found && !positions.has(placeholderNumber(found[0]))) positions.set(placeholderNumber(found[0]), column);
+      });
+      return restore(protectedTexts[i], text, ends, positions, output.attention ?? null).text;
+    });
   }
 
   /** The padded source_ids and source_lengths of a batch of token id lists. */
@@ -238,13 +279,13 @@ export class Translator {
    * sentence shares each decoder run; a sentence ends when `beamSize` hypotheses have finished
    * (<eos> or the length limit); the best by score / length wins (ties: the first finished).
    */
-  async beamSearch(batch, beamSize) {
+  async beamSearch(batch, beamSize, keepAttention = false) {
     const ort = this.ort;
     const size = batch.length;
     let { context, state } = await this.encode(batch);
     const limits = batch.map((s) => this.limit(s.length));
     const finished = batch.map(() => []);
-    let beams = batch.map((_, sentence) => ({ sentence, tokens: [], score: 0 }));
+    let beams = batch.map((_, sentence) => ({ sentence, tokens: [], score: 0, attention: [] }));
     let previous = new BigInt64Array(size).fill(BigInt(this.sosId));
     const topK = new ort.Tensor("int64", BigInt64Array.from([BigInt(beamSize)]), []);
     while (beams.length) {
@@ -252,6 +293,9 @@ export class Translator {
         previous_ids: new ort.Tensor("int64", previous, [beams.length]), ...state, ...context, top_k: topK,
       });
       const k = out.top_ids.dims[1];
+      const sourceWidth = keepAttention ? out.attention.dims[1] : 0;
+      const weights = (position, sentence) => (keepAttention
+        ? [Array.from(out.attention.data.subarray(position * sourceWidth, position * sourceWidth + batch[sentence].length))] : []);
       const candidates = new Map();
       beams.forEach((beam, position) => {
         if (!candidates.has(beam.sentence)) candidates.set(beam.sentence, []);
@@ -269,16 +313,17 @@ export class Translator {
         for (const { total, position, token } of options) {
           if (live === beamSize || finished[sentence].length >= beamSize) break;
           const parent = beams[position];
+          const attention = keepAttention ? [...parent.attention, ...weights(position, sentence)] : [];
           if (token === this.eosId) {
-            finished[sentence].push({ rank: total / Math.max(parent.tokens.length + 1, 1), tokens: parent.tokens });
+            finished[sentence].push({ rank: total / Math.max(parent.tokens.length + 1, 1), tokens: parent.tokens, attention });
             continue;
           }
           const tokens = [...parent.tokens, token];
           if (tokens.length >= limits[sentence]) {
-            finished[sentence].push({ rank: total / Math.max(tokens.length, 1), tokens });
+            finished[sentence].push({ rank: total / Math.max(tokens.length, 1), tokens, attention });
             continue;
           }
-          next.push({ beam: { sentence, tokens, score: total }, parent: position });
+          next.push({ beam: { sentence, tokens, score: total, attention }, parent: position });
           live++;
         }
       }
@@ -294,7 +339,7 @@ export class Translator {
     return finished.map((done) => {
       let best = done[0];
       for (const hypothesis of done) if (hypothesis.rank > best.rank) best = hypothesis;
-      return { tokens: best.tokens };
+      return { tokens: best.tokens, attention: keepAttention ? best.attention : undefined };
     });
   }
 }

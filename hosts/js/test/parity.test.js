@@ -127,3 +127,43 @@ test("eng-fra with greedy.onnx: the one-call graph translates as the step loop",
   assert.deepEqual(output, expected.slice(0, 100));
   await rm(dir, { recursive: true });
 });
+
+// Protection: the same spans protected, the same restorations (repairs included), and, with a
+// bundle trained with placeholders, the same translations with a glossary and keep terms.
+for (const entry of fixture) {
+  const name = path.basename(entry.bundle);
+  const { glossary, keep, cases, restore: restoreCases, translations } = entry.protection;
+
+  test(`${name}: protection finds the spans the Python runtime finds`, async () => {
+    const { Protector } = await import("../src/protection.js");
+    const translator = await Translator.load(entry.bundle, { threads: 1 });
+    const protector = new Protector((word) => translator.sourceTokenizer.vocab.has(`\u2581${word}`), { glossary, keep });
+    const wrong = cases.filter(({ input, text, items }) =>
+      JSON.stringify(protector.protect(input)) !== JSON.stringify({ text, items }));
+    assert.deepEqual(wrong.slice(0, 3).map((c) => [c, protector.protect(c.input)]), [],
+      `${wrong.length} of ${cases.length} protected differently`);
+  });
+
+  test(`${name}: restoring (and repairing) gives the Python runtime's text`, async () => {
+    const { restore } = await import("../src/protection.js");
+    const wrong = restoreCases.filter((c) => {
+      const positions = new Map(Object.entries(c.positions).map(([k, v]) => [Number(k), v]));
+      // The fixture's token ends count code points (Python's str); JavaScript's count UTF-16 units.
+      const units = [0];
+      for (const char of c.output) units.push(units.at(-1) + char.length);
+      const ends = c.ends.map((end) => units[end]);
+      const got = restore({ text: c.text, items: c.items }, c.output, ends, positions, c.attention);
+      return JSON.stringify(got) !== JSON.stringify(c.expected);
+    });
+    assert.deepEqual(wrong.slice(0, 3), [], `${wrong.length} of ${restoreCases.length} restored differently`);
+  });
+
+  test(`${name}: translations with protection, a glossary and keep terms as in Python`,
+    { skip: !translations && "the bundle was not trained with placeholders" }, async () => {
+    const translator = await Translator.load(entry.bundle, { threads: 1 });
+    const texts = cases.slice(0, translations.expected.length).map((c) => c.input);
+    assert.deepEqual(await translator.translate(texts, { glossary, keep }), translations.expected);
+    assert.deepEqual(await translator.translate(texts, { glossary, keep, beamSize: 5, batchSize: 4 }), translations.beam5);
+    assert.deepEqual(await translator.translate(texts, { protect: false }), translations.unprotected);
+  });
+}
