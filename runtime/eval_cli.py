@@ -32,6 +32,8 @@ from .sessions import DEVICES
 @click.option("--max-length", type=click.IntRange(min=1), help="Most target tokens per sentence [default: from the model, by source length].")
 @click.option("--split-sentences/--no-split-sentences", default=True, show_default=True,
               help="Translate a line of several sentences sentence by sentence, as s2s-translate does.")
+@click.option("--protect/--no-protect", default=True, show_default=True,
+              help="Protect numbers, names, codes and addresses (with a model trained with placeholders).")
 @click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), help="Threads per ONNX Runtime session [default: cores, at most 4].")
 @click.option("--lowercase", is_flag=True, help="Case-insensitive BLEU and chrF (sacreBLEU -lc).")
@@ -41,7 +43,7 @@ from .sessions import DEVICES
 @renamed("--test", "-i/--input", "FILE")
 @renamed("--source", "-i/--input (with --reference)", "FILE")
 def main(model_path, input_path, reference, output, overwrite, source_lang, target_lang, batch_size, beam_size,
-         max_length, split_sentences, device, threads, lowercase, as_json, record, quiet) -> None:
+         max_length, split_sentences, protect, device, threads, lowercase, as_json, record, quiet) -> None:
     """Evaluate a bundle on a test set: sacreBLEU (13a, cased unless --lowercase) and chrF of the
     detokenised output against the raw references, plus sentences/s and target tokens/s.
 
@@ -66,7 +68,8 @@ def main(model_path, input_path, reference, output, overwrite, source_lang, targ
         name = str(input_path) if reference is None else f"{input_path} | {reference}"
         result, hypotheses = evaluate(translator, sources, references, name, beam_size=beam_size,
                                       batch_size=batch_size, max_length=max_length, lowercase=lowercase,
-                                      threads=threads or default_threads(), split_sentences=split_sentences)
+                                      threads=threads or default_threads(), split_sentences=split_sentences,
+                                      protect=protect)
         result.command = shlex.join(["s2s-eval", *sys.argv[1:]])
         if output is not None:
             write_atomically(output, "".join(h + "\n" for h in hypotheses))
@@ -77,7 +80,8 @@ def main(model_path, input_path, reference, output, overwrite, source_lang, targ
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
-    click.echo(f"{result.test}: {result.sentences} sentences, beam {result.beam_size}")
+    protection = {None: "", True: ", protected", False: ", --no-protect"}[result.protected]
+    click.echo(f"{result.test}: {result.sentences} sentences, beam {result.beam_size}{protection}")
     click.echo(f"BLEU  {result.bleu:6.2f}   {result.signature}")
     click.echo(f"chrF  {result.chrf:6.2f}   {result.chrf_signature}")
     click.echo(f"speed {result.sentences_per_second:,.0f} sentences/s, {result.tokens_per_second:,.0f} target tokens/s "

@@ -28,6 +28,7 @@ class EvaluationResult:
     lowercase: bool = False
     split_sentences: bool = True
     command: str | None = None
+    protected: bool | None = None  # None: the bundle protects nothing; else whether protection was on
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -66,6 +67,7 @@ def evaluate(
     lowercase: bool = False,
     threads: int | None = None,
     split_sentences: bool = True,
+    protect: bool = True,
 ) -> tuple[EvaluationResult, list[str]]:
     try:
         import sacrebleu
@@ -73,7 +75,7 @@ def evaluate(
         raise InputError("s2s-eval needs sacreBLEU: pip install 's2s-onnx[eval]'") from None
     started = time.perf_counter()
     translations = translator.translate(sources, beam_size=beam_size, batch_size=batch_size, max_length=max_length,
-                                       split_sentences=split_sentences, return_scores=True)
+                                       split_sentences=split_sentences, return_scores=True, protect=protect)
     seconds = time.perf_counter() - started
     hypotheses = [t.text for t in translations]
     tokens = sum(len(t.hypotheses[0].tokens) for t in translations)
@@ -95,6 +97,7 @@ def evaluate(
         tokens_per_second=round(tokens / seconds, 1),
         threads=threads,
         lowercase=lowercase,
+        protected=protect if translator.bundle.protects else None,
     )
     return result, hypotheses
 
@@ -106,10 +109,12 @@ def record_in_bundle(bundle_dir: Path, result: EvaluationResult) -> None:
 
     manifest_path = bundle_dir / MANIFEST
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    key = (result.test, result.beam_size, result.lowercase, result.protected)
     entries = [e for e in manifest.get("evaluation", [])
-               if (e["test"], e["beam_size"], e.get("lowercase", False)) != (result.test, result.beam_size, result.lowercase)]
-    entries.append(result.to_dict())
-    manifest["evaluation"] = sorted(entries, key=lambda e: (e["test"], e.get("lowercase", False), e["beam_size"]))
+               if (e["test"], e["beam_size"], e.get("lowercase", False), e.get("protected")) != key]
+    entries.append({k: v for k, v in result.to_dict().items() if k != "protected" or v is not None})
+    manifest["evaluation"] = sorted(entries, key=lambda e: (e["test"], e.get("lowercase", False), e["beam_size"],
+                                                            not e.get("protected", True)))
     card = bundle_dir / MODEL_CARD
     card.write_text(render_model_card(manifest), encoding="utf-8")
     manifest["files"][MODEL_CARD] = {"sha256": sha256_file(card), "bytes": card.stat().st_size}

@@ -131,8 +131,9 @@ def render_model_card(manifest: dict[str, Any]) -> str:
     if evaluation:
         lines += ["## Evaluation", ""]
         for result in evaluation:
+            protection = {True: ", protected", False: ", unprotected (--no-protect)"}.get(result.get("protected"), "")
             lines.append(
-                f"- `{result['test']}` ({result['sentences']:,} sentences), beam {result['beam_size']}: "
+                f"- `{result['test']}` ({result['sentences']:,} sentences), beam {result['beam_size']}{protection}: "
                 f"BLEU {result['bleu']:.2f}, chrF {result['chrf']:.2f}; {result['sentences_per_second']:.0f} sentences/s "
                 f"on {result.get('threads', '?')} thread(s)"
             )
