@@ -16,7 +16,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -25,25 +25,23 @@ from .line_reader import LineReader
 from .output_file import Checkpoint
 from .output_format import format_line
 from .progress import Progress
+from .decode_options import DecodeOptions
 from .translator import Translator
 
 
 @dataclass
 class JobOptions:
-    beam_size: int = 1
-    n_best: int = 1
-    max_length: int | None = None
-    batch_size: int = 64
-    split_sentences: bool = True
+    decoding: DecodeOptions = field(default_factory=DecodeOptions)
     output_format: str = "text"  # or "jsonl" (output_format.FORMATS)
     alignment: str | None = None  # jsonl: None, "argmax" or "full"
     plot_attention: Path | None = None  # a folder for one attention picture per input line
     chunk_size: int = 1024  # input lines read, translated and written together
     workers: int = 1
     sync_seconds: float = 2.0  # how often the output is made durable
-    protect: bool = True  # placeholders for names, numbers, codes... (with a bundle trained for them)
-    glossary: tuple[tuple[str, str], ...] = ()  # (source term, target term)
-    keep: tuple[str, ...] = ()  # do-not-translate terms
+
+    def __post_init__(self) -> None:
+        if isinstance(self.decoding, dict):  # through Ray's actor arguments (dataclasses.asdict)
+            self.decoding = DecodeOptions(**self.decoding)
 
 
 class Sink(Protocol):
@@ -120,11 +118,8 @@ def translate_lines(translator: Translator, lines: list[str], options: JobOption
     """The output line, target token count and repaired protected items of each input line
     (`first_line`: the 1-based number of `lines[0]` in the input, which names the attention pictures)."""
     pictures = options.plot_attention is not None
-    results = translator.translate(
-        lines, beam_size=options.beam_size, n_best=options.n_best, max_length=options.max_length,
-        batch_size=options.batch_size, split_sentences=options.split_sentences, return_scores=True,
-        return_attention=options.alignment is not None or pictures, protect=options.protect,
-        glossary=dict(options.glossary), keep=options.keep)
+    results = translator.translate(lines, options.decoding, return_scores=True,
+                                   return_attention=options.alignment is not None or pictures)
     if pictures:
         from .attention_plot import plot_attention
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import logging
@@ -17,6 +16,7 @@ from .command import log_to_stderr, user_errors, version_option
 from .errors import InputError, OutputError
 from .model_store import pick_model
 from .output_format import ALIGNMENTS, FORMATS
+from .decode_options import MAX_BEAM_SIZE, DecodeOptions
 from .sessions import DEVICES
 
 log = logging.getLogger("s2s.runtime")
@@ -59,15 +59,20 @@ class _StreamSink:
 @click.option("--target-lang", metavar="LANG", help="Without -m: use the installed model into LANG (with --source-lang).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True,
               help="Sentences decoded together (speed only: the output is the same at any batch size).")
-@click.option("--beam-size", type=click.IntRange(min=1), default=1, show_default=True, help="1: greedy decoding.")
+@click.option("--beam-size", type=click.IntRange(1, MAX_BEAM_SIZE), default=1, show_default=True,
+              help=f"1: greedy decoding; at most {MAX_BEAM_SIZE}.")
 @click.option("--n-best", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Hypotheses per line in --format jsonl, best first (at most --beam-size).")
+              help="Hypotheses per line in --format jsonl, best first by rank_score (at most --beam-size).")
+@click.option("--length-penalty", type=click.FloatRange(0, 10), default=1.0, show_default=True,
+              help="Beam search ranks hypotheses by score / length ** this (length with the end token): 1 the mean "
+                   "token log-probability, 0 the summed log-probability (favours short outputs).")
 @click.option("--max-length", type=click.IntRange(min=1), help="Most target tokens per sentence [default: from the model, by source length].")
 @click.option("--split-sentences/--no-split-sentences", default=True, show_default=True,
               help="Translate a line of several sentences sentence by sentence (one line in, one line out).")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text: the translation; jsonl: one JSON object a line with the source, its tokens and the "
-                   "--n-best hypotheses (text, tokens, score: the sum of token log-probabilities).")
+                   "--n-best hypotheses (text, tokens, score: the sum of token log-probabilities; with beam search "
+                   "also rank_score, which orders them: see --length-penalty).")
 @click.option("--alignment", type=click.Choice(ALIGNMENTS),
               help="With --format jsonl: add each target token's most-attended source token (argmax), or that "
                    "and every attention weight (full).")
@@ -97,7 +102,7 @@ class _StreamSink:
               help="What to do with invalid UTF-8 in the input.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress or summary.")
 def main(text, model_path, input_path, output_path, resume, overwrite, source_lang, target_lang, batch_size, beam_size,
-         n_best, max_length, split_sentences, output_format, alignment, plot_attention, protect, glossary_path,
+         n_best, length_penalty, max_length, split_sentences, output_format, alignment, plot_attention, protect, glossary_path,
          keep_terms, keep_file, device, threads, workers, ray_address, encoding_errors, quiet) -> None:
     """Translate sentences with a model bundle (onnxruntime; no PyTorch needed).
 
@@ -129,10 +134,11 @@ def main(text, model_path, input_path, output_path, resume, overwrite, source_la
 
             terms = Terms.of(read_glossary(glossary_path) if glossary_path else None,
                              [*keep_terms, *(read_keep_file(keep_file) if keep_file else [])])
-            options = JobOptions(beam_size=beam_size, n_best=n_best, max_length=max_length, batch_size=batch_size,
-                                 split_sentences=split_sentences, output_format=output_format, alignment=alignment,
-                                 plot_attention=plot_attention, workers=workers, protect=protect,
-                                 glossary=terms.glossary, keep=terms.keep)
+            decoding = DecodeOptions(beam_size=beam_size, n_best=n_best, length_penalty=length_penalty,
+                                     max_length=max_length, batch_size=batch_size, split_sentences=split_sentences,
+                                     protect=protect, glossary=terms.glossary, keep=terms.keep)
+            options = JobOptions(decoding, output_format=output_format, alignment=alignment,
+                                 plot_attention=plot_attention, workers=workers)
             if ray_address is not None:
                 _translate_on_ray(ray_address, text, pick_model(model_path, source_lang, target_lang), input_path,
                                   output_path, resume, overwrite, options, threads, quiet)
@@ -174,9 +180,8 @@ def _translate(text, model, input_path, output_path, resume, overwrite, options,
                                  threads=threads)
     # What makes the output: a resumed run continues only with the same.
     fingerprint = {"model": bundle_fingerprint(translator), "errors": encoding_errors,
-                   **{k: getattr(options, k) for k in ("beam_size", "n_best", "max_length", "split_sentences",
-                                                      "output_format", "alignment")},
-                   **_protection_fingerprint(options)}
+                   **options.decoding.fingerprint(), "output_format": options.output_format,
+                   "alignment": options.alignment}
     partial = None
     if output_path is not None and is_regular(output_path):
         partial = sink = PartialOutput.start(output_path, fingerprint, resume=resume)
@@ -208,15 +213,6 @@ def _translate(text, model, input_path, output_path, resume, overwrite, options,
     finally:
         if partial is not None:
             partial.close()
-
-
-def _protection_fingerprint(options) -> dict:
-    """What of the protection settings a resumed run must share (absent when they are the
-    defaults, so records of runs before protection existed still match)."""
-    if options.protect and not options.glossary and not options.keep:
-        return {}
-    terms = json.dumps([list(options.glossary), list(options.keep)], ensure_ascii=False)
-    return {"protect": options.protect, "terms_sha256": hashlib.sha256(terms.encode()).hexdigest()}
 
 
 def _check_picture_folder(folder: Path, may_replace: bool) -> None:

@@ -29,6 +29,9 @@ def format_line(result: "TranslationResult", output_format: str = "text", alignm
         # Scores and weights are rounded: their last digits carry no information, and short
         # lines stay short.
         entry: dict = {"text": hypothesis.text, "tokens": hypothesis.tokens, "score": round(hypothesis.score, 4)}
+        if hypothesis.ranking is not None:
+            # Beam search orders the n-best by this (score / length ** length_penalty), not by score.
+            entry["rank_score"] = round(hypothesis.ranking, 4)
         if hypothesis.repaired:
             entry["repaired"] = hypothesis.repaired  # dropped by the model, put back by the attention alignment
         if alignment is not None:

@@ -8,10 +8,12 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from .beam import beam_search
 from .bundle import BATCH_INVARIANT_ACTIVATIONS, SOURCE_TOKENIZER, TARGET_TOKENIZER, Bundle, load_bundle
+from .decode_options import DecodeOptions
 from .errors import BundleError, InputError
 from .greedy import Hypothesis, greedy_decode, pad_batch
 from .model_store import pick_model, resolve
@@ -38,6 +40,9 @@ class Translation:
     score: float  # sum of the token log-probabilities (<eos> included when emitted)
     attention: np.ndarray | None = None  # [target tokens (+1 for <eos> when emitted), source tokens]
     repaired: int = 0  # protected items the model dropped, put back by the attention alignment
+    # What orders a text's hypotheses: beam search's score / length ** length_penalty, summed over
+    # the text's sentences (None: greedy decoding, where it is the score).
+    ranking: float | None = None
 
     def alignment(self) -> list[int]:
         """For each target token, the source token it attends to most (an index into the
@@ -104,23 +109,21 @@ class Translator:
     def translate(
         self,
         texts: str | Iterable[str],
+        options: DecodeOptions | None = None,
         *,
-        beam_size: int = 1,
-        n_best: int = 1,
-        max_length: int | None = None,
-        batch_size: int = 64,
-        split_sentences: bool = True,
         return_scores: bool = False,
         return_attention: bool = False,
-        protect: bool = True,
-        glossary: dict[str, str] | None = None,
-        keep: Iterable[str] | None = None,
+        **changes: Any,
     ) -> list[str] | list[TranslationResult]:
         """Translate each text, in input order (a single str counts as one text).
 
+        How is `options` (a `DecodeOptions`), with any of its fields given by keyword on top:
+        `beam_size`, `n_best`, `length_penalty`, `max_length`, `batch_size`, `split_sentences`,
+        `protect`, `glossary`, `keep`.
+
         Returns one string per text; with `return_scores`, `return_attention` or `n_best` > 1,
         one `TranslationResult` per text instead (hypotheses with tokens, scores and, when
-        asked, attention matrices). `n_best` <= `beam_size` hypotheses are kept per text.
+        asked, attention matrices), best first by `score / length ** length_penalty`.
 
         With `split_sentences`, a text holding several sentences is translated sentence by
         sentence and joined back with the whitespace that separated them; its hypotheses are
@@ -134,12 +137,10 @@ class Translator:
         given terms untranslated (s2s.runtime.protection).
         """
         texts = _as_list(texts)
-        if n_best < 1 or n_best > beam_size:
-            raise InputError(f"n-best must be between 1 and the beam size ({beam_size}), got {n_best}")
-        details = return_scores or return_attention or n_best > 1
-        protector = self.protector(protect, Terms.of(glossary, keep))
-        results = self._results(texts, beam_size, n_best, max_length, batch_size, split_sentences,
-                                return_attention, details, protector)
+        options = DecodeOptions.of(options, **changes)
+        details = return_scores or return_attention or options.n_best > 1
+        protector = self.protector(options.protect, Terms.of(options.glossary, options.keep))
+        results = self._results(texts, options, return_attention, details, protector)
         return results if details else [r.text for r in results]
 
     def protector(self, protect: bool = True, terms: Terms = Terms()) -> Protector | None:
@@ -160,26 +161,18 @@ class Translator:
     def translate_iterable(
         self,
         texts: Iterable[str],
+        options: DecodeOptions | None = None,
         *,
         chunk_size: int | None = None,
-        beam_size: int = 1,
-        n_best: int = 1,
-        max_length: int | None = None,
-        batch_size: int = 64,
-        split_sentences: bool = True,
         return_scores: bool = False,
         return_attention: bool = False,
-        protect: bool = True,
-        glossary: dict[str, str] | None = None,
-        keep: Iterable[str] | None = None,
+        **changes: Any,
     ) -> Iterator[str] | Iterator[TranslationResult]:
         """`translate` over an iterable of any length, lazily, yielding in input order. Memory
         is bounded by `chunk_size` texts (default 16 batches) whatever the length of the input."""
-        for chunk in _chunks(texts, chunk_size or batch_size * 16):
-            yield from self.translate(chunk, beam_size=beam_size, n_best=n_best, max_length=max_length,
-                                      batch_size=batch_size, split_sentences=split_sentences,
-                                      return_scores=return_scores, return_attention=return_attention,
-                                      protect=protect, glossary=glossary, keep=keep)
+        options = DecodeOptions.of(options, **changes)
+        for chunk in _chunks(texts, chunk_size or options.batch_size * 16):
+            yield from self.translate(chunk, options, return_scores=return_scores, return_attention=return_attention)
 
     @property
     def source_language(self) -> str | None:
@@ -187,17 +180,15 @@ class Translator:
         return (self.bundle.manifest.get("languages") or {}).get("source")
 
     # ---- internals -----------------------------------------------------------------------
-    def _results(self, texts: list[str], beam_size: int, n_best: int, max_length: int | None, batch_size: int,
-                 split_sentences: bool, attention: bool, details: bool,
+    def _results(self, texts: list[str], options: DecodeOptions, attention: bool, details: bool,
                  protector: Protector | None = None) -> list[TranslationResult]:
-        if split_sentences:
+        if options.split_sentences:
             splits = [sentences.split_sentences(text, self.source_language) for text in texts]
         else:
             splits = [([text], ["", ""]) for text in texts]
         flat = [s for parts, _ in splits for s in parts]
         protected = [protector.protect(s) if protector else ProtectedText(s) for s in flat]
-        sources, hypotheses, truncated = self._run_protected(protected, beam_size, n_best, max_length, batch_size,
-                                                             attention)
+        sources, hypotheses, truncated = self._run_protected(protected, options, attention)
         texts_of = [[self._restored(p, source, h, attention) for h in group]
                     for p, source, group in zip(protected, sources, hypotheses)]
         results, position = [], 0
@@ -207,7 +198,7 @@ class Translator:
             hypotheses_of_text = [
                 self._joined([hypotheses[i][k] for i, k in zip(span, choice)],
                              [texts_of[i][k] for i, k in zip(span, choice)], _inner(separators), details)
-                for choice in _best_choices([[h.rank for h in hypotheses[i]] for i in span], n_best)
+                for choice in _best_choices([[h.rank for h in hypotheses[i]] for i in span], options.n_best)
             ]
             source_tokens = ([self.source_tokenizer.id_to_token(t) for i in span for t in sources[i]]
                              if details else [])
@@ -215,15 +206,14 @@ class Translator:
                                              [item for i in span for item in protected[i].items]))
         return results
 
-    def _run_protected(self, protected: list[ProtectedText], beam_size: int, n_best: int, max_length: int | None,
-                       batch_size: int, attention: bool
+    def _run_protected(self, protected: list[ProtectedText], options: DecodeOptions, attention: bool
                        ) -> tuple[list[list[int]], list[list[Hypothesis]], list[bool]]:
         """`_run` over the protected sentences; those holding placeholders are decoded with
         attention (what repairs a dropped placeholder). A sentence's translation never depends
         on which group it is decoded in."""
         with_items = [i for i, p in enumerate(protected) if p.items]
         if not with_items or attention or self.bundle.attention == "none":
-            return self._run([p.text for p in protected], beam_size, n_best, max_length, batch_size, attention)
+            return self._run([p.text for p in protected], options, attention)
         plain = [i for i, p in enumerate(protected) if not p.items]
         sources: list = [None] * len(protected)
         hypotheses: list = [None] * len(protected)
@@ -231,7 +221,7 @@ class Translator:
         for rows, keep_attention in ((with_items, True), (plain, False)):
             if not rows:
                 continue
-            part = self._run([protected[i].text for i in rows], beam_size, n_best, max_length, batch_size, keep_attention)
+            part = self._run([protected[i].text for i in rows], options, keep_attention)
             for position, row in enumerate(rows):
                 sources[row], hypotheses[row], truncated[row] = (part[0][position], part[1][position], part[2][position])
         return sources, hypotheses, truncated
@@ -260,9 +250,11 @@ class Translator:
         repaired = sum(part.repaired for part in parts)
         if not details:
             return Translation(text, [], 0.0, repaired=repaired)
+        rankings = [part.ranking for part in parts]
         return Translation(
             text=text,
             repaired=repaired,
+            ranking=None if None in rankings else sum(rankings),
             tokens=[self.target_tokenizer.id_to_token(t) for part in parts for t in part.tokens],
             score=sum(part.score for part in parts),
             # Rows are target tokens: an inner sentence's <eos> row has no token of the text.
@@ -270,19 +262,12 @@ class Translator:
                                        for part in parts[:-1]] + [parts[-1].attention]),
         )
 
-    def _run(
-        self, texts: list[str], beam_size: int, n_best: int, max_length: int | None, batch_size: int, attention: bool
-    ) -> tuple[list[list[int]], list[list[Hypothesis]], list[bool]]:
+    def _run(self, texts: list[str], options: DecodeOptions, attention: bool
+             ) -> tuple[list[list[int]], list[list[Hypothesis]], list[bool]]:
         """Tokenise, decode in length buckets, and return (source ids, n-best hypotheses, truncated) in input order."""
-        if beam_size < 1:
-            raise InputError(f"beam size must be at least 1, got {beam_size}")
-        if beam_size > self.target_tokenizer.vocab_size:
-            raise InputError(f"beam size {beam_size} is larger than the target vocabulary "
+        if options.beam_size > self.target_tokenizer.vocab_size:
+            raise InputError(f"beam size {options.beam_size} is larger than the target vocabulary "
                              f"({self.target_tokenizer.vocab_size} tokens)")
-        if batch_size < 1:
-            raise InputError(f"batch size must be at least 1, got {batch_size}")
-        if max_length is not None and max_length < 1:
-            raise InputError(f"max length must be at least 1, got {max_length}")
         if attention and self.bundle.attention == "none":
             raise InputError(f"{self.bundle.origin} has no attention, so no attention weights or alignments")
         # One token over the limit is enough to know an input is cut; encoding stops there.
@@ -302,11 +287,11 @@ class Translator:
         hypotheses = [[Hypothesis([], 0.0, empty)] for _ in texts]
         # Length buckets: similar lengths decode together (little padding, rows finish together).
         order = sorted((i for i, ids in enumerate(sources) if ids), key=lambda i: len(sources[i]))
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
+        for start in range(0, len(order), options.batch_size):
+            rows = order[start : start + options.batch_size]
             batch = [sources[i] for i in rows]
-            limits = [self._limit(len(ids), max_length) for ids in batch]
-            for row, best in zip(rows, self._decode(batch, limits, beam_size, n_best, attention)):
+            limits = [self._limit(len(ids), options.max_length) for ids in batch]
+            for row, best in zip(rows, self._decode(batch, limits, options, attention)):
                 hypotheses[row] = best
         return sources, hypotheses, truncated
 
@@ -314,18 +299,18 @@ class Translator:
         limit = self.bundle.decode_length_limit(source_length)
         return min(limit, max_length) if max_length is not None else limit
 
-    def _decode(self, batch: list[list[int]], limits: list[int], beam_size: int, n_best: int,
+    def _decode(self, batch: list[list[int]], limits: list[int], options: DecodeOptions,
                 attention: bool) -> list[list[Hypothesis]]:
-        if (beam_size == 1 and not attention and self.model.has_one_call and len(batch) <= ONE_CALL_MAX_BATCH
+        if (options.beam_size == 1 and not attention and self.model.has_one_call and len(batch) <= ONE_CALL_MAX_BATCH
                 and all(limit == self.bundle.decode_length_limit(len(ids)) for ids, limit in zip(batch, limits))):
             ids, lengths = pad_batch(batch, self.pad_id)
             output, emitted, scores = self.model.decode_greedy(ids, lengths)
             return [[Hypothesis(output[row, : emitted[row]].tolist(), float(scores[row]))] for row in range(len(batch))]
-        if beam_size == 1:
+        if options.beam_size == 1:
             hypotheses = greedy_decode(self.model, batch, limits, self.sos_id, self.eos_id, self.pad_id, attention)
             return [[h] for h in hypotheses]
-        return beam_search(self.model, batch, limits, self.sos_id, self.eos_id, self.pad_id, beam_size,
-                           keep_attention=attention, n_best=n_best)
+        return beam_search(self.model, batch, limits, self.sos_id, self.eos_id, self.pad_id, options.beam_size,
+                           length_penalty=options.length_penalty, keep_attention=attention, n_best=options.n_best)
 
 
 def _as_list(texts: str | Iterable[str]) -> list[str]:

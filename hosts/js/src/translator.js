@@ -107,7 +107,7 @@ export class Translator {
    * @param {{batchSize?: number, beamSize?: number, splitSentences?: boolean, protect?: boolean,
    *          glossary?: Object<string, string>, keep?: string[]}} [options]
    */
-  async translate(texts, { batchSize = 64, beamSize = 1, splitSentences: split = true, protect = true,
+  async translate(texts, { batchSize = 64, beamSize = 1, lengthPenalty = 1, splitSentences: split = true, protect = true,
     glossary = {}, keep = [] } = {}) {
     if (!Array.isArray(texts)) throw new InputError("texts must be an array of strings");
     for (const [name, value] of [["batchSize", batchSize], ["beamSize", beamSize]]) {
@@ -116,11 +116,15 @@ export class Translator {
     if (beamSize > this.targetTokenizer.vocabSize) {
       throw new InputError(`beam size ${beamSize} is larger than the target vocabulary (${this.targetTokenizer.vocabSize} tokens)`);
     }
+    if (typeof lengthPenalty !== "number" || !(lengthPenalty >= 0 && lengthPenalty <= 10)) {
+      throw new InputError("lengthPenalty must be a number from 0 to 10");
+    }
     const protector = this.protector(protect, glossary, keep);
-    if (!split) return this.translateSentences(texts, batchSize, beamSize, protector);
+    if (!split) return this.translateSentences(texts, batchSize, beamSize, protector, lengthPenalty);
     const language = this.bundle.manifest.languages?.source ?? "en";
     const splits = texts.map((text) => splitSentences(String(text), language));
-    const flat = await this.translateSentences(splits.flatMap(([parts]) => parts), batchSize, beamSize, protector);
+    const flat = await this.translateSentences(splits.flatMap(([parts]) => parts), batchSize, beamSize, protector,
+      lengthPenalty);
     let position = 0;
     return splits.map(([parts, separators]) => {
       const inner = ["", ...separators.slice(1, -1), ""];
@@ -164,7 +168,7 @@ export class Translator {
     return new Protector((word) => this.sourceTokenizer.vocab.has(`\u2581${word}`), { glossary, keep });
   }
 
-  async translateSentences(texts, batchSize, beamSize = 1, protector = null) {
+  async translateSentences(texts, batchSize, beamSize = 1, protector = null, lengthPenalty = 1) {
     const protectedTexts = texts.map((text) => (protector ? protector.protect(String(text)) : { text: String(text), items: [] }));
     const sources = protectedTexts.map(({ text }) => this.sourceTokenizer.encode(text, this.maxSourceLength + 1)
       .slice(0, this.maxSourceLength));
@@ -180,7 +184,7 @@ export class Translator {
         const rows = order.slice(start, start + batchSize);
         const batch = rows.map((i) => sources[i]);
         let decoded;
-        if (beamSize > 1) decoded = await this.beamSearch(batch, beamSize, attention);
+        if (beamSize > 1) decoded = await this.beamSearch(batch, beamSize, attention, lengthPenalty);
         else if (!attention && this.oneCall && batch.length <= ONE_CALL_MAX_BATCH) decoded = await this.greedyOneCall(batch);
         else decoded = await this.greedy(batch, attention);
         rows.forEach((row, k) => { outputs[row] = decoded[k]; });
@@ -279,7 +283,7 @@ export class Translator {
    * sentence shares each decoder run; a sentence ends when `beamSize` hypotheses have finished
    * (<eos> or the length limit); the best by score / length wins (ties: the first finished).
    */
-  async beamSearch(batch, beamSize, keepAttention = false) {
+  async beamSearch(batch, beamSize, keepAttention = false, lengthPenalty = 1) {
     const ort = this.ort;
     const size = batch.length;
     let { context, state } = await this.encode(batch);
@@ -315,12 +319,12 @@ export class Translator {
           const parent = beams[position];
           const attention = keepAttention ? [...parent.attention, ...weights(position, sentence)] : [];
           if (token === this.eosId) {
-            finished[sentence].push({ rank: total / Math.max(parent.tokens.length + 1, 1), tokens: parent.tokens, attention });
+            finished[sentence].push({ rank: total / Math.max(parent.tokens.length + 1, 1) ** lengthPenalty, tokens: parent.tokens, attention });
             continue;
           }
           const tokens = [...parent.tokens, token];
           if (tokens.length >= limits[sentence]) {
-            finished[sentence].push({ rank: total / Math.max(tokens.length, 1), tokens, attention });
+            finished[sentence].push({ rank: total / Math.max(tokens.length, 1) ** lengthPenalty, tokens, attention });
             continue;
           }
           next.push({ beam: { sentence, tokens, score: total, attention }, parent: position });
