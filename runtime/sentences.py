@@ -33,21 +33,25 @@ ABBREVIATIONS: dict[str, frozenset[str]] = {
 }
 
 # A candidate end: enders (and closers), then whitespace; the start of the next sentence is
-# checked separately. One regex pass keeps the whole split linear in the text.
-_BOUNDARY = re.compile(f"[{re.escape(_ENDERS)}]+[{re.escape(_CLOSERS)}]*(\\s+)")
-_WORD_BEFORE = re.compile(r"(\S+)$")
+# checked separately. A match may begin only where a run of enders begins: tried inside a long
+# run ("!?!?..." without a space), every position would rescan the rest of it (quadratic).
+_BOUNDARY = re.compile(f"(?<![{re.escape(_ENDERS)}])[{re.escape(_ENDERS)}]+[{re.escape(_CLOSERS)}]*(\\s+)")
 
 
 def _starts_sentence(char: str) -> bool:
     return char.isupper() or char.isdigit() or char in _STARTERS
 
 
-def _abbreviated(before: str, language: str) -> bool:
-    """`before` is the text up to (not including) a full stop: is that stop an abbreviation's?"""
-    match = _WORD_BEFORE.search(before)
-    if match is None:
+def _abbreviated(text: str, start: int, stop: int, language: str) -> bool:
+    """Is the full stop at `text[stop]` an abbreviation's? The word before it is found by walking
+    back from the stop (never past `start`): each word is walked once, so the split stays linear
+    however many abbreviations a sentence holds ("Mr. Mr. Mr. ...")."""
+    begin = stop
+    while begin > start and not text[begin - 1].isspace():
+        begin -= 1
+    if begin == stop:
         return False
-    word = match.group(1).lstrip(_STARTERS).lower()
+    word = text[begin:stop].lstrip(_STARTERS).lower()
     if len(word) == 1 and word.isalpha():
         return True  # an initial
     known = ABBREVIATIONS.get(language, ABBREVIATIONS["en"])
@@ -70,7 +74,7 @@ def split_sentences(text: str, language: str | None = None) -> tuple[list[str], 
         if following >= len(text) or not _starts_sentence(text[following]):
             continue
         if text[match.start()] == "." and match.end(0) - match.start() - len(match.group(1)) == 1:
-            if _abbreviated(text[start : match.start()], language):
+            if _abbreviated(text, start, match.start(), language):
                 continue
         sentences.append(text[start:end])
         separators.append(text[end:following])

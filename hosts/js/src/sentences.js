@@ -9,19 +9,30 @@ export const ABBREVIATIONS = {"en": ["a.m", "approx", "apr", "aug", "ca", "capt"
 // Python's whitespace (str.isspace), which JavaScript's \s does not match exactly (U+0085, U+001C-U+001F).
 const WS = "\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 const escape = (s) => s.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, "\\$&");
-const BOUNDARY = new RegExp(`[${escape(ENDERS)}]+[${escape(CLOSERS)}]*([${WS}]+)`, "gu");
-const LAST_WORD = new RegExp(`([^${WS}]+)$`, "u");
+// A match begins only where a run of enders begins: tried inside a long run, every position
+// would rescan the rest of it (quadratic).
+const BOUNDARY = new RegExp(`(?<![${escape(ENDERS)}])[${escape(ENDERS)}]+[${escape(CLOSERS)}]*([${WS}]+)`, "gu");
+const SPACE = new RegExp(`^[${WS}]$`, "u");
 const LEADING = new RegExp(`^[${WS}]+`, "u");
-const TRAILING = new RegExp(`[${WS}]+$`, "u");
+
+/** `text` without trailing whitespace, walking back (a `[ws]+$` regex is quadratic on long runs). */
+function trimEnd(text) {
+  let end = text.length;
+  while (end > 0 && SPACE.test(text[end - 1])) end -= 1;
+  return text.slice(0, end);
+}
 
 function startsSentence(char) {
   return (char.toUpperCase() === char && char.toLowerCase() !== char) || /\p{Nd}/u.test(char) || STARTERS.includes(char);
 }
 
-function abbreviated(before, language) {
-  const match = LAST_WORD.exec(before);
-  if (!match) return false;
-  let word = match[1];
+/** Is the full stop at text[stop] an abbreviation's? The word before it is found by walking back
+ * (never past `start`): each word is walked once, so the split stays linear. */
+function abbreviated(text, start, stop, language) {
+  let begin = stop;
+  while (begin > start && !SPACE.test(text[begin - 1])) begin -= 1;
+  if (begin === stop) return false;
+  let word = text.slice(begin, stop);
   while (word && STARTERS.includes(word[0])) word = word.slice(1);
   word = word.toLowerCase();
   if ([...word].length === 1 && /\p{L}/u.test(word)) return true;
@@ -43,13 +54,13 @@ export function splitSentences(text, language = "en") {
     const following = match.index + match[0].length;
     if (following >= text.length || !startsSentence(String.fromCodePoint(text.codePointAt(following)))) continue;
     if (text[match.index] === "." && match[0].length - match[1].length === 1
-        && abbreviated(text.slice(start, match.index), language)) continue;
+        && abbreviated(text, start, match.index, language)) continue;
     sentences.push(text.slice(start, end));
     separators.push(text.slice(end, following));
     start = following;
   }
   const rest = text.slice(start);
-  const body = rest.replace(TRAILING, "");
+  const body = trimEnd(rest);
   if (body || !sentences.length) {
     sentences.push(body);
     separators.push(rest.slice(body.length));
