@@ -278,6 +278,9 @@ def _verified(name: str, data: bytes, entry: dict[str, Any], origin: Path) -> by
 
 def _read_directory(directory: Path) -> Bundle:
     manifest_path = directory / MANIFEST
+    if manifest_path.is_symlink():
+        # Like every listed file: a link could lead anywhere (out of the bundle, a device).
+        raise BundleError(f"{manifest_path} is a symbolic link; a bundle's files must be regular files in it")
     if not manifest_path.is_file():
         raise BundleError(f"not a model bundle: {directory} has no {MANIFEST}")
     with open(manifest_path, "rb") as handle:
@@ -342,6 +345,9 @@ def load_bundle(path: str | Path) -> Bundle:
         raise BundleError(f"model bundle not found: {origin}")
     if origin.is_dir():
         return _read_directory(origin)
+    if not origin.is_file():
+        # A device, a FIFO or a socket would be read without end (or block): never opened.
+        raise BundleError(f"not a model bundle: {origin} is neither a directory nor a regular file")
     if not zipfile.is_zipfile(origin):
         raise BundleError(f"{origin} is neither a bundle directory nor a .zip bundle")
     return _read_zip(origin)

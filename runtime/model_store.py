@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -113,12 +114,23 @@ def pick_model(model: str | Path | None, source_lang: str | None = None,
     return matches[0].path
 
 
+MAX_NAME_CHARS = 100
+
+
+def check_name(name: object) -> str:
+    """A model name is a name, never a path: letters, digits and . _ - only, not starting with a dot."""
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*", name) \
+            or len(name) > MAX_NAME_CHARS:
+        shown = repr(name)[:60]
+        raise InputError(f"invalid model name {shown}: use up to {MAX_NAME_CHARS} letters, digits, '.', '_' or '-', "
+                         "not starting with '.'")
+    return name
+
+
 def install(bundle: Path, name: str | None = None, force: bool = False) -> Path:
     """Verify `bundle` (directory or .zip) and copy it into the model folder as NAME."""
     loaded = load_bundle(bundle)
-    name = name or loaded.manifest.get("name") or Path(bundle).stem
-    if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
-        raise InputError(f"invalid model name {name!r}")
+    name = check_name(name or loaded.manifest.get("name") or Path(bundle).stem)
     folder = models_dir()
     target = folder / name
     if target.exists() and not force:
@@ -147,8 +159,11 @@ def install(bundle: Path, name: str | None = None, force: bool = False) -> Path:
 
 
 def remove(name: str) -> Path:
-    target = models_dir() / name
-    if "/" in name or not (target / MANIFEST).is_file():
+    target = models_dir() / check_name(name)
+    if not (target / MANIFEST).is_file():
+        if name == default_bundle_path().name and (default_bundle_path() / MANIFEST).is_file():
+            raise InputError(f"{name} is the model packaged with s2s-onnx; it cannot be removed (uninstall the "
+                             "package to drop it)")
         raise InputError(f"no installed model named {name} in {models_dir()}")
     shutil.rmtree(target)
     return target

@@ -4,6 +4,7 @@ source, the n-best hypotheses (text, tokens, score) and, when asked, their align
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -28,17 +29,23 @@ def format_line(result: "TranslationResult", output_format: str = "text", alignm
     for hypothesis in result.hypotheses:
         # Scores and weights are rounded: their last digits carry no information, and short
         # lines stay short.
-        entry: dict = {"text": hypothesis.text, "tokens": hypothesis.tokens, "score": round(hypothesis.score, 4)}
+        entry: dict = {"text": hypothesis.text, "tokens": hypothesis.tokens, "score": _number(hypothesis.score)}
         if hypothesis.ranking is not None:
             # Beam search orders the n-best by this (score / length ** length_penalty), not by score.
-            entry["rank_score"] = round(hypothesis.ranking, 4)
+            entry["rank_score"] = _number(hypothesis.ranking)
         if hypothesis.repaired:
             entry["repaired"] = hypothesis.repaired  # dropped by the model, put back by the attention alignment
         if alignment is not None:
             entry["alignment"] = hypothesis.alignment()
         if alignment == "full":
             assert hypothesis.attention is not None  # alignment() has checked
-            entry["attention"] = hypothesis.attention[: len(hypothesis.tokens)].astype("float64").round(4).tolist()
+            weights = hypothesis.attention[: len(hypothesis.tokens)].astype("float64").round(4).tolist()
+            entry["attention"] = [[w if math.isfinite(w) else None for w in row] for row in weights]
         hypotheses.append(entry)
     record["n_best"] = hypotheses
-    return json.dumps(record, ensure_ascii=False)
+    return json.dumps(record, ensure_ascii=False, allow_nan=False)
+
+
+def _number(value: float) -> float | None:
+    # JSON has no NaN or infinity (a damaged model's scores): null, so every line stays valid JSON.
+    return round(value, 4) if math.isfinite(value) else None

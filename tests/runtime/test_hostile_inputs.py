@@ -1,0 +1,74 @@
+"""Inputs that once read without bound, hung, or reached outside what they name: devices and FIFOs
+as models, a manifest that links out of its bundle, model names that are paths, non-finite scores."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from s2s.runtime.bundle import load_bundle
+from s2s.runtime.errors import BundleError, InputError
+from s2s.runtime.models_cli import main as models_cli
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/null"])
+def test_a_device_given_as_a_model_is_refused_unread(device):
+    with pytest.raises(BundleError, match="neither a directory nor a regular file"):
+        load_bundle(device)
+
+
+def test_a_fifo_given_as_a_model_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "model.fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(BundleError, match="neither a directory nor a regular file"):
+        load_bundle(fifo)  # opening it would block until a writer came
+
+
+def test_a_manifest_linking_out_of_its_bundle_is_refused(bundle_factory, tmp_path):
+    copy = tmp_path / "bundle"
+    shutil.copytree(bundle_factory("gru", "luong"), copy)
+    outside = tmp_path / "elsewhere.json"
+    (copy / "model.json").rename(outside)
+    (copy / "model.json").symlink_to(outside)
+    with pytest.raises(BundleError, match="symbolic link"):
+        load_bundle(copy)
+
+
+@pytest.mark.parametrize("name", ["..", ".", "../x", "a/b", "a\x00b", "x" * 300, ".hidden"])
+def test_model_names_are_names_never_paths(name, tmp_path, monkeypatch):
+    models = tmp_path / "t" / "models"
+    models.mkdir(parents=True)
+    (tmp_path / "t" / "model.json").write_text("{}")  # the parent looks like a model: it must survive
+    monkeypatch.setenv("S2S_MODELS_DIR", str(models))
+    result = CliRunner().invoke(models_cli, ["remove", name])
+    assert result.exit_code == 2 and "invalid model name" in result.stderr
+    assert (tmp_path / "t" / "model.json").exists()
+
+
+def test_the_packaged_model_says_it_cannot_be_removed(tmp_path, monkeypatch):
+    from s2s.runtime.model_store import default_bundle_path
+
+    if not (default_bundle_path() / "model.json").is_file():
+        pytest.skip("no packaged model in this install")
+    monkeypatch.setenv("S2S_MODELS_DIR", str(tmp_path / "models"))
+    result = CliRunner().invoke(models_cli, ["remove", default_bundle_path().name])
+    assert result.exit_code == 2 and "packaged" in result.stderr
+
+
+def test_jsonl_stays_json_when_a_model_scores_nan():
+    from s2s.runtime.output_format import format_line
+    from s2s.runtime.translator import Translation, TranslationResult
+
+    result = TranslationResult("x", ["▁x"], [Translation("", [], math.nan, np.full((1, 1), np.nan, np.float32),
+                                                         ranking=-math.inf)])
+    def refuse(constant: str):
+        raise AssertionError(f"{constant} is not JSON")
+
+    record = json.loads(format_line(result, "jsonl", alignment="full"), parse_constant=refuse)
+    assert record["n_best"][0]["score"] is None and record["n_best"][0]["rank_score"] is None
