@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import onnx
+import torch
 
 from s2s.runtime.bundle import (
     ACTIVATIONS_FIXED_OR_PER_ROW, DECODER, ENCODER, GREEDY, MANIFEST, SOURCE_TOKENIZER, TARGET_TOKENIZER, load_bundle,
@@ -132,7 +133,7 @@ def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportR
     out = Path(options.out)
     # The name says what is written: a .zip file only with --zip, and never a directory called .zip.
     if options.zip and out.suffix != ".zip":
-        raise ExportError(f"--zip writes one .zip file: give -o {out.name}.zip")
+        raise ExportError(f"--zip writes one .zip file: give -o {out.with_name(out.name + '.zip')}")
     if not options.zip and out.suffix == ".zip":
         raise ExportError(f"-o {out} names a .zip: add --zip to write one, or choose a directory name")
     check_output(out, options.force, Path(checkpoint_dir))
@@ -142,6 +143,15 @@ def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportR
         raise ExportError(str(exc)) from None
     model = checkpoint.model.eval()
     train = checkpoint.train_config
+    # A model with NaN or infinite weights translates everything to nothing, and its parity with
+    # PyTorch "holds" (NaN against NaN): refused before anything is exported.
+    damaged = [name for name, tensor in model.state_dict().items() if not bool(torch.isfinite(tensor).all())]
+    if damaged:
+        raise ExportError(f"{checkpoint_dir}: the checkpoint has non-finite weights ({', '.join(damaged[:3])}"
+                          f"{'...' if len(damaged) > 3 else ''}); it cannot be exported")
+    if not (options.source_lang or train.source_lang) or not (options.target_lang or train.target_lang):
+        log.warning("the checkpoint does not say its languages: give --source-lang and --target-lang, or the "
+                    "bundle is listed as ?→? and cannot be chosen by language")
 
     with tempfile.TemporaryDirectory(prefix="s2s-export-") as work:
         work_dir = Path(work)

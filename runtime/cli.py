@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import signal
 import sys
 import time
@@ -31,12 +32,16 @@ class _StreamSink:
     def append(self, lines: list[str], lines_done: int, input_bytes: int, input_sha256: str) -> None:
         try:
             self._stream.write("".join(line + "\n" for line in lines))
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): not an error, main() ends quietly
         except OSError as exc:
             raise OutputError(f"cannot write the output: {exc.strerror}") from None
 
     def sync(self, every_seconds: float = 0.0) -> None:
         try:
             self._stream.flush()
+        except BrokenPipeError:
+            raise
         except OSError as exc:
             raise OutputError(f"cannot write the output: {exc.strerror}") from None
 
@@ -146,8 +151,10 @@ def main(text, model_path, input_path, output_path, resume, overwrite, source_la
                 _translate(text, (model_path, source_lang, target_lang), input_path, output_path, resume, overwrite,
                            options, device, threads, encoding_errors, quiet)
     except BrokenPipeError:
-        sys.stderr.close()  # the reader of stdout went away (e.g. `| head`): nothing more to say
-        sys.exit(1)
+        # The reader of stdout went away (`| head -1`): stop quietly, as a writer killed by SIGPIPE
+        # does (exit 141); stdout goes to /dev/null so that the exit's flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(128 + signal.SIGPIPE)
 
 
 def _translate(text, model, input_path, output_path, resume, overwrite, options, device, threads, encoding_errors,
@@ -207,7 +214,7 @@ def _translate(text, model, input_path, output_path, resume, overwrite, options,
         if result.repaired:
             log.warning("%d protected item(s) were dropped by the model and put back by the attention alignment "
                         "(--format jsonl marks them)", result.repaired)
-        progress.done(f"translated {result.translated} sentences{skipped} in {elapsed:.2f} s "
+        progress.done(f"translated {result.translated} sentence{'' if result.translated == 1 else 's'}{skipped} in {elapsed:.2f} s "
                       f"({result.translated / max(elapsed, 1e-9):,.0f} sentences/s, "
                       f"{result.target_tokens / max(elapsed, 1e-9):,.0f} target tokens/s)")
     finally:

@@ -100,9 +100,11 @@ def main(**options) -> None:
 
     \b
     Example (English -> French on Tatoeba):
-      s2s-train --train data/tatoeba-eng-fra/train.tsv --valid data/tatoeba-eng-fra/valid.tsv -o runs/eng-fra
+      s2s-train --train ../shared/data/tatoeba-eng-fra/train.tsv --valid ../shared/data/tatoeba-eng-fra/valid.tsv \
+                -o runs/eng-fra --placeholders 0.5
     Example (German -> English on Multi30k, one file per language):
-      s2s-train --train data/multi30k/train --valid data/multi30k/val --source-lang de --target-lang en -o runs/deu-eng
+      s2s-train --train ../shared/data/multi30k/train --valid ../shared/data/multi30k/val --source-lang de \
+                --target-lang en -o runs/deu-eng
     """
     log_to_stderr("%(asctime)s %(message)s", datefmt="%H:%M:%S")
     from .errors import missing_train_extra
@@ -161,8 +163,10 @@ def main(**options) -> None:
     if not trainer.is_main:
         return
     if state.best_epoch == 0:
-        click.echo(f"done: {state.stop_reason}; no epoch completed yet, so no validation: continue with --resume",
-                   err=True)
+        best = ("no validated checkpoint-best/ yet" if trainer.valid_sets
+                else f"checkpoint-best/ holds the last state, unvalidated: {result.best_checkpoint}")
+        click.echo(f"done: {state.stop_reason}; no epoch completed yet, so no validation ({best}); checkpoint-last/ "
+                   "holds the weights: continue with --resume", err=True)
         return
     scores = f"valid BLEU {state.best_bleu:.2f}" + (f", loss {state.best_loss:.3f}" if state.best_loss is not None else "")
     click.echo(f"done: {state.stop_reason}; best epoch {state.best_epoch} ({scores}); "

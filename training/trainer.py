@@ -545,7 +545,9 @@ class Trainer:
         if self._interrupted:
             self.saved_on_interrupt = True
             raise KeyboardInterrupt
-        missing_best = not (self.out / BEST).exists()
+        # Without validation sets the last state is the best there is; with them, checkpoint-best/
+        # holds only a validated epoch, so a run stopped before its first epoch has none yet.
+        missing_best = not self.valid_sets and not (self.out / BEST).exists()
         if self.ranks is not None:
             missing_best = distributed.from_main(missing_best)  # a collective: all ranks agree
         if missing_best:

@@ -97,7 +97,11 @@ def test_model_card_is_generated_from_the_manifest(bundle_factory):
 
 
 def test_zip_bundle(checkpoint_factory, bundle_factory, tmp_path):
-    for out, zipped, message in ((tmp_path / "b", True, "give -o b.zip"), (tmp_path / "b.zip", False, "add --zip")):
+    import re
+
+    # The folder stays in the suggestion (bundles/b -> bundles/b.zip, not b.zip).
+    for out, zipped, message in ((tmp_path / "b", True, re.escape(f"give -o {tmp_path / 'b.zip'}")),
+                                 (tmp_path / "b.zip", False, "add --zip")):
         with pytest.raises(ExportError, match=message):  # nothing renamed behind the user's back
             export_bundle(checkpoint_factory("gru", "none"), ExportOptions(out=out, zip=zipped, sample_size=10))
         assert not out.exists()
@@ -170,3 +174,27 @@ def test_tokenizer_check_records_and_catches_a_runtime_difference(checkpoint_fac
     with pytest.raises(ExportError, match="runtime source tokenizer differs"):
         export_bundle(checkpoint_factory("gru", "luong"), ExportOptions(out=tmp_path / "b"))
     assert not (tmp_path / "b").exists()
+
+
+def test_a_checkpoint_with_non_finite_weights_is_not_exported(checkpoint_factory, tmp_path):
+    import torch
+
+    from s2s.training.checkpoint import load_checkpoint, save_checkpoint
+
+    checkpoint = load_checkpoint(checkpoint_factory("gru", "luong"))
+    with torch.no_grad():
+        next(checkpoint.model.parameters()).fill_(float("nan"))
+    damaged = tmp_path / "damaged"
+    save_checkpoint(damaged, checkpoint.model, checkpoint.train_config, checkpoint.state,
+                    checkpoint.source_tokenizer, checkpoint.target_tokenizer)
+    with pytest.raises(ExportError, match="non-finite weights"):
+        export_bundle(damaged, ExportOptions(out=tmp_path / "bundle"))
+    assert not (tmp_path / "bundle").exists()
+
+
+def test_an_export_without_languages_says_so(checkpoint_factory, tmp_path, caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="s2s"):
+        export_bundle(checkpoint_factory("gru", "luong"), ExportOptions(out=tmp_path / "bundle", sample_size=10))
+    assert "does not say its languages" in caplog.text

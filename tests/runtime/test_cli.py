@@ -133,3 +133,20 @@ def test_installed_console_script(bundle):
     result = subprocess.run([str(script), "-m", str(bundle), "one."], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 1
+
+
+def test_a_reader_that_goes_away_ends_the_job_quietly(bundle_factory, tmp_path):
+    """`s2s-translate -i big.txt | head -1`: a closed pipe is not an error (no message, exit 141
+    as a writer killed by SIGPIPE), where it used to print "cannot write the output" and exit 2."""
+    import subprocess
+    import sys
+
+    source = tmp_path / "big.txt"
+    source.write_text("one two three .\n" * 20000, encoding="utf-8")
+    command = [sys.executable, "-c", "from s2s.runtime.cli import main; main()", "-m",
+               str(bundle_factory("gru", "bahdanau")), "-i", str(source), "-q"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout.readline()
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 141 and stderr == b""

@@ -171,3 +171,12 @@ def test_progress_lines_off_a_terminal(tmp_path, task_data, trainer_run, monkeyp
         trainer_run(tmp_path / "run", task_data, steps=10)
     lines = [r.getMessage() for r in caplog.records if "target tokens/s" in r.getMessage()]
     assert lines and lines[-1].startswith("epoch 1: batch 9/47, loss ") and "min left in the epoch" in lines[-1]
+
+
+def test_a_run_stopped_before_its_first_validation_writes_no_best_checkpoint(tmp_path, task_data, trainer_run):
+    """checkpoint-best/ holds a validated epoch or, without validation sets, the last state: never
+    an unvalidated state under the name "best"."""
+    validated = trainer_run(tmp_path / "validated", task_data, steps=5)
+    assert (validated / "checkpoint-last").is_dir() and not (validated / "checkpoint-best").exists()
+    unvalidated = trainer_run(tmp_path / "unvalidated", task_data, steps=5, valid=[])
+    assert (unvalidated / "checkpoint-best").is_dir()

@@ -29,7 +29,15 @@ function pythonFixture() {
   }
 }
 
-const fixture = pythonFixture();
+// Without S2S_PYTHON, a machine lacking a Python with s2s-onnx skips these tests, saying why; with
+// it (CI sets it), a failing fixture fails the run.
+let fixture = [];
+try {
+  fixture = pythonFixture();
+} catch (error) {
+  if (process.env.S2S_PYTHON) throw error;
+  test("parity with the Python runtime", { skip: error.message }, () => {});
+}
 
 for (const entry of fixture) {
   const name = path.basename(entry.bundle);
@@ -94,7 +102,7 @@ for (const entry of fixture.filter((e) => e.test_set)) {
 // test lines must agree with the Python runtime on all but 1% (498 of 500 when measured: one
 // sentence, present twice, with "tous"/"toutes" at a near-tie).
 test("onnxruntime-web: the test lines translate as in Python but for rare near-ties",
-  { skip: !fixture[0].test_set && noTestSet }, async () => {
+  { skip: (!fixture.length && "no Python fixture") || (!fixture[0].test_set && noTestSet) }, async () => {
   const ortWeb = await import("onnxruntime-web");
   ortWeb.env.wasm.numThreads = 1;
   const { loadBundle } = await import("../src/bundle.js");
@@ -111,15 +119,22 @@ test("onnxruntime-web: the test lines translate as in Python but for rare near-t
 // A bundle with greedy.onnx (made by the Python exporter from the shipped one): small batches take
 // the one-call graph and must give the same translations.
 test("eng-fra with greedy.onnx: the one-call graph translates as the step loop",
-  { skip: !fixture[0].test_set && noTestSet }, async () => {
+  { skip: (!fixture.length && "no Python fixture") || (!fixture[0].test_set && noTestSet) }, async (t) => {
   const [entry] = fixture;
   const { mkdtemp, rm, writeFile } = await import("node:fs/promises");
   const os = await import("node:os");
   const dir = await mkdtemp(path.join(os.tmpdir(), "s2s-js-greedy-"));
   const sample = path.join(dir, "sample.txt");
   await writeFile(sample, entry.test_set.sentences.slice(0, 50).join("\n") + "\n");
-  execFileSync(process.env.S2S_PYTHON ?? "python3", ["-m", "s2s.export.add_greedy", entry.bundle, "-o",
-    path.join(dir, "bundle"), "--sample", sample], { stdio: "pipe" });
+  const made = spawnSync(process.env.S2S_PYTHON ?? "python3", ["-m", "s2s.export.add_greedy", entry.bundle, "-o",
+    path.join(dir, "bundle"), "--sample", sample], { encoding: "utf-8" });
+  if (made.status !== 0 && /No module named '(onnx|torch)'/.test(made.stderr) && !process.env.S2S_REQUIRE_EXPORT) {
+    // The runtime-only install cannot export: this test needs the train extra (pip install -e ".[dev]").
+    t.skip(`python -m s2s.export.add_greedy needs the train extra: ${made.stderr.trim().split("\n").at(-1)}`);
+    await rm(dir, { recursive: true });
+    return;
+  }
+  assert.equal(made.status, 0, made.stderr);
   const translator = await Translator.load(path.join(dir, "bundle"), { threads: 2 });
   assert.ok(translator.oneCall, "greedy.onnx was not loaded");
   const { sentences, expected } = entry.test_set;
