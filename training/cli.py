@@ -99,12 +99,12 @@ def main(**options) -> None:
     """Train an RNN encoder-decoder translator with teacher forcing.
 
     \b
-    Example (English -> French on Tatoeba):
-      s2s-train --train ../shared/data/tatoeba-eng-fra/train.tsv --valid ../shared/data/tatoeba-eng-fra/valid.tsv \
-                -o runs/eng-fra --placeholders 0.5
+    Example (English -> French on Tatoeba, learning to carry placeholders):
+      s2s-train --train ../shared/data/tatoeba-eng-fra/train.tsv \\
+                --valid ../shared/data/tatoeba-eng-fra/valid.tsv -o runs/eng-fra --placeholders 0.5
     Example (German -> English on Multi30k, one file per language):
-      s2s-train --train ../shared/data/multi30k/train --valid ../shared/data/multi30k/val --source-lang de \
-                --target-lang en -o runs/deu-eng
+      s2s-train --train ../shared/data/multi30k/train --valid ../shared/data/multi30k/val \\
+                --source-lang de --target-lang en -o runs/deu-eng
     """
     log_to_stderr("%(asctime)s %(message)s", datefmt="%H:%M:%S")
     from .errors import missing_train_extra
