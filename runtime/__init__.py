@@ -8,10 +8,12 @@ from .bundle import FORMAT_VERSION, Bundle, load_bundle
 from .errors import BundleError, InputError, S2SRuntimeError
 from .greedy import Hypothesis, greedy_decode
 from .beam import beam_search
-from .model_store import default_bundle_path
+from .decode_options import DecodeOptions
+from .model_store import ModelInfo, default_bundle_path, installed_models
 from .translator import Translation, TranslationResult, Translator
 
 __all__ = [
-    "FORMAT_VERSION", "Bundle", "BundleError", "Hypothesis", "InputError", "S2SRuntimeError", "Translation",
-    "TranslationResult", "Translator", "beam_search", "default_bundle_path", "greedy_decode", "load_bundle",
+    "FORMAT_VERSION", "Bundle", "BundleError", "DecodeOptions", "Hypothesis", "InputError", "ModelInfo",
+    "S2SRuntimeError", "Translation", "TranslationResult", "Translator", "beam_search", "default_bundle_path",
+    "greedy_decode", "installed_models", "load_bundle",
 ]

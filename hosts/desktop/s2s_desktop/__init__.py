@@ -1,0 +1,1 @@
+"""The Python desktop host: a small Tkinter translator over the public runtime API."""
