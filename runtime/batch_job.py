@@ -11,16 +11,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import multiprocessing
+import os
 import signal
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from .errors import InputError
+from .errors import InputError, S2SRuntimeError
+
+
+class WorkerError(S2SRuntimeError):
+    """A worker process of a job died; what was done before it is durable and resumable."""
 from .line_reader import LineReader
 from .output_file import Checkpoint
 from .output_format import format_line
@@ -97,10 +106,47 @@ def _chunks(reader: LineReader, size: int) -> Iterator[_Chunk]:
 _worker_translator: Translator | None = None
 
 
-def _init_worker(model: str, device: str, threads: int | None) -> None:
+def _init_worker(model: str, device: str, threads: int | None, parent: int, logs: tuple[int, str | None]) -> None:
     global _worker_translator
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the job; workers just end
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with(parent)
+    level, form = logs  # a spawned worker starts without the parent's logging: the same, so warnings read alike
+    logger = logging.getLogger("s2s")
+    logger.setLevel(level)
+    if form is not None:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(form))
+        logger.handlers[:] = [handler]
+        logger.propagate = False
     _worker_translator = Translator.load(model, device=device, threads=threads)
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when the job's process ends, however it ends (kill -9 included): no
+    worker outlives the job it serves. Linux is told at once (PR_SET_PDEATHSIG); everywhere, a
+    watchdog thread also checks the parent every half second."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the watchdog alone
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=watch, name="s2s-parent-watchdog", daemon=True).start()
+
+
+def worker_count(requested: int) -> int:
+    """Workers for a job: at most one per core (each loads the model and takes a core; more only
+    costs memory: 64 took 4.8 GB for nothing)."""
+    return max(1, min(requested, os.cpu_count() or 1))
 
 
 def _translate_in_worker(lines: list[str], options: JobOptions, first_line: int) -> list[tuple[str, int, int]]:
@@ -192,20 +238,39 @@ def _translated(translator: Translator, chunks: Iterator[_Chunk], options: JobOp
             yield chunk, translate_lines(translator, chunk.lines, options, _first_line(chunk))
         return
     model = str(translator.bundle.origin)
+    workers = worker_count(options.workers)
     pending: deque[tuple[_Chunk, Future]] = deque()
-    with ProcessPoolExecutor(options.workers, initializer=_init_worker, initargs=(model, device, threads)) as pool:
-        try:
-            for chunk in chunks:
-                pending.append((chunk, pool.submit(_translate_in_worker, chunk.lines, options, _first_line(chunk))))
-                if len(pending) >= 2 * options.workers:  # bounded read-ahead: memory stays flat
-                    done, future = pending.popleft()
-                    yield done, future.result()
-            while pending:
+    # Spawned, not forked: the parent holds ONNX Runtime's threads, and a fork of a threaded
+    # process can leave a child's locks held forever (a killed worker then hung the whole job).
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
+                               initargs=(model, device, threads, os.getpid(), _log_settings()))
+    try:
+        for chunk in chunks:
+            pending.append((chunk, pool.submit(_translate_in_worker, chunk.lines, options, _first_line(chunk))))
+            if len(pending) >= 2 * workers:  # bounded read-ahead: memory stays flat
                 done, future = pending.popleft()
-                yield done, future.result()
-        finally:
-            for _, future in pending:
-                future.cancel()
+                yield done, _result(future)
+        while pending:
+            done, future = pending.popleft()
+            yield done, _result(future)
+    finally:
+        for _, future in pending:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _log_settings() -> tuple[int, str | None]:
+    logger = logging.getLogger("s2s")
+    handler = next((h for h in logger.handlers if h.formatter is not None), None)
+    return logger.getEffectiveLevel(), handler.formatter._fmt if handler is not None else None
+
+
+def _result(future: Future) -> list[tuple[str, int, int]]:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise WorkerError("a worker process ended unexpectedly (killed, or out of memory); the lines translated "
+                          "before it are kept: continue with --resume") from None
 
 
 def _first_line(chunk: _Chunk) -> int:

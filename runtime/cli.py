@@ -144,6 +144,10 @@ def main(text, model_path, input_path, output_path, resume, overwrite, source_la
                                      protect=protect, glossary=terms.glossary, keep=terms.keep)
             options = JobOptions(decoding, output_format=output_format, alignment=alignment,
                                  plot_attention=plot_attention, workers=workers)
+            from .batch_job import worker_count
+
+            if ray_address is None and worker_count(workers) < workers:
+                log.warning("--workers %d: using %d, one per core of this machine", workers, worker_count(workers))
             if ray_address is not None:
                 _translate_on_ray(ray_address, text, pick_model(model_path, source_lang, target_lang), input_path,
                                   output_path, resume, overwrite, options, threads, quiet)

@@ -181,3 +181,75 @@ def test_jsonl_with_n_best_is_the_same_bytes_from_workers_and_across_batch_sizes
     assert outputs[0] == outputs[1] == outputs[2]
     records = [json.loads(line) for line in outputs[0].decode("utf-8").splitlines()]
     assert len(records) == 1500 and all(len(r["n_best"]) <= 2 for r in records)
+
+
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _workers_of(process: subprocess.Popen, count: int) -> list[int]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        workers = [p for p in _children(process.pid)
+                   if "multiprocessing.spawn" in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")
+                   and "resource_tracker" not in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")]
+        if len(workers) >= count:
+            return workers
+        time.sleep(0.05)
+    pytest.fail("the workers did not start")
+
+
+@pytest.mark.slow
+def test_a_killed_worker_stops_the_job_with_one_line_and_resume_is_identical(bundle, big_input, tmp_path):
+    expected = reference_output(bundle, big_input, tmp_path)
+    out = tmp_path / "out.txt"
+    process = subprocess.Popen([str(SCRIPT), "-m", str(bundle), "-i", str(big_input), "-o", str(out), "--workers", "2",
+                                "--threads", "1", "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    workers = _workers_of(process, 2)
+    _wait_for_checkpoint(process, out)
+    os.kill(workers[0], signal.SIGKILL)
+    _, stderr = process.communicate(timeout=60)  # it used to hang here for ever
+    errors = [line for line in stderr.splitlines() if line.startswith("s2s-translate: error:")]
+    assert process.returncode == 2 and len(errors) == 1 and "worker process ended unexpectedly" in errors[0]
+    assert "Traceback" not in stderr
+    deadline = time.monotonic() + 5
+    while any(Path(f"/proc/{w}").exists() for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [w for w in workers if Path(f"/proc/{w}").exists()]  # the other worker ended too
+    result = run("-m", bundle, "-i", big_input, "-o", out, "--resume", "--workers", "2", "--threads", "1", "-q")
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == expected
+
+
+@pytest.mark.slow
+def test_no_worker_outlives_a_killed_job(bundle, big_input, tmp_path):
+    out = tmp_path / "out.txt"
+    process = subprocess.Popen([str(SCRIPT), "-m", str(bundle), "-i", str(big_input), "-o", str(out), "--workers", "2",
+                                "--threads", "1", "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers = _workers_of(process, 2)
+    process.kill()
+    process.wait(timeout=30)
+    deadline = time.monotonic() + 5
+    while any(Path(f"/proc/{w}").exists() for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    alive = [w for w in workers if Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text()
+             .rsplit(")", 1)[1].split()[0]]
+    assert alive == []
+
+
+def test_workers_are_capped_at_the_cores_and_say_so(bundle, tmp_path):
+    source = tmp_path / "in.txt"
+    source.write_text("one two .\n" * 20, encoding="utf-8")
+    result = run("-m", bundle, "-i", source, "-o", tmp_path / "out.txt", "--workers", "1000", "-q")
+    assert result.exit_code == 0, result.output
+    assert f"using {os.cpu_count()}, one per core" in result.stderr

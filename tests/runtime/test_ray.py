@@ -29,6 +29,7 @@ def lines(make_pairs):
     return texts
 
 
+@pytest.mark.slow
 def test_map_batches_translates_like_the_runtime(cluster, bundle, lines):
     from s2s.runtime.ray_batch import TranslateBatch
 
@@ -40,6 +41,7 @@ def test_map_batches_translates_like_the_runtime(cluster, bundle, lines):
     assert [r["translation"] for r in rows] == Translator.load(bundle).translate(lines)
 
 
+@pytest.mark.slow
 def test_cli_on_ray_writes_the_local_bytes_and_resumes_by_file(cluster, bundle, lines, tmp_path):
     source = tmp_path / "in"
     source.mkdir()

@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
+# torchrun with two processes: minutes, not seconds (CI runs them: pytest -m "slow or not slow").
+pytestmark = pytest.mark.slow
 import torch
 from safetensors.torch import load_file
 
