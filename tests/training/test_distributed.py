@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
-# torchrun with two processes: minutes, not seconds (CI runs them: pytest -m "slow or not slow").
-pytestmark = pytest.mark.slow
 import torch
 from safetensors.torch import load_file
 
 from s2s.training import load_checkpoint
+
+# torchrun with two processes: minutes, not seconds (CI runs them: pytest -m "slow or not slow").
+pytestmark = pytest.mark.slow
 
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run"]
 
