@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -123,6 +125,20 @@ def check_tokenizers(checkpoint: Checkpoint, directory: Path, size: int) -> dict
     return checked
 
 
+def _remove_dead_work_folders() -> None:
+    """An export killed with -9 leaves its work folder (graphs, a copy of the weights) in the
+    temporary folder: those whose process is gone are deleted by the next export."""
+    for path in Path(tempfile.gettempdir()).glob("s2s-export-*-*"):
+        match = re.fullmatch(r"s2s-export-(\d+)-.+", path.name)
+        if match and path.is_dir():
+            try:
+                os.kill(int(match.group(1)), 0)
+            except ProcessLookupError:
+                shutil.rmtree(path, ignore_errors=True)
+            except PermissionError:
+                pass
+
+
 def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportResult:
     if options.opset not in SUPPORTED_OPSETS:
         raise ExportError(
@@ -153,7 +169,8 @@ def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportR
         log.warning("the checkpoint does not say its languages: give --source-lang and --target-lang, or the "
                     "bundle is listed as ?→? and cannot be chosen by language")
 
-    with tempfile.TemporaryDirectory(prefix="s2s-export-") as work:
+    _remove_dead_work_folders()
+    with tempfile.TemporaryDirectory(prefix=f"s2s-export-{os.getpid()}-") as work:
         work_dir = Path(work)
         fp32_dir = work_dir / "fp32"
         fp32_dir.mkdir()

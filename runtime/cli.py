@@ -195,7 +195,7 @@ def _translate(text, model, input_path, output_path, resume, overwrite, options,
                    "alignment": options.alignment}
     partial = None
     if output_path is not None and is_regular(output_path):
-        partial = sink = PartialOutput.start(output_path, fingerprint, resume=resume)
+        partial = sink = PartialOutput.start(output_path, fingerprint, resume=resume, overwrite=overwrite)
         resumed = partial.resumed
     else:
         out = _open_device(output_path) if output_path is not None else sys.stdout

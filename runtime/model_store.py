@@ -73,7 +73,9 @@ def installed_models() -> list[ModelInfo]:
         models.append(_info(bundled, bundled=True))
     folder = models_dir()
     if folder.is_dir():
-        models += [_info(p, bundled=False) for p in sorted(folder.iterdir()) if (p / MANIFEST).is_file()]
+        # Names starting with a dot are an install's work folders, never models.
+        models += [_info(p, bundled=False) for p in sorted(folder.iterdir())
+                   if not p.name.startswith(".") and (p / MANIFEST).is_file()]
     return [m for m in models if m is not None]
 
 
@@ -136,7 +138,8 @@ def install(bundle: Path, name: str | None = None, force: bool = False) -> Path:
     if target.exists() and not force:
         raise InputError(f"a model named {name} is installed already ({target}); --force replaces it")
     folder.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}.installing-", dir=folder))
+    remove_leftovers(folder)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.installing-{os.getpid()}-", dir=folder))
     try:
         for file_name, data in loaded.files.items():
             (staging / file_name).write_bytes(data)
@@ -145,7 +148,7 @@ def install(bundle: Path, name: str | None = None, force: bool = False) -> Path:
         load_bundle(staging)  # the copy verifies
         os.chmod(staging, 0o755)
         if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{name}.old-", dir=folder))
+            old = Path(tempfile.mkdtemp(prefix=f".{name}.old-{os.getpid()}-", dir=folder))
             old.rmdir()
             target.rename(old)
             staging.rename(target)
@@ -156,6 +159,27 @@ def install(bundle: Path, name: str | None = None, force: bool = False) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Delete the work folders of installs that were killed (their process is gone): a kill -9
+    during `install --force` left full copies of a model behind."""
+    for path in folder.glob(".*.*-*-*"):
+        match = re.fullmatch(r"\..+\.(?:installing|old)-(\d+)-.+", path.name)
+        if match and path.is_dir() and not _alive(int(match.group(1))):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def remove(name: str) -> Path:

@@ -11,6 +11,7 @@ checkpoint and continues from there.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -22,7 +23,8 @@ from typing import Any, BinaryIO
 
 from .errors import InputError, OutputError
 
-STATE_VERSION = 1
+# 2 records the sha256 of the output written so far and whether the job may replace OUT.
+STATE_VERSION = 2
 PARTIAL_SUFFIX = ".partial"
 STATE_SUFFIX = ".partial.json"
 
@@ -35,6 +37,7 @@ class Checkpoint:
     output_bytes: int = 0
     input_bytes: int = 0
     input_sha256: str = ""
+    output_sha256: str = hashlib.sha256().hexdigest()  # of the first output_bytes of OUT.partial
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -98,17 +101,21 @@ class PartialOutput:
     lines: a job resumes only with the same one.
     """
 
-    def __init__(self, output: Path, fingerprint: dict[str, Any], handle: BinaryIO, resumed: Checkpoint) -> None:
+    def __init__(self, output: Path, fingerprint: dict[str, Any], handle: BinaryIO, resumed: Checkpoint,
+                 may_replace: bool = False, digest: "hashlib._Hash | None" = None) -> None:
         self.output = output
         self.fingerprint = fingerprint
+        self.may_replace = may_replace  # the job was started with --overwrite
         self._handle = handle
+        self._digest = digest or hashlib.sha256()  # of everything written to the partial file
         self.resumed = resumed
         self.last = resumed  # the last durable checkpoint
         self._pending = resumed  # what has been appended since
         self._last_sync = 0.0  # the first chunk is made durable at once
 
     @classmethod
-    def start(cls, output: Path, fingerprint: dict[str, Any], resume: bool = False) -> "PartialOutput":
+    def start(cls, output: Path, fingerprint: dict[str, Any], resume: bool = False,
+              overwrite: bool = False) -> "PartialOutput":
         partial, state_file = partial_path(output), state_path(output)
         if partial.exists() or state_file.exists():
             if not resume:
@@ -116,35 +123,47 @@ class PartialOutput:
                     f"{partial} holds an interrupted run: add --resume to continue it, or delete "
                     f"{partial} and {state_file.name} to start over"
                 )
-            checkpoint = cls._read_state(state_file, fingerprint)
             try:
                 handle = open(partial, "r+b")
             except FileNotFoundError:
                 raise InputError(f"cannot resume: {partial} is missing; delete {state_file} to start over") from None
-            size = os.fstat(handle.fileno()).st_size
-            if size < checkpoint.output_bytes:
+            _lock(handle, output)  # before anything is read or cut: another job may be writing it
+            try:
+                checkpoint, may_replace = cls._read_state(state_file, fingerprint)
+                if output.exists() and is_regular(output) and not (overwrite or may_replace):
+                    raise InputError(f"{output} appeared after the run was interrupted; the run was started without "
+                                     "--overwrite, so it will not replace it: add --overwrite, or move the file")
+                digest = _verified_prefix(handle, partial, checkpoint)
+            except BaseException:
                 handle.close()
-                raise InputError(f"cannot resume: {partial} is shorter than its record says; delete it to start over")
+                raise
             handle.truncate(checkpoint.output_bytes)  # lines written after the last checkpoint
             handle.seek(checkpoint.output_bytes)
-            return cls(output, fingerprint, handle, checkpoint)
+            return cls(output, fingerprint, handle, checkpoint, may_replace or overwrite, digest)
         try:
             handle = open(partial, "xb")
+        except FileExistsError:
+            raise InputError(f"{partial} appeared meanwhile: another job writes {output}") from None
         except OSError as exc:
             raise OutputError(f"cannot write {partial}: {exc.strerror}") from None
-        job = cls(output, fingerprint, handle, Checkpoint())
+        _lock(handle, output)
+        job = cls(output, fingerprint, handle, Checkpoint(), may_replace=overwrite)
         job._write_state(job.last)
         return job
 
     @staticmethod
-    def _read_state(state_file: Path, fingerprint: dict[str, Any]) -> Checkpoint:
+    def _read_state(state_file: Path, fingerprint: dict[str, Any]) -> tuple[Checkpoint, bool]:
         try:
             record = json.loads(state_file.read_text(encoding="utf-8"))
+            if record.get("version") != STATE_VERSION:
+                raise InputError(f"cannot resume: {state_file} was written by another version of s2s-onnx; delete it "
+                                 "and the partial output to start over")
             checkpoint = Checkpoint(**record["checkpoint"])
-            if record.get("version") != STATE_VERSION or not all(
-                isinstance(getattr(checkpoint, f), t) for f, t in
-                (("lines", int), ("output_bytes", int), ("input_bytes", int), ("input_sha256", str))
-            ) or min(checkpoint.lines, checkpoint.output_bytes, checkpoint.input_bytes) < 0:
+            if not all(isinstance(getattr(checkpoint, f), t) for f, t in
+                       (("lines", int), ("output_bytes", int), ("input_bytes", int), ("input_sha256", str),
+                        ("output_sha256", str))) \
+                    or min(checkpoint.lines, checkpoint.output_bytes, checkpoint.input_bytes) < 0 \
+                    or not isinstance(record.get("may_replace"), bool):
                 raise ValueError("bad record")
             previous = record["fingerprint"]
         except FileNotFoundError:
@@ -155,12 +174,13 @@ class PartialOutput:
             changed = sorted(k for k in set(previous) | set(fingerprint) if previous.get(k) != fingerprint.get(k))
             raise InputError(f"cannot resume: the interrupted run used other settings ({', '.join(changed)}); "
                              "rerun it with the same model and options, or start over")
-        return checkpoint
+        return checkpoint, record["may_replace"]
 
     def _write_state(self, checkpoint: Checkpoint) -> None:
         state_file = state_path(self.output)
         temporary = state_file.with_name(state_file.name + ".tmp")
-        record = {"version": STATE_VERSION, "fingerprint": self.fingerprint, "checkpoint": asdict(checkpoint)}
+        record = {"version": STATE_VERSION, "fingerprint": self.fingerprint, "may_replace": self.may_replace,
+                  "checkpoint": asdict(checkpoint)}
         with open(temporary, "w", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
             handle.flush()
@@ -175,7 +195,9 @@ class PartialOutput:
             self._handle.write(data)
         except OSError as exc:
             raise OutputError(f"cannot write {partial_path(self.output)}: {exc.strerror}") from None
-        self._pending = Checkpoint(lines_done, self._pending.output_bytes + len(data), input_bytes, input_sha256)
+        self._digest.update(data)
+        self._pending = Checkpoint(lines_done, self._pending.output_bytes + len(data), input_bytes, input_sha256,
+                                   self._digest.hexdigest())
 
     def sync(self, every_seconds: float = 0.0) -> None:
         """Make what was appended durable and record it (at most once every `every_seconds`)."""
@@ -213,6 +235,43 @@ class PartialOutput:
         except OSError:
             pass  # the next --resume cuts it back instead
         self._handle.close()
+
+
+def _lock(handle: BinaryIO, output: Path) -> None:
+    """Hold an exclusive lock on the partial file for the job's life: a second job on the same
+    output (a --resume started while the first still runs) is refused before it touches anything."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: the exclusive create of the partial file is the only guard
+        return
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise InputError(f"another running job is writing {output} (it holds {partial_path(output)}); wait for it, "
+                         "or stop it first") from None
+
+
+def _verified_prefix(handle: BinaryIO, partial: Path, checkpoint: Checkpoint) -> "hashlib._Hash":
+    """The sha256 state of the partial file's recorded prefix, after checking that prefix against
+    the record: its length, its sha256 and one line per input line (a hand-edited or damaged
+    record must not give a silently wrong output)."""
+    size = os.fstat(handle.fileno()).st_size
+    if size < checkpoint.output_bytes:
+        raise InputError(f"cannot resume: {partial} is shorter than its record says; delete it to start over")
+    digest, newlines, left = hashlib.sha256(), 0, checkpoint.output_bytes
+    handle.seek(0)
+    while left:
+        block = handle.read(min(left, 1 << 20))
+        if not block:
+            break
+        digest.update(block)
+        newlines += block.count(b"\n")
+        left -= len(block)
+    if digest.hexdigest() != checkpoint.output_sha256 or newlines != checkpoint.lines:
+        raise InputError(f"cannot resume: {partial} does not match its record ({state_path(partial.with_suffix(''))} "
+                         "was edited, or the file damaged); delete both to start over")
+    return digest
 
 
 def write_atomically(output: Path, text: str) -> None:

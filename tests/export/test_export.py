@@ -198,3 +198,14 @@ def test_an_export_without_languages_says_so(checkpoint_factory, tmp_path, caplo
     with caplog.at_level(logging.WARNING, logger="s2s"):
         export_bundle(checkpoint_factory("gru", "luong"), ExportOptions(out=tmp_path / "bundle", sample_size=10))
     assert "does not say its languages" in caplog.text
+
+
+def test_an_export_cleans_the_work_folders_of_killed_exports(checkpoint_factory, tmp_path):
+    import tempfile
+    from pathlib import Path
+
+    dead = Path(tempfile.gettempdir()) / f"s2s-export-{2 ** 22 + 12345}-leftover"
+    (dead / "fp32").mkdir(parents=True, exist_ok=True)
+    export_bundle(checkpoint_factory("gru", "luong"), ExportOptions(out=tmp_path / "bundle", sample_size=10,
+                                                                   source_lang="en", target_lang="fr"))
+    assert not dead.exists()

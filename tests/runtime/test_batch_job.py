@@ -253,3 +253,60 @@ def test_workers_are_capped_at_the_cores_and_say_so(bundle, tmp_path):
     result = run("-m", bundle, "-i", source, "-o", tmp_path / "out.txt", "--workers", "1000", "-q")
     assert result.exit_code == 0, result.output
     assert f"using {os.cpu_count()}, one per core" in result.stderr
+
+
+def _interrupted(bundle, big_input, out) -> None:
+    process = _start(bundle, big_input, out)
+    _wait_for_checkpoint(process, out)
+    process.kill()
+    process.wait(timeout=60)
+
+
+def test_resume_never_replaces_a_file_that_appeared_after_the_interruption(bundle, big_input, tmp_path):
+    out = tmp_path / "out.txt"
+    _interrupted(bundle, big_input, out)
+    out.write_text("IMPORTANT USER DATA\n", encoding="utf-8")
+    user_error(run("-m", bundle, "-i", big_input, "-o", out, "--resume"), "appeared after the run was interrupted")
+    assert out.read_text(encoding="utf-8") == "IMPORTANT USER DATA\n"
+    result = run("-m", bundle, "-i", big_input, "-o", out, "--resume", "--overwrite", "-q")
+    assert result.exit_code == 0 and out.read_bytes() == reference_output(bundle, big_input, tmp_path)
+
+
+def test_a_run_started_with_overwrite_resumes_without_it(bundle, big_input, tmp_path):
+    out = tmp_path / "out.txt"
+    out.write_text("old\n", encoding="utf-8")
+    process = _start(bundle, big_input, out, "--overwrite")
+    _wait_for_checkpoint(process, out)
+    process.kill()
+    process.wait(timeout=60)
+    assert out.read_text(encoding="utf-8") == "old\n"  # still the old file until the run completes
+    result = run("-m", bundle, "-i", big_input, "-o", out, "--resume", "-q")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("edit", ["output_bytes", "lines", "partial"])
+def test_an_edited_record_or_partial_output_is_refused_not_trusted(bundle, big_input, tmp_path, edit):
+    out = tmp_path / "out.txt"
+    _interrupted(bundle, big_input, out)
+    state = out.with_name("out.txt.partial.json")
+    record = json.loads(state.read_text())
+    if edit == "partial":
+        data = bytearray(out.with_name("out.txt.partial").read_bytes())
+        data[0] = ord("#")
+        out.with_name("out.txt.partial").write_bytes(bytes(data))
+    else:
+        record["checkpoint"][edit] -= 1
+        state.write_text(json.dumps(record))
+    user_error(run("-m", bundle, "-i", big_input, "-o", out, "--resume"), "")
+    assert not out.exists()
+
+
+def test_a_second_job_on_the_same_output_is_refused_while_the_first_runs(bundle, big_input, tmp_path):
+    out = tmp_path / "out.txt"
+    process = _start(bundle, big_input, out)
+    _wait_for_checkpoint(process, out)
+    second = run("-m", bundle, "-i", big_input, "-o", out, "--resume")
+    process.wait(timeout=120)
+    user_error(second, "another running job is writing")
+    assert process.returncode == 0 and out.read_bytes() == reference_output(bundle, big_input, tmp_path)
+    assert not out.with_name("out.txt.partial.json").exists()

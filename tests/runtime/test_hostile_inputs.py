@@ -72,3 +72,18 @@ def test_jsonl_stays_json_when_a_model_scores_nan():
 
     record = json.loads(format_line(result, "jsonl", alignment="full"), parse_constant=refuse)
     assert record["n_best"][0]["score"] is None and record["n_best"][0]["rank_score"] is None
+
+
+def test_the_work_folders_of_a_killed_install_are_never_models_and_are_cleaned(bundle_factory, tmp_path, monkeypatch):
+    from s2s.runtime.model_store import install, installed_models
+
+    store = tmp_path / "models"
+    monkeypatch.setenv("S2S_MODELS_DIR", str(store))
+    bundle = bundle_factory("gru", "luong")
+    install(bundle, name="m1")
+    dead = 2 ** 22 + 12345  # above any pid this test machine hands out
+    leftover = store / f".m1.installing-{dead}-abc"
+    shutil.copytree(store / "m1", leftover)
+    assert [m.name for m in installed_models() if not m.bundled] == ["m1"]
+    install(bundle, name="m1", force=True)
+    assert not leftover.exists() and sorted(p.name for p in store.iterdir()) == ["m1"]
