@@ -165,7 +165,7 @@ def _translate(text, model, input_path, output_path, resume, overwrite, options,
                quiet) -> None:
     model_path, source_lang, target_lang = model
     from .batch_job import Interrupted, bundle_fingerprint, run_job
-    from .line_reader import LineReader, open_input
+    from .line_reader import MAX_LINE_BYTES, LineReader, open_input
     from .output_file import PartialOutput, check_output_path, is_regular, partial_path
     from .progress import Progress
     from .translator import Translator
@@ -215,6 +215,9 @@ def _translate(text, model, input_path, output_path, resume, overwrite, options,
             partial.finish()
         elapsed = time.perf_counter() - started
         skipped = f" ({resumed.lines} done before)" if resumed and resumed.lines else ""
+        if reader.lines_cut:
+            log.warning("%d line(s) longer than %d MiB were cut to that length", reader.lines_cut,
+                        MAX_LINE_BYTES >> 20)
         if result.repaired:
             log.warning("%d protected item(s) were dropped by the model and put back by the attention alignment "
                         "(--format jsonl marks them)", result.repaired)

@@ -11,6 +11,12 @@ from typing import BinaryIO
 
 from .errors import InputError
 
+# A line longer than this is cut while it is read (the rest up to its line end is skipped, still
+# counted and hashed): memory stays bounded whatever the input (/dev/zero, a 200 MB line). A
+# megabyte is thousands of sentences, far more than a line of real text holds.
+MAX_LINE_BYTES = 1 << 20
+_SKIP_BLOCK = 1 << 16
+
 
 class LineReader:
     """Iterate the lines of `stream` as text, without their line ending.
@@ -18,9 +24,12 @@ class LineReader:
     Only LF ends a line (a trailing CR is dropped); other Unicode line separators are ordinary
     characters. Invalid UTF-8 is an error naming the line (errors="strict") or is replaced with
     U+FFFD (errors="replace"). `bytes_read` and `digest()` cover exactly the lines yielded so far.
+    A line longer than `max_line_bytes` is cut to that many bytes (at a character boundary);
+    `lines_cut` counts them.
     """
 
-    def __init__(self, stream: BinaryIO, name: str, errors: str = "strict", hint: str = "") -> None:
+    def __init__(self, stream: BinaryIO, name: str, errors: str = "strict", hint: str = "",
+                 max_line_bytes: int = MAX_LINE_BYTES) -> None:
         if errors not in ("strict", "replace"):
             raise InputError(f"unknown error handling {errors!r}; expected strict or replace")
         self._stream = stream
@@ -29,13 +38,29 @@ class LineReader:
         self._hint = hint  # appended to the invalid UTF-8 error, e.g. the option that skips it
         self.lines_read = 0
         self.bytes_read = 0
+        self.lines_cut = 0
+        self._max = max_line_bytes
         self._hash = hashlib.sha256()
 
+    def _take(self, raw: bytes) -> None:
+        self.bytes_read += len(raw)
+        self._hash.update(raw)
+
     def __iter__(self) -> Iterator[str]:
-        for raw in self._stream:
+        while True:
+            raw = self._stream.readline(self._max + 1)
+            if not raw:
+                return
             self.lines_read += 1
-            self.bytes_read += len(raw)
-            self._hash.update(raw)
+            self._take(raw)
+            if len(raw) > self._max and not raw.endswith(b"\n"):
+                self.lines_cut += 1
+                while True:  # skip the rest of the line, a block at a time
+                    rest = self._stream.readline(_SKIP_BLOCK)
+                    self._take(rest)
+                    if not rest or rest.endswith(b"\n"):
+                        break
+                raw = _cut(raw[: self._max])
             try:
                 line = raw.decode("utf-8", errors=self._errors)
             except UnicodeDecodeError as exc:
@@ -47,6 +72,18 @@ class LineReader:
     def digest(self) -> str:
         """sha256 of every byte of the lines yielded so far."""
         return self._hash.hexdigest()
+
+
+def _cut(data: bytes) -> bytes:
+    """`data` without its last character if the cut split it (a UTF-8 sequence short of bytes)."""
+    start = len(data) - 1
+    while start > 0 and (data[start] & 0xC0) == 0x80 and len(data) - start < 4:
+        start -= 1
+    if start < 0:
+        return data
+    lead = data[start]
+    needed = 1 if lead < 0x80 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+    return data if len(data) - start >= needed else data[:start]
 
 
 def open_input(path: Path) -> BinaryIO:

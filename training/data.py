@@ -20,6 +20,7 @@ class ParallelText:
     sources: list[str]
     targets: list[str]
     skipped_empty: int = 0
+    skipped_long: int = 0  # pairs with a side too long for any model to use
 
 
 def _read_lines(path: Path) -> list[str]:

@@ -104,11 +104,19 @@ def _training_text(config: TrainConfig) -> ParallelText:
     """The training corpora as the model sees them: read, then given placeholders (a share of the
     pairs, `--placeholders`; the same pairs on every run of this configuration)."""
     corpus = read_corpora(config.train, config.source_lang, config.target_lang)
+    # A side longer than this many characters cannot fit in max_length tokens (no token of a
+    # trained vocabulary covers 100 characters); dropped before the tokenizers see it, as a
+    # megabyte line without spaces kept tokenizer training busy for minutes.
+    longest = config.max_length * 100
+    kept = [(s, t) for s, t in zip(corpus.sources, corpus.targets) if len(s) <= longest and len(t) <= longest]
+    if len(kept) < len(corpus.sources):
+        corpus = ParallelText([s for s, _ in kept], [t for _, t in kept], corpus.skipped_empty,
+                              corpus.skipped_long + len(corpus.sources) - len(kept))
     if not config.placeholders:
         return corpus
     augmented = add_placeholders(corpus.sources, corpus.targets, config.placeholders, config.seed,
                                  config.source_lang, config.target_lang)
-    return ParallelText(augmented.sources, augmented.targets, corpus.skipped_empty)
+    return ParallelText(augmented.sources, augmented.targets, corpus.skipped_empty, corpus.skipped_long)
 
 
 def _training_device(name: str) -> torch.device:
@@ -243,7 +251,7 @@ class Trainer:
         self.train_data, skipped_empty, skipped_long = _interruptible(
             _encode_corpus, corpus.sources, corpus.targets, self.source_tokenizer, self.target_tokenizer,
             config.max_length)
-        self.skipped = {"empty": corpus.skipped_empty + skipped_empty, "too_long": skipped_long}
+        self.skipped = {"empty": corpus.skipped_empty + skipped_empty, "too_long": corpus.skipped_long + skipped_long}
         if not self.train_data.source_ids:
             raise TrainingInputError(f"no training pairs left after filtering (max length {config.max_length} tokens)")
         # One entry per validation set, named by its path as given.

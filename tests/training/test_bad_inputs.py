@@ -138,3 +138,18 @@ def test_an_interrupt_during_start_up_ends_it_at_once_with_one_line(tmp_path, ta
     assert child.returncode == 130, child.stderr
     assert child.stderr.strip().splitlines() == ["s2s-train: interrupted before training started; nothing was saved"]
     assert not out.exists()
+
+
+def test_a_line_no_model_can_use_is_skipped_before_tokenizer_training(tmp_path, task_data):
+    """A megabyte without spaces kept tokenizer training busy for minutes (and Ctrl-C waited):
+    such pairs are dropped, and counted, before the tokenizers see them."""
+    from s2s.training import TrainConfig
+    from s2s.training.trainer import Trainer
+
+    train = tmp_path / "train.tsv"
+    train.write_text(task_data["train"].read_text(encoding="utf-8") + "x" * 1_000_000 + "\ty\n", encoding="utf-8")
+    config = TrainConfig(train=[str(train)], out=str(tmp_path / "run"), tokenizer="bpe", vocab_size=100,
+                         max_length=64, epochs=1, threads=1)
+    trainer = Trainer.start(config, dict(embedding_dim=8, hidden_dim=16))
+    assert trainer.skipped["too_long"] >= 1
+    assert trainer.source_tokenizer.get_vocab_size() <= 100
