@@ -84,7 +84,11 @@ GRAPH_SPECS: dict[str, tuple[str, int]] = {
 CELLS = ("rnn", "gru", "lstm")
 ATTENTIONS = ("none", "bahdanau", "luong")
 # Bounds on manifest numbers: far above any real model, low enough that nothing absurd is allocated.
-MAX_FILE_BYTES = 1 << 32
+# What a bundle can need, checked on the manifest before any listed file is read: a file, and all
+# of them together, at most 1 GiB (a 10-million-word vocabulary's graphs fit; two listed 1.5 GiB
+# files of zeros, a 15 MB zip bomb, do not).
+MAX_FILE_BYTES = 1 << 30
+MAX_BUNDLE_BYTES = 1 << 30
 MAX_VOCAB = 10_000_000
 MAX_LENGTH = 100_000
 MAX_MANIFEST_BYTES = 16 << 20
@@ -237,6 +241,8 @@ def check_manifest(manifest: Any, where: str) -> dict[str, Any]:
         if not isinstance(digest, str) or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
             schema.fail(f"files.{name}.sha256", "must be 64 lower-case hex digits")
         schema.integer(entry, "bytes", f"files.{name}.bytes", 0, MAX_FILE_BYTES)
+    if sum(entry["bytes"] for entry in files.values()) > MAX_BUNDLE_BYTES:
+        schema.fail("files", f"list more than {MAX_BUNDLE_BYTES >> 30} GiB in all, more than any bundle needs")
     training_data = manifest.get("training_data")
     if training_data is not None:
         if not isinstance(training_data, dict):

@@ -87,3 +87,22 @@ def test_the_work_folders_of_a_killed_install_are_never_models_and_are_cleaned(b
     assert [m.name for m in installed_models() if not m.bundled] == ["m1"]
     install(bundle, name="m1", force=True)
     assert not leftover.exists() and sorted(p.name for p in store.iterdir()) == ["m1"]
+
+
+def test_a_manifest_listing_more_than_any_bundle_needs_is_refused_before_reading(bundle_factory, tmp_path):
+    copy = tmp_path / "bundle"
+    shutil.copytree(bundle_factory("gru", "luong"), copy)
+    manifest = json.loads((copy / "model.json").read_text(encoding="utf-8"))
+    for index in range(2):  # two listed 1.5 GiB files of zeros (sparse here): a 15 MB zip bomb's content
+        name = f"zeros{index}.bin"
+        with open(copy / name, "wb") as handle:
+            handle.truncate(3 << 29)
+        manifest["files"][name] = {"sha256": "0" * 64, "bytes": 3 << 29}
+    (copy / "model.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(BundleError, match="must be between|GiB in all"):
+        load_bundle(copy)
+    for entry in manifest["files"].values():
+        entry["bytes"] = min(entry["bytes"], 600 << 20)
+    (copy / "model.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(BundleError, match="GiB in all"):
+        load_bundle(copy)

@@ -1,11 +1,11 @@
 // Reading a model bundle (a directory or a .zip): the manifest checked, every listed file read
 // once and verified (size and sha256), nothing outside the bundle touched (docs/bundle-format.md).
 import { createHash } from "node:crypto";
-import { readFile, lstat } from "node:fs/promises";
+import { lstat, open } from "node:fs/promises";
 import path from "node:path";
 
 import { BundleError } from "./errors.js";
-import { MANIFEST, checkManifest, parseJson } from "./manifest.js";
+import { MANIFEST, MAX_BUNDLE_BYTES, MAX_MANIFEST_BYTES, checkManifest, parseJson } from "./manifest.js";
 import { zipMembers } from "./zip.js";
 
 export { FORMAT_VERSION, MANIFEST, REQUIRED_FILES, checkManifest, parseJson } from "./manifest.js";
@@ -22,16 +22,19 @@ export async function loadBundle(origin) {
   } catch {
     throw new BundleError(`model bundle not found: ${origin}`);
   }
-  if (info.isFile()) return loadZip(origin);
+  if (info.isFile()) return loadZip(origin, info.size);
   if (!info.isDirectory()) throw new BundleError(`${origin} is neither a bundle directory nor a .zip bundle`);
   const where = path.join(origin, MANIFEST);
-  let raw;
+  let manifestInfo;
   try {
-    raw = await readFile(where);
+    manifestInfo = await lstat(where);
   } catch {
     throw new BundleError(`not a model bundle: ${origin} has no ${MANIFEST}`);
   }
-  const manifest = checkManifest(parseJson(raw, where), where);
+  // A link (out of the bundle, to /dev/zero), a FIFO or a device is never opened.
+  if (!manifestInfo.isFile()) throw new BundleError(`${where} is not a plain file of the bundle`);
+  if (manifestInfo.size > MAX_MANIFEST_BYTES) throw new BundleError(`${where} is too large to be a manifest`);
+  const manifest = checkManifest(parseJson(await readAtMost(where, MAX_MANIFEST_BYTES), where), where);
   const files = new Map();
   for (const [name, entry] of Object.entries(manifest.files)) {
     const file = path.join(origin, name);
@@ -42,7 +45,9 @@ export async function loadBundle(origin) {
       throw new BundleError(`incomplete bundle ${origin}: ${name} is missing`);
     }
     if (!stat.isFile()) throw new BundleError(`${file} is not a plain file of the bundle`);
-    files.set(name, verified(name, new Uint8Array(await readFile(file)), entry, origin));
+    // The size is checked before reading: a 3 GB file is refused, not read whole first.
+    if (stat.size !== entry.bytes) throw new BundleError(`checksum mismatch: ${name} in ${origin} is corrupt or was modified`);
+    files.set(name, verified(name, await readAtMost(file, entry.bytes), entry, origin));
   }
   return { manifest, files, origin };
 }
@@ -54,10 +59,27 @@ function verified(name, bytes, entry, origin) {
   return bytes;
 }
 
-const MAX_MANIFEST_BYTES = 1 << 20;
+/** At most `limit` bytes of a regular file (one more, to tell a longer file). */
+async function readAtMost(file, limit) {
+  const handle = await open(file, "r");
+  try {
+    const buffer = new Uint8Array(limit + 1);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null);
+      if (!bytesRead) break;
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
+}
 
-async function loadZip(origin) {
-  const bytes = new Uint8Array(await readFile(origin));
+async function loadZip(origin, size) {
+  // A zip larger than any bundle can be (its members' bytes plus a manifest) is refused unread.
+  if (size > MAX_BUNDLE_BYTES + MAX_MANIFEST_BYTES) throw new BundleError(`${origin} is larger than any bundle can be`);
+  const bytes = await readAtMost(origin, size);
   if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
     throw new BundleError(`${origin} is neither a bundle directory nor a .zip bundle`);
   }

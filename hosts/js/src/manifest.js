@@ -3,16 +3,18 @@
 // (bundle.js) and the browser loader (browser.js) both use it.
 import { BundleError } from "./errors.js";
 
-import { PROTECTION } from "./protection-spec.js";
+import { LIMITS, PROTECTION } from "./contract.js";
 
 // 2 adds weights.bin (the graphs' shared weights), 3 the `protection` block (the placeholders
-// the model was trained to carry); older bundles still load.
-export const FORMAT_VERSION = 3;
+// the model was trained to carry); older bundles still load. The limits come from the Python
+// runtime (contract.js, generated).
+export const FORMAT_VERSION = LIMITS.formatVersion;
+export const { maxManifestBytes: MAX_MANIFEST_BYTES, maxBundleBytes: MAX_BUNDLE_BYTES } = LIMITS;
 export const MANIFEST = "model.json";
 export const REQUIRED_FILES = ["encoder.onnx", "decoder.onnx", "source.tokenizer.json", "target.tokenizer.json"];
 const CELLS = ["rnn", "gru", "lstm"];
 const ATTENTIONS = ["none", "bahdanau", "luong"];
-const MAX_FILE_BYTES = 2 ** 32;
+const MAX_FILE_BYTES = LIMITS.maxFileBytes;
 
 function fail(where, field, problem) {
   throw new BundleError(`${where}: ${field} ${problem}`);
@@ -64,6 +66,9 @@ export function checkManifest(manifest, where) {
       fail(where, `files.${name}.sha256`, "must be 64 lower-case hex digits");
     }
     integer(where, entry, "bytes", `files.${name}.bytes`, 0, MAX_FILE_BYTES);
+  }
+  if (Object.values(files).reduce((sum, entry) => sum + entry.bytes, 0) > MAX_BUNDLE_BYTES) {
+    fail(where, "files", `list more than ${MAX_BUNDLE_BYTES / 2 ** 30} GiB in all, more than any bundle needs`);
   }
   const protection = manifest.protection;
   if (protection !== undefined && protection !== null) {

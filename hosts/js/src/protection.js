@@ -1,9 +1,9 @@
 // Protection, as the Python runtime does it (s2s/runtime/protection.py): names, numbers, codes,
 // URLs, e-mail addresses, paths and the user's terms become placeholders before translation and
 // come back unchanged after it; a placeholder the model dropped is put back after the target
-// token that attends to it most. The patterns come from the Python runtime (protection-spec.js).
+// token that attends to it most. The patterns come from the Python runtime (contract.js).
 import { InputError } from "./errors.js";
-import { PROTECTION } from "./protection-spec.js";
+import { PROTECTION } from "./contract.js";
 
 const PLACEHOLDERS = PROTECTION.placeholders;
 const FIRST = PLACEHOLDERS[0].codePointAt(0);

@@ -84,3 +84,43 @@ test("refused: a zip member larger than its manifest entry, and a file that is n
   await assert.rejects(loadBundle(path.join(dir, "plain.zip")), BundleError);
   await rm(dir, { recursive: true });
 });
+
+// Reads with bounds: a manifest that is a link (to /dev/zero) or a FIFO is never opened, a listed
+// file of the wrong size is refused before it is read, a manifest listing more than any bundle
+// needs is refused before any file is read.
+const bounded = {
+  "manifest linked to /dev/zero": async () => {
+    const d = await copy();
+    await rm(path.join(d, "model.json"));
+    const { symlink } = await import("node:fs/promises");
+    await symlink("/dev/zero", path.join(d, "model.json"));
+    return d;
+  },
+  "manifest as a FIFO": async () => {
+    const d = await copy();
+    await rm(path.join(d, "model.json"));
+    execFileSync("mkfifo", [path.join(d, "model.json")]);
+    return d;
+  },
+  "a listed file larger than listed": async () => {
+    const d = await copy();
+    const { truncate } = await import("node:fs/promises");
+    await truncate(path.join(d, "weights.bin"), 3 * 2 ** 30);  // sparse: 3 GB announced, nothing to read
+    return d;
+  },
+  "more than any bundle needs": async () => {
+    const d = await copy();
+    await editManifest(d, (m) => { m.files["extra.bin"] = { sha256: "0".repeat(64), bytes: 2 ** 30 }; m.files["weights.bin"].bytes = 2 ** 29; });
+    return d;
+  },
+};
+
+for (const [name, make] of Object.entries(bounded)) {
+  test(`bounded read: ${name}`, async () => {
+    const dir = await make();
+    const started = Date.now();
+    await assert.rejects(loadBundle(dir), BundleError);
+    assert.ok(Date.now() - started < 5000);
+    await rm(dir, { recursive: true, force: true });
+  });
+}
