@@ -79,8 +79,10 @@ def bundle_fingerprint(translator: Translator) -> str:
     """sha256 over the sha256 of every file of the bundle (its model card aside)."""
     from .bundle import MODEL_CARD
 
-    files = {name: entry["sha256"] for name, entry in translator.bundle.manifest["files"].items() if name != MODEL_CARD}
-    return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+    bundles = getattr(translator, "bundles", (translator.bundle,))  # two through a pivot language
+    files = [{name: entry["sha256"] for name, entry in bundle.manifest["files"].items() if name != MODEL_CARD}
+             for bundle in bundles]
+    return hashlib.sha256(json.dumps(files[0] if len(files) == 1 else files, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass
@@ -237,6 +239,8 @@ def _translated(translator: Translator, chunks: Iterator[_Chunk], options: JobOp
         for chunk in chunks:
             yield chunk, translate_lines(translator, chunk.lines, options, _first_line(chunk))
         return
+    if hasattr(translator, "bundles"):
+        raise InputError("translation through a pivot language runs in one process: drop --workers")
     model = str(translator.bundle.origin)
     workers = worker_count(options.workers)
     pending: deque[tuple[_Chunk, Future]] = deque()

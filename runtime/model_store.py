@@ -129,6 +129,33 @@ def check_name(name: object) -> str:
     return name
 
 
+def pick_route(source_lang: str, target_lang: str) -> list[Path]:
+    """The installed models that translate `source_lang` into `target_lang`: one model, or two
+    through a third language (English first when several would do) when no model does it directly.
+    The picture a user gets: Argos Translate's pivot."""
+    models = installed_models()
+    direct = [m for m in models if (m.source, m.target) == (source_lang, target_lang)]
+    if len(direct) > 1:
+        raise InputError(f"several models translate {source_lang}→{target_lang}: "
+                         f"{', '.join(m.name for m in direct)}; choose one with -m NAME")
+    if direct:
+        return [direct[0].path]
+    routes = [(first, second) for first in models for second in models
+              if first.source == source_lang and first.target == second.source and second.target == target_lang
+              and first.target not in (None, source_lang, target_lang)]
+    if not routes:
+        have = ", ".join(f"{m.name} ({m.source}→{m.target})" for m in models) or "none"
+        raise BundleError(f"no installed model translates {source_lang}→{target_lang}, directly or through another "
+                          f"language (installed: {have}; s2s-models install BUNDLE adds one)")
+    pivots = sorted({first.target for first, _ in routes}, key=lambda language: (language != "en", language))
+    chosen = [(first, second) for first, second in routes if first.target == pivots[0]]
+    if len(chosen) > 1:
+        names = ", ".join(f"{a.name} + {b.name}" for a, b in chosen)
+        raise InputError(f"several routes translate {source_lang}→{target_lang} through {pivots[0]}: {names}; "
+                         "choose with -m")
+    return [chosen[0][0].path, chosen[0][1].path]
+
+
 def install(bundle: Path, name: str | None = None, force: bool = False) -> Path:
     """Verify `bundle` (directory or .zip) and copy it into the model folder as NAME."""
     loaded = load_bundle(bundle)

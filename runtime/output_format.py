@@ -20,6 +20,9 @@ def format_line(result: "TranslationResult", output_format: str = "text", alignm
     if output_format == "text":
         return result.text
     record: dict = {"source": result.source, "source_tokens": result.source_tokens}
+    if result.pivot is not None:
+        # Through a pivot language: the first model's translation, which the n-best translate.
+        record["pivot"] = result.pivot
     if result.truncated:
         record["truncated"] = True
     if result.protected:

@@ -16,7 +16,8 @@ from .bundle import BATCH_INVARIANT_ACTIVATIONS, SOURCE_TOKENIZER, TARGET_TOKENI
 from .decode_options import DecodeOptions
 from .errors import BundleError, InputError
 from .greedy import Hypothesis, greedy_decode, pad_batch
-from .model_store import pick_model, resolve
+from .model_store import pick_model, pick_route, resolve
+from .pivot import PivotTranslator
 from .onnx_model import OnnxSeq2Seq
 from .placeholders import PLACEHOLDER_PATTERN, placeholder_number
 from .protection import ProtectedItem, ProtectedText, Protector, Terms, restore
@@ -63,6 +64,7 @@ class TranslationResult:
     hypotheses: list[Translation]
     truncated: bool = False  # the source was longer than the model's limit and was cut
     protected: list[ProtectedItem] = field(default_factory=list)  # what was kept out of the model's reach
+    pivot: str | None = None  # through a pivot language: the first model's translation (runtime/pivot.py)
 
     @property
     def text(self) -> str:
@@ -99,10 +101,20 @@ class Translator:
 
     @classmethod
     def load(cls, model: str | Path | None = None, *, source_lang: str | None = None, target_lang: str | None = None,
-             device: str = "cpu", threads: int | None = None) -> "Translator":
+             device: str = "cpu", threads: int | None = None) -> "Translator | PivotTranslator":
         """Load a bundle: a directory or .zip, the name of an installed model (`s2s-models list`),
-        else the one installed model that translates `source_lang` into `target_lang`, else the
-        bundled English->French model."""
+        else the one installed model that translates `source_lang` into `target_lang`, else two
+        that do it through a third language (a `PivotTranslator`, said once in a warning), else
+        the bundled English->French model."""
+        if model is None and source_lang is not None and target_lang is not None:
+            route = pick_route(source_lang, target_lang)
+            if len(route) == 2:
+                pivot = PivotTranslator(cls(load_bundle(route[0]), device=device, threads=threads),
+                                        cls(load_bundle(route[1]), device=device, threads=threads))
+                log.warning("no installed model translates %s→%s: translating through %s (%s)", source_lang,
+                            target_lang, pivot.pivot_language, pivot.describe())
+                return pivot
+            return cls(load_bundle(route[0]), device=device, threads=threads)
         return cls(load_bundle(resolve(pick_model(model, source_lang, target_lang))), device=device, threads=threads)
 
     # ---- public API ----------------------------------------------------------------------
