@@ -84,6 +84,10 @@ class _StreamSink:
 @click.option("--plot-attention", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
               help="Also draw each non-empty line's attention as DIR/line-NNNNNN.png (needs matplotlib: the plot "
                    "extra).")
+@click.option("--input-format", type=click.Choice(["text", "po", "srt", "json"]),
+              help="text: one sentence a line; po (gettext), srt (subtitles), json (message files): documents, "
+                   "translated with their structure kept (needs pip install 's2s-onnx[documents]') "
+                   "[default: from the input file's suffix, else text].")
 @click.option("--protect/--no-protect", default=True, show_default=True,
               help="Keep numbers, names, codes, URLs, e-mail addresses and file paths out of the model's reach and "
                    "put them back unchanged (with a model trained with placeholders; others translate as they are).")
@@ -107,7 +111,8 @@ class _StreamSink:
               help="What to do with invalid UTF-8 in the input.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress or summary.")
 def main(text, model_path, input_path, output_path, resume, overwrite, source_lang, target_lang, batch_size, beam_size,
-         n_best, length_penalty, max_length, split_sentences, output_format, alignment, plot_attention, protect, glossary_path,
+         n_best, length_penalty, max_length, split_sentences, output_format, alignment, plot_attention, input_format,
+         protect, glossary_path,
          keep_terms, keep_file, device, threads, workers, ray_address, encoding_errors, quiet) -> None:
     """Translate sentences with a model bundle (onnxruntime; no PyTorch needed).
 
@@ -148,6 +153,16 @@ def main(text, model_path, input_path, output_path, resume, overwrite, source_la
 
             if ray_address is None and worker_count(workers) < workers:
                 log.warning("--workers %d: using %d, one per core of this machine", workers, worker_count(workers))
+            from .documents import format_for
+
+            document_format = format_for(input_path if input_path and str(input_path) != "-" else None, input_format)
+            if document_format is not None:
+                if ray_address is not None or text or workers > 1 or resume or output_format != "text":
+                    raise InputError(f"a {document_format.name} document is translated whole, in one process: "
+                                     "give it with -i (and -o), without --ray, --workers, --resume or --format")
+                _translate_document(document_format, (model_path, source_lang, target_lang), input_path,
+                                    output_path, overwrite, decoding, device, threads, quiet)
+                return
             if ray_address is not None:
                 _translate_on_ray(ray_address, text, pick_model(model_path, source_lang, target_lang), input_path,
                                   output_path, resume, overwrite, options, threads, quiet)
@@ -227,6 +242,34 @@ def _translate(text, model, input_path, output_path, resume, overwrite, options,
     finally:
         if partial is not None:
             partial.close()
+
+
+def _translate_document(document_format, model, input_path, output_path, overwrite, decoding, device, threads,
+                        quiet) -> None:
+    from .documents import translate_document
+    from .output_file import check_output_path, write_atomically
+    from .translator import Translator
+
+    model_path, source_lang, target_lang = model
+    from_stdin = input_path is None or str(input_path) == "-"
+    if output_path is not None:
+        check_output_path(output_path, [] if from_stdin else [input_path], overwrite)
+    translator = Translator.load(model_path, source_lang=source_lang, target_lang=target_lang, device=device,
+                                 threads=threads)
+    started = time.perf_counter()
+    source = sys.stdin.buffer.read() if from_stdin else input_path
+    result = translate_document(translator, source, document_format.name, decoding)
+    if output_path is None:
+        sys.stdout.buffer.write(result.data)
+        sys.stdout.buffer.flush()
+    else:
+        write_atomically(output_path, result.data)
+    if result.kept_source:
+        log.warning("%d segment(s) kept their source text: their translation lost a format placeholder",
+                    result.kept_source)
+    if not quiet:
+        click.echo(f"translated {result.segments} segment{'' if result.segments == 1 else 's'} of a "
+                   f"{document_format.name} document in {time.perf_counter() - started:.2f} s", err=True)
 
 
 def _check_picture_folder(folder: Path, may_replace: bool) -> None:

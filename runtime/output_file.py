@@ -274,14 +274,14 @@ def _verified_prefix(handle: BinaryIO, partial: Path, checkpoint: Checkpoint) ->
     return digest
 
 
-def write_atomically(output: Path, text: str) -> None:
+def write_atomically(output: Path, text: str | bytes) -> None:
     """Write a whole small file so that it appears complete or not at all."""
     partial = None
     try:
         handle, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=PARTIAL_SUFFIX, dir=output.parent)
         partial = Path(name)
         with os.fdopen(handle, "wb") as stream:
-            stream.write(text.encode("utf-8"))
+            stream.write(text if isinstance(text, bytes) else text.encode("utf-8"))
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(partial, output)

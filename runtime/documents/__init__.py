@@ -1,0 +1,120 @@
+"""Documents in, documents out: a format extracts the translatable segments of a file and puts
+their translations back; everything else in the file is left as it was.
+
+A format is a small plug-in (`DocumentFormat`): `extract(data)` returns the segments and a
+`rebuild(translations)` that writes the file again. `translate_document` is the one driver every
+caller uses (the CLI, the API); the parsing libraries are an optional extra,
+`pip install 's2s-onnx[documents]'`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from ..decode_options import DecodeOptions
+from ..errors import InputError, S2SRuntimeError
+
+if TYPE_CHECKING:
+    from ..translator import Translator
+
+# A document larger than this is refused before it is parsed (parsers hold it whole).
+MAX_DOCUMENT_BYTES = 64 << 20
+
+
+class DocumentError(S2SRuntimeError):
+    """A document its format cannot read (malformed, or not that format)."""
+
+
+@dataclass
+class Extracted:
+    segments: list[str]  # what to translate, in document order
+    rebuild: Callable[[list[str]], bytes]  # the document with these translations put back
+    # Strings each segment's translation must hold exactly as its source does (format
+    # placeholders such as %s or {name}); a translation missing one keeps the source text.
+    required: list[list[str]] = field(default_factory=list)
+
+
+class DocumentFormat(Protocol):
+    name: str
+    suffixes: tuple[str, ...]
+
+    def extract(self, data: bytes) -> Extracted: ...
+
+
+def formats() -> dict[str, DocumentFormat]:
+    from .po import PoFormat
+    from .subtitles import SrtFormat
+    from .json_messages import JsonMessagesFormat
+
+    return {f.name: f for f in (PoFormat(), SrtFormat(), JsonMessagesFormat())}
+
+
+def format_for(path: Path | None, name: str | None = None) -> DocumentFormat | None:
+    """The format named `name`, else the one of `path`'s suffix; None: plain text lines."""
+    known = formats()
+    if name is not None:
+        if name == "text":
+            return None
+        if name not in known:
+            raise InputError(f"unknown input format {name!r}; known: text, {', '.join(known)}")
+        return known[name]
+    if path is None:
+        return None
+    suffix = path.suffix.lower()
+    return next((f for f in known.values() if suffix in f.suffixes), None)
+
+
+@dataclass
+class DocumentResult:
+    data: bytes
+    segments: int
+    kept_source: int  # segments whose translation lost a format placeholder: the source kept
+
+
+def translate_document(translator: "Translator", source: bytes | str | Path, format: str | None = None,
+                       options: DecodeOptions | None = None) -> DocumentResult:
+    """Translate a document (its bytes, or a path) with `translator`: its format named (`po`,
+    `srt`, `json`) or taken from the path's suffix; returns the translated document's bytes."""
+    path = None if isinstance(source, bytes) else Path(source)
+    document_format = format_for(path, format)
+    if document_format is None:
+        raise InputError("name the document's format (format='po', 'srt' or 'json'): plain text goes to "
+                         "Translator.translate")
+    if path is not None:
+        try:
+            if path.stat().st_size > MAX_DOCUMENT_BYTES:
+                raise InputError(f"{path}: a document of more than {MAX_DOCUMENT_BYTES >> 20} MiB")
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    else:
+        data = source
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise InputError(f"a {document_format.name} document of more than {MAX_DOCUMENT_BYTES >> 20} MiB")
+    extracted = document_format.extract(data)
+    options = options or DecodeOptions()
+    required = extracted.required or [[] for _ in extracted.segments]
+    keep = sorted({text for strings in required for text in strings})
+    if keep and translator.bundle.protects and options.protect:
+        # Format placeholders go through the model as placeholders and come back unchanged.
+        options = DecodeOptions.of(options, keep=(*options.keep, *keep))
+    translations = translator.translate(extracted.segments, options) if extracted.segments else []
+    kept_source = 0
+    for index, (source, strings) in enumerate(zip(extracted.segments, required)):
+        if any(translations[index].count(s) != source.count(s) for s in strings):
+            translations[index] = source
+            kept_source += 1
+    return DocumentResult(extracted.rebuild(translations), len(extracted.segments), kept_source)
+
+
+def require(module: str):
+    """Import a parsing library of the documents extra, or say how to install it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise InputError(f"documents need {module}: pip install 's2s-onnx[documents]'") from None

@@ -1,0 +1,139 @@
+"""Documents in, documents out: each format's structure comes back the same (parsed on both
+sides), malformed files are one line and exit 2, the format comes from the suffix or
+--input-format."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from s2s.runtime import Translator
+from s2s.runtime.cli import main
+from s2s.runtime.documents import DocumentError, translate_document
+from s2s.runtime.documents.subtitles import split_proportionally
+
+polib = pytest.importorskip("polib")
+srt = pytest.importorskip("srt")
+
+PO = """# A catalogue.
+msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Plural-Forms: nplurals=3; plural=(n%10==1 ? 0 : 1);\\n"
+
+#: app.py:10
+msgid "one two three ."
+msgstr ""
+
+#: app.py:12
+#, python-format
+msgid "four %(name)s five ."
+msgstr ""
+
+msgid "six ."
+msgid_plural "seven %d ."
+msgstr[0] ""
+msgstr[1] ""
+msgstr[2] ""
+
+msgid "eight ."
+msgstr "huit (déjà traduit)"
+
+#~ msgid "old"
+#~ msgstr "vieux"
+"""
+
+SRT = """1
+00:00:01,000 --> 00:00:03,000
+one two three
+
+2
+00:00:03,200 --> 00:00:05,000
+four five.
+
+3
+00:00:06,000 --> 00:00:08,500
+six seven
+eight nine.
+"""
+
+
+@pytest.fixture(scope="module")
+def translator(bundle_factory):
+    return Translator.load(bundle_factory("gru", "bahdanau"))
+
+
+def test_po_fills_what_is_untranslated_and_keeps_everything_else(translator):
+    out = translate_document(translator, PO.encode(), "po")
+    before, after = polib.pofile(PO), polib.pofile(out.data.decode())
+    assert [e.msgid for e in after] == [e.msgid for e in before]
+    assert [e.occurrences for e in after] == [e.occurrences for e in before]
+    assert after.metadata == before.metadata and [e.msgid for e in after.obsolete_entries()] == ["old"]
+    first, formatted, plural, done = [e for e in after if not e.obsolete]
+    assert first.msgstr == translator.translate(["one two three ."])[0] and first.flags == ["fuzzy"]
+    assert formatted.flags == ["fuzzy", "python-format"]
+    assert formatted.msgstr.count("%(name)s") == 1  # carried, or the source kept: never lost
+    assert sorted(plural.msgstr_plural) == [0, 1, 2] and plural.msgstr_plural[1] == plural.msgstr_plural[2]
+    assert done.msgstr == "huit (déjà traduit)" and "fuzzy" not in done.flags
+    assert out.segments == 4
+
+
+def test_srt_keeps_numbering_and_timings_and_translates_sentences_across_cues(translator):
+    out = translate_document(translator, SRT.encode(), "srt")
+    before, after = list(srt.parse(SRT)), list(srt.parse(out.data.decode()))
+    assert [(c.index, c.start, c.end) for c in after] == [(c.index, c.start, c.end) for c in before]
+    whole = translator.translate(["one two three four five.", "six seven eight nine."])
+    assert " ".join(" ".join(c.content.split()) for c in after[:2]).split() == whole[0].split()
+    assert "\n" in after[2].content or len(after[2].content.split()) < 2  # a two-line cue stays two lines
+
+
+def test_json_translates_values_never_keys_and_leaves_icu_choices(translator):
+    source = {"a": "one two .", "b": {"c": ["three .", 4, True, None]}, "d": "{n, plural, one {# x} other {# y}}"}
+    out = json.loads(translate_document(translator, json.dumps(source, indent=2).encode(), "json").data)
+    assert list(out) == ["a", "b", "d"] and list(out["b"]) == ["c"]
+    assert out["b"]["c"][1:] == [4, True, None] and out["d"] == source["d"]
+    assert out["a"] == translator.translate(["one two ."])[0]
+
+
+def test_split_proportionally_keeps_every_word_in_order():
+    words = "a bb ccc dddd eeeee ffffff".split()
+    for lengths in ([10, 10], [1, 30], [30, 1], [5, 5, 5], [1, 1, 1, 1, 1, 1, 1, 1]):
+        parts = split_proportionally(" ".join(words), lengths)
+        assert len(parts) == len(lengths) and " ".join(p for p in parts if p).split() == words
+
+
+@pytest.mark.parametrize("name, content, fragment", [
+    ("bad.po", b"hello world\n", "not a readable PO catalogue"),
+    ("bad.srt", b"1\nnot a time\nx\n", "not a readable SubRip file"),
+    ("bad.json", b'{"a": ', "not a readable JSON file"),
+    ("latin1.po", 'msgid "caf\xe9"\nmsgstr ""\n'.encode("latin-1"), "not a readable PO catalogue"),
+])
+def test_a_malformed_document_is_one_line_and_exit_2(bundle_factory, tmp_path, name, content, fragment):
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = CliRunner().invoke(main, ["-m", str(bundle_factory("gru", "bahdanau")), "-i", str(path),
+                                       "-o", str(tmp_path / ("out-" + name))])
+    assert result.exit_code == 2 and fragment in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / ("out-" + name)).exists()
+
+
+def test_the_format_comes_from_the_suffix_or_the_option(bundle_factory, tmp_path):
+    bundle = str(bundle_factory("gru", "bahdanau"))
+    (tmp_path / "film.srt").write_text(SRT, encoding="utf-8")
+    (tmp_path / "film.txt").write_text(SRT, encoding="utf-8")
+    by_suffix = CliRunner().invoke(main, ["-m", bundle, "-i", str(tmp_path / "film.srt"), "-q"])
+    as_text = CliRunner().invoke(main, ["-m", bundle, "-i", str(tmp_path / "film.txt"), "-q"])
+    by_option = CliRunner().invoke(main, ["-m", bundle, "-i", str(tmp_path / "film.txt"), "--input-format", "srt", "-q"])
+    assert by_suffix.exit_code == as_text.exit_code == by_option.exit_code == 0
+    assert by_suffix.stdout == by_option.stdout != as_text.stdout
+    assert "00:00:01,000 --> 00:00:03,000" in by_suffix.stdout
+    refused = CliRunner().invoke(main, ["-m", bundle, "-i", str(tmp_path / "film.srt"), "--workers", "2"])
+    assert refused.exit_code == 2 and "translated whole" in refused.stderr
+
+
+def test_a_document_error_is_a_user_error():
+    from s2s.runtime.errors import S2SRuntimeError
+
+    assert issubclass(DocumentError, S2SRuntimeError)
