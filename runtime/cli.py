@@ -84,8 +84,9 @@ class _StreamSink:
 @click.option("--plot-attention", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
               help="Also draw each non-empty line's attention as DIR/line-NNNNNN.png (needs matplotlib: the plot "
                    "extra).")
-@click.option("--input-format", type=click.Choice(["text", "po", "srt", "json"]),
-              help="text: one sentence a line; po (gettext), srt (subtitles), json (message files): documents, "
+@click.option("--input-format", type=click.Choice(["text", "po", "srt", "json", "html"]),
+              help="text: one sentence a line; po (gettext), srt (subtitles), json (message files), html (web "
+                   "pages): documents, "
                    "translated with their structure kept (needs pip install 's2s-onnx[documents]') "
                    "[default: from the input file's suffix, else text].")
 @click.option("--protect/--no-protect", default=True, show_default=True,
@@ -264,6 +265,9 @@ def _translate_document(document_format, model, input_path, output_path, overwri
         sys.stdout.buffer.flush()
     else:
         write_atomically(output_path, result.data)
+    if result.markup_dropped:
+        log.warning("%d block(s) lost their inline markup: the model did not carry its tags back in order",
+                    result.markup_dropped)
     if result.kept_source:
         log.warning("%d segment(s) kept their source text: their translation lost a format placeholder",
                     result.kept_source)

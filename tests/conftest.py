@@ -113,3 +113,49 @@ def make_pairs():
 def trainer_run():
     """trainer_run(out, task_data, cell=..., attention=..., steps=..., **train_options) -> out."""
     return train_tiny
+
+
+# ---- a bundle trained with placeholders: names it never saw, carried as placeholders ---------
+PROTECTION_EN = ["one", "two", "three", "four", "five"]
+PROTECTION_FR = ["un", "deux", "trois", "quatre", "cinq"]
+
+
+def protection_name(rng: random.Random) -> str:
+    return rng.choice("BCDFGKLMNPRSTVZ") + "".join(rng.choice("aeiou") + rng.choice("klmnrst") for _ in range(2))
+
+
+def protection_pairs(count: int, seed: int) -> list[tuple[str, str]]:
+    """'NAME says one two .' -> 'NAME dit un deux .', a new made-up name each time."""
+    rng = random.Random(seed)
+    pairs = []
+    for _ in range(count):
+        name, digits = protection_name(rng), [rng.randrange(5) for _ in range(rng.randint(1, 3))]
+        pairs.append((f"{name} says {' '.join(PROTECTION_EN[d] for d in digits)} .",
+                      f"{name} dit {' '.join(PROTECTION_FR[d] for d in digits)} ."))
+    return pairs
+
+
+@pytest.fixture(scope="session")
+def protecting_bundle(tmp_path_factory):
+    from s2s.export import ExportOptions, export_bundle
+    from s2s.training import TrainConfig
+    from s2s.training.trainer import Trainer
+
+    root = tmp_path_factory.mktemp("protecting")
+    train = root / "train.tsv"
+    train.write_text("".join(f"{s}\t{t}\n" for s, t in protection_pairs(1500, seed=1)), encoding="utf-8")
+    config = TrainConfig(train=[str(train)], valid=[str(train)], out=str(root / "run"), tokenizer="bpe",
+                         vocab_size=120, batch_size=32, epochs=20, lr=5e-3, label_smoothing=0.0, threads=1,
+                         early_stopping=0, placeholders=1.0, valid_bleu_samples=20)
+    Trainer.start(config, dict(cell="gru", attention="luong", embedding_dim=32, hidden_dim=64, dropout=0.0)).run()
+    export_bundle(root / "run" / "checkpoint-last", ExportOptions(out=root / "bundle", sample_size=20,
+                                                                  source_lang="en", target_lang="fr"))
+    return root / "bundle"
+
+
+
+
+@pytest.fixture(scope="session")
+def make_protection_pairs():
+    """make_protection_pairs(count, seed) -> ("NAME says one two .", "NAME dit un deux .") pairs."""
+    return protection_pairs

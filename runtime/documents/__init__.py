@@ -35,6 +35,8 @@ class Extracted:
     # Strings each segment's translation must hold exactly as its source does (format
     # placeholders such as %s or {name}); a translation missing one keeps the source text.
     required: list[list[str]] = field(default_factory=list)
+    set_language: Callable[[str], None] | None = None  # the document says its language (HTML lang)
+    counts: dict[str, int] = field(default_factory=dict)  # what rebuild had to give up, by kind
 
 
 class DocumentFormat(Protocol):
@@ -45,11 +47,12 @@ class DocumentFormat(Protocol):
 
 
 def formats() -> dict[str, DocumentFormat]:
+    from .html import HtmlFormat
+    from .json_messages import JsonMessagesFormat
     from .po import PoFormat
     from .subtitles import SrtFormat
-    from .json_messages import JsonMessagesFormat
 
-    return {f.name: f for f in (PoFormat(), SrtFormat(), JsonMessagesFormat())}
+    return {f.name: f for f in (PoFormat(), SrtFormat(), JsonMessagesFormat(), HtmlFormat())}
 
 
 def format_for(path: Path | None, name: str | None = None) -> DocumentFormat | None:
@@ -72,6 +75,7 @@ class DocumentResult:
     data: bytes
     segments: int
     kept_source: int  # segments whose translation lost a format placeholder: the source kept
+    markup_dropped: int = 0  # HTML blocks whose inline tags did not come back well nested: text alone
 
 
 def translate_document(translator: "Translator", source: bytes | str | Path, format: str | None = None,
@@ -81,7 +85,7 @@ def translate_document(translator: "Translator", source: bytes | str | Path, for
     path = None if isinstance(source, bytes) else Path(source)
     document_format = format_for(path, format)
     if document_format is None:
-        raise InputError("name the document's format (format='po', 'srt' or 'json'): plain text goes to "
+        raise InputError("name the document's format (format='po', 'srt', 'json' or 'html'): plain text goes to "
                          "Translator.translate")
     if path is not None:
         try:
@@ -107,7 +111,11 @@ def translate_document(translator: "Translator", source: bytes | str | Path, for
         if any(translations[index].count(s) != source.count(s) for s in strings):
             translations[index] = source
             kept_source += 1
-    return DocumentResult(extracted.rebuild(translations), len(extracted.segments), kept_source)
+    target = (translator.bundle.manifest.get("languages") or {}).get("target")
+    if extracted.set_language is not None and target:
+        extracted.set_language(target)
+    data = extracted.rebuild(translations)
+    return DocumentResult(data, len(extracted.segments), kept_source, extracted.counts.get("markup_dropped", 0))
 
 
 def require(module: str):

@@ -137,3 +137,53 @@ def test_a_document_error_is_a_user_error():
     from s2s.runtime.errors import S2SRuntimeError
 
     assert issubclass(DocumentError, S2SRuntimeError)
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head><title>one two .</title><style>p { color: red; }</style>
+<script>var x = "one two";</script></head>
+<body>
+<h1>three four .</h1>
+<p>Kanar says <b>one</b> two . Zorro says <a href="https://example.com/a?b=1&amp;c=2">three</a> .</p>
+<p>Run <code>make install</code> now .<br>five .</p>
+<img src="x.png" alt="four five .">
+<!-- one two -->
+<p translate="no">one two <span title="five">three</span></p>
+<pre>one
+  two</pre>
+</body></html>
+"""
+
+
+def _skeleton(soup):
+    """Every element's name and non-translated attributes, in document order."""
+    return [(tag.name, {k: v for k, v in tag.attrs.items() if k not in ("alt", "title", "lang")})
+            for tag in soup.find_all(True)]
+
+
+@pytest.mark.parametrize("which", ["protecting", "plain"])
+def test_html_translates_text_only_and_keeps_the_page(which, protecting_bundle, bundle_factory):
+    bs4 = pytest.importorskip("bs4")
+    translator = Translator.load(protecting_bundle if which == "protecting" else bundle_factory("gru", "bahdanau"))
+    out = translate_document(translator, PAGE.encode(), "html")
+    before, after = bs4.BeautifulSoup(PAGE, "html.parser"), bs4.BeautifulSoup(out.data.decode(), "html.parser")
+    assert after.html["lang"] == "fr" and after.title.string == translator.translate(["one two ."])[0]
+    assert after.script.string == before.script.string and after.style.string == before.style.string
+    assert after.pre.string == before.pre.string and after.code.string == "make install"
+    assert str(after.find("p", attrs={"translate": "no"})) == str(before.find("p", attrs={"translate": "no"}))
+    assert after.find(string=lambda s: isinstance(s, bs4.Comment)) == " one two "
+    assert after.img["alt"] == translator.translate(["four five ."])[0]
+    assert after.h1.string == translator.translate(["three four ."])[0]
+    if out.markup_dropped == 0:  # the tags came back: the same elements, attributes and nesting
+        assert _skeleton(after) == _skeleton(before)
+    else:  # the page stays valid: only the inline tags of the blocks that lost them are gone
+        assert {t.name for t in after.find_all(True)} <= {t.name for t in before.find_all(True)}
+
+
+def test_inline_markup_comes_back_around_the_words_when_the_model_carries_it(protecting_bundle):
+    translator = Translator.load(protecting_bundle)
+    page = b'<p>Kanar says <a href="https://example.com/x">one</a> two .</p>'
+    out = translate_document(translator, page, "html")
+    if out.markup_dropped == 0:
+        assert out.data.decode().count('<a href="https://example.com/x">') == 1 and "</a>" in out.data.decode()
+    assert "Kanar" in out.data.decode()

@@ -4,7 +4,6 @@ terms, and a tiny bundle trained with placeholders translating through all of it
 from __future__ import annotations
 
 import json
-import random
 
 import numpy as np
 import pytest
@@ -112,42 +111,6 @@ def test_huge_and_special_term_files_are_refused_before_reading(tmp_path):
     assert read_keep_file(keep) == ["Acme Cloud", "X-Ray"]
 
 
-# ---- a bundle trained with placeholders -------------------------------------------------------
-EN = ["one", "two", "three", "four", "five"]
-FR = ["un", "deux", "trois", "quatre", "cinq"]
-
-
-def _name(rng: random.Random) -> str:
-    return rng.choice("BCDFGKLMNPRSTVZ") + "".join(rng.choice("aeiou") + rng.choice("klmnrst") for _ in range(2))
-
-
-def _pairs(count: int, seed: int) -> list[tuple[str, str]]:
-    rng = random.Random(seed)
-    pairs = []
-    for _ in range(count):
-        name, digits = _name(rng), [rng.randrange(5) for _ in range(rng.randint(1, 3))]
-        pairs.append((f"{name} says {' '.join(EN[d] for d in digits)} .", f"{name} dit {' '.join(FR[d] for d in digits)} ."))
-    return pairs
-
-
-@pytest.fixture(scope="module")
-def protecting_bundle(tmp_path_factory):
-    from s2s.export import ExportOptions, export_bundle
-    from s2s.training import TrainConfig
-    from s2s.training.trainer import Trainer
-
-    root = tmp_path_factory.mktemp("protecting")
-    train = root / "train.tsv"
-    train.write_text("".join(f"{s}\t{t}\n" for s, t in _pairs(1500, seed=1)), encoding="utf-8")
-    config = TrainConfig(train=[str(train)], valid=[str(train)], out=str(root / "run"), tokenizer="bpe",
-                         vocab_size=120, batch_size=32, epochs=20, lr=5e-3, label_smoothing=0.0, threads=1,
-                         early_stopping=0, placeholders=1.0, valid_bleu_samples=20)
-    Trainer.start(config, dict(cell="gru", attention="luong", embedding_dim=32, hidden_dim=64, dropout=0.0)).run()
-    export_bundle(root / "run" / "checkpoint-last", ExportOptions(out=root / "bundle", sample_size=20,
-                                                                  source_lang="en", target_lang="fr"))
-    return root / "bundle"
-
-
 def test_the_manifest_declares_the_placeholders(protecting_bundle):
     manifest = json.loads((protecting_bundle / "model.json").read_text(encoding="utf-8"))
     assert manifest["format_version"] == 3
@@ -167,11 +130,11 @@ def test_protected_items_come_through_unchanged(protecting_bundle):
     assert translator.translate(["Kanar says one ."], glossary={"Kanar": "Canard"}) == ["Canard dit un ."]
 
 
-def test_protection_keeps_batch_invariance(protecting_bundle):
+def test_protection_keeps_batch_invariance(protecting_bundle, make_protection_pairs):
     from s2s.runtime import Translator
 
     translator = Translator.load(protecting_bundle)
-    sources = [s for s, _ in _pairs(40, seed=9)] + ["LH1234 says five four .", "two ."]
+    sources = [s for s, _ in make_protection_pairs(40, seed=9)] + ["LH1234 says five four .", "two ."]
     alone = [translator.translate(s)[0] for s in sources]
     assert translator.translate(sources, batch_size=7) == alone == translator.translate(sources, batch_size=64)
 

@@ -1,0 +1,196 @@
+"""Web pages (.html, .htm, .xhtml) with Beautiful Soup: only text is translated, block by block,
+with the inline markup inside a sentence carried through the model and put back around the
+right words; everything else is left as it was.
+
+- Segments: the text of each block element (p, li, td, h1...), split at nested blocks; and the
+  attributes people read (alt, title, placeholder, aria-label).
+- Untouched: script, style, pre, textarea, code, kbd, samp, var, svg, math, comments, and any
+  element marked translate="no" (with all it holds).
+- Inline markup (b, i, em, strong, a, span, br, ... and inline code as one piece) becomes
+  private-use characters, one per tag; the runtime protects each as an item, so the model carries
+  it as a placeholder and the restore step puts it back (by the attention alignment if the model
+  drops it). A translation whose tags do not come back well nested keeps its text without the
+  inline tags (counted: `markup_dropped`); the page stays valid.
+- `<html lang>` becomes the target language. The output is written as UTF-8 with only the
+  characters HTML needs escaped (&amp; &lt; &gt;), so entities such as &eacute; come out as the
+  characters they stand for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import DocumentError, Extracted, require
+
+BLOCKS = frozenset("""address article aside blockquote body caption dd details dialog div dl dt fieldset figcaption
+figure footer form h1 h2 h3 h4 h5 h6 header hr html legend li main nav ol option p section summary table tbody
+td tfoot th thead title tr ul button label""".split())
+UNTOUCHED = frozenset("script style pre textarea code kbd samp var svg math noscript template".split())
+VOID = frozenset("br img wbr".split())
+READ_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label")
+_FIRST_MARKER = 0xF000  # private use: protected by the runtime as items of their own
+_MAX_MARKERS = 0x800
+
+
+@dataclass
+class _Run:
+    nodes: list  # consecutive inline nodes of one block
+    markers: dict[str, str] = field(default_factory=dict)  # marker character -> the HTML it stands for
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # (opening, closing) markers
+    before: str = ""
+    after: str = ""
+
+
+class HtmlFormat:
+    name = "html"
+    suffixes = (".html", ".htm", ".xhtml")
+
+    def extract(self, data: bytes) -> Extracted:
+        bs4 = require("bs4")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise DocumentError(f"not a readable HTML file: not UTF-8 (byte {exc.start + 1})") from None
+        soup = bs4.BeautifulSoup(text, "html.parser")
+        runs: list[_Run] = []
+        attributes: list[tuple] = []  # (element, attribute name)
+        segments: list[str] = []
+        counter = [0]
+
+        def marker(html: str, run: _Run) -> str:
+            if counter[0] >= _MAX_MARKERS:
+                raise DocumentError("not translatable: more inline tags than a page can have")
+            char = chr(_FIRST_MARKER + counter[0])
+            counter[0] += 1
+            run.markers[char] = html
+            return char
+
+        def inline_text(node, run: _Run) -> str:
+            if isinstance(node, bs4.NavigableString):
+                return "" if isinstance(node, bs4.Comment) else str(node)
+            if node.name in VOID:
+                return marker(str(node), run)
+            if node.name in UNTOUCHED or node.get("translate") == "no":
+                return marker(str(node), run)  # one piece, carried as it is
+            opening = marker(_opening_tag(node), run)
+            inner = "".join(inline_text(child, run) for child in node.children)
+            closing = marker(f"</{node.name}>", run)
+            run.pairs.append((opening, closing))
+            return opening + inner + closing
+
+        def visit(element) -> None:
+            if element.name in UNTOUCHED or element.get("translate") == "no":
+                return
+            for name in READ_ATTRIBUTES:
+                if isinstance(element.get(name), str) and element[name].strip():
+                    attributes.append((element, name))
+            current: list = []
+            for child in list(element.children):
+                if isinstance(child, bs4.Comment) or isinstance(child, (bs4.Doctype, bs4.Declaration,
+                                                                         bs4.ProcessingInstruction)):
+                    flush(current)
+                    current = []
+                elif isinstance(child, bs4.NavigableString) or (child.name not in BLOCKS and not _holds_block(child)):
+                    current.append(child)
+                else:
+                    flush(current)
+                    current = []
+                    visit(child)
+            flush(current)
+
+        def collect_attributes(node) -> None:
+            if isinstance(node, bs4.NavigableString) or node.name in UNTOUCHED or node.get("translate") == "no":
+                return
+            for name in READ_ATTRIBUTES:
+                if isinstance(node.get(name), str) and node[name].strip():
+                    attributes.append((node, name))
+            for child in node.children:
+                collect_attributes(child)
+
+        def flush(nodes: list) -> None:
+            if not nodes:
+                return
+            run = _Run(nodes)
+            content = "".join(inline_text(node, run) for node in nodes)
+            for child in nodes:
+                collect_attributes(child)
+            words = "".join(c for c in content if not _FIRST_MARKER <= ord(c) < _FIRST_MARKER + _MAX_MARKERS)
+            if not words.strip():
+                return
+            stripped = content.strip()
+            run.before = content[: len(content) - len(content.lstrip())]
+            run.after = content[len(content.rstrip()):]
+            runs.append(run)
+            segments.append(" ".join(stripped.split()))  # a block's line breaks are layout, not text
+
+        visit(soup)
+        segments += [element[name] for element, name in attributes]
+
+        def rebuild(translations: list[str]) -> bytes:
+            dropped = 0
+            for run, translation in zip(runs, translations):
+                html, ok = _with_markup(translation, run)
+                dropped += not ok
+                fragment = bs4.BeautifulSoup(run.before + html + run.after, "html.parser")
+                anchor = run.nodes[0]
+                for node in list(fragment.contents):
+                    anchor.insert_before(node.extract())
+                for node in run.nodes:
+                    node.extract()
+            for (element, name), translation in zip(attributes, translations[len(runs):]):
+                element[name] = translation
+            extracted.counts["markup_dropped"] = dropped
+            return soup.decode(formatter="minimal").encode("utf-8")
+
+        def set_language(language: str) -> None:
+            if soup.html is not None and soup.html.get("lang"):
+                soup.html["lang"] = language
+
+        extracted = Extracted(segments, rebuild, set_language=set_language)
+        return extracted
+
+
+def _holds_block(element) -> bool:
+    return any(getattr(child, "name", None) in BLOCKS for child in element.find_all(True))
+
+
+def _opening_tag(element) -> str:
+    import html
+
+    attributes = "".join(
+        f' {name}="{html.escape(" ".join(value) if isinstance(value, list) else str(value), quote=True)}"'
+        for name, value in element.attrs.items())
+    return f"<{element.name}{attributes}>"
+
+
+def _with_markup(translation: str, run: _Run) -> tuple[str, bool]:
+    """The translation as HTML with its markers replaced by their tags (True), if the paired tags
+    came back once each and well nested; else its text with the pieces alone (inline code, line
+    breaks, images) and the paired tags left out (False). A piece the model dropped is put at the
+    end of the block: what was not to be translated is never lost."""
+    import html
+
+    closing = {close: open_ for open_, close in run.pairs}
+    paired = set(closing) | set(closing.values())
+    order = [c for c in translation if c in run.markers]
+    seen_paired = [c for c in order if c in paired]
+    nested = len(seen_paired) == len(set(seen_paired)) == len(paired)
+    stack: list[str] = []
+    for char in seen_paired if nested else []:
+        if char in closing:
+            if not stack or stack.pop() != closing[char]:
+                nested = False
+                break
+        else:
+            stack.append(char)
+    nested = nested and not stack
+    out, used = [], set()
+    for char in translation:
+        if char not in run.markers:
+            out.append(html.escape(char, quote=False))
+        elif char not in used and (nested or char not in paired):
+            used.add(char)
+            out.append(run.markers[char])
+    pieces = [c for c in run.markers if c not in paired and c not in used]
+    out += [run.markers[c] for c in pieces]
+    return "".join(out), nested and not pieces
