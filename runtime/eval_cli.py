@@ -84,5 +84,8 @@ def main(model_path, input_path, reference, output, overwrite, source_lang, targ
     click.echo(f"{result.test}: {result.sentences} sentences, beam {result.beam_size}{protection}")
     click.echo(f"BLEU  {result.bleu:6.2f}   {result.signature}")
     click.echo(f"chrF  {result.chrf:6.2f}   {result.chrf_signature}")
+    if result.by_length and len(result.by_length) > 1:
+        click.echo("BLEU by source length: " + ", ".join(f"{b['words']} words ({b['sentences']}) {b['bleu']:.2f}"
+                                                       for b in result.by_length))
     click.echo(f"speed {result.sentences_per_second:,.0f} sentences/s, {result.tokens_per_second:,.0f} target tokens/s "
                f"({result.seconds:.2f} s)")

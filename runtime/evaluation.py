@@ -29,9 +29,29 @@ class EvaluationResult:
     split_sentences: bool = True
     command: str | None = None
     protected: bool | None = None  # None: the bundle protects nothing; else whether protection was on
+    # BLEU by source length in words (LENGTH_BUCKETS): where the model is good and where it is not.
+    by_length: list[dict] | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+LENGTH_BUCKETS = ((1, 10), (11, 20), (21, 30), (31, None))
+
+
+def bleu_by_length(sources: list[str], hypotheses: list[str], references: list[str], lowercase: bool) -> list[dict]:
+    """Corpus BLEU of the sentences of each source length (in words), for the buckets that hold any."""
+    import sacrebleu
+
+    rows = []
+    for low, high in LENGTH_BUCKETS:
+        chosen = [i for i, s in enumerate(sources) if low <= len(s.split()) and (high is None or len(s.split()) <= high)]
+        if chosen:
+            score = sacrebleu.metrics.BLEU(lowercase=lowercase).corpus_score(
+                [hypotheses[i] for i in chosen], [[references[i] for i in chosen]])
+            rows.append({"words": f"{low}-{high}" if high else f"{low}+", "sentences": len(chosen),
+                         "bleu": round(score.score, 2)})
+    return rows
 
 
 def read_test_set(source: Path, reference: Path | None = None) -> tuple[list[str], list[str]]:
@@ -98,6 +118,7 @@ def evaluate(
         threads=threads,
         lowercase=lowercase,
         protected=protect if translator.bundle.protects else None,
+        by_length=bleu_by_length(sources, hypotheses, references, lowercase),
     )
     return result, hypotheses
 

@@ -79,6 +79,13 @@ def render_model_card(manifest: dict[str, Any]) -> str:
     total = sum(e["bytes"] for n, e in manifest["files"].items() if n != "README.md")
     lines += [f"| total (without this card) | {_mib(total)} | |", ""]
     lines += _data_section(manifest.get("training_data"), languages)
+    protection = manifest.get("protection")
+    if protection:
+        lines += ["## Protection", "",
+                  f"Trained to carry placeholders ({100 * protection['trained_share']:.0f}% of the training pairs that held a "
+                  f"name, number or code had them as placeholders: {', '.join(protection.get('rules', []))}), so the "
+                  "runtime protects numbers, names, codes, URLs, e-mail addresses, paths and your glossary and keep "
+                  "terms by default (`--no-protect` turns it off).", ""]
     lines += ["## Training", ""]
     if prov.get("training_command"):
         lines += ["```", prov["training_command"], *prov.get("resume_commands", []), "```", ""]
@@ -137,6 +144,9 @@ def render_model_card(manifest: dict[str, Any]) -> str:
                 f"BLEU {result['bleu']:.2f}, chrF {result['chrf']:.2f}; {result['sentences_per_second']:.0f} sentences/s "
                 f"on {result.get('threads', '?')} thread(s)"
             )
+            if result.get("by_length"):
+                lines.append("  by source length: " + ", ".join(
+                    f"{b['words']} words ({b['sentences']:,}): {b['bleu']:.2f}" for b in result["by_length"]))
             if result.get("command"):
                 lines.append(f"  (`{result['command']}`)")
             if result.get("signature"):
