@@ -164,7 +164,10 @@ def install(bundle: Path, name: str | None = None, force: bool = False) -> Path:
     target = folder / name
     if target.exists() and not force:
         raise InputError(f"a model named {name} is installed already ({target}); --force replaces it")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # S2S_MODELS_DIR is a file, or below one, or not writable
+        raise InputError(f"cannot use the model folder {folder}: {exc.strerror}") from None
     remove_leftovers(folder)
     staging = Path(tempfile.mkdtemp(prefix=f".{name}.installing-{os.getpid()}-", dir=folder))
     try:

@@ -49,6 +49,8 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def check_output_path(output: Path, inputs: list[Path], overwrite: bool) -> None:
     """Fail before any work when `output` cannot (or must not) be written."""
+    if not output.name or output.is_dir():  # ".", "./", "/", "": a folder, never a file name
+        raise InputError(f"output {str(output) or repr('')} is a directory; give a file name")
     for path in inputs:
         for candidate in (output, partial_path(output), state_path(output)):
             if _same_file(candidate, path) or candidate.resolve() == path.resolve():

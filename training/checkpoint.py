@@ -56,6 +56,25 @@ class TrainerState:
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _check_state(state: TrainerState, where: str) -> None:
+    """A hand-edited or damaged checkpoint.json is one line, not a traceback mid-training."""
+    import math
+
+    for name in ("epoch", "batch_in_epoch", "step", "best_epoch", "epochs_without_improvement", "world_size"):
+        value = getattr(state, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise TrainingInputError(f"{where}: trainer_state.{name} must be a non-negative integer, got {value!r}")
+    for name in ("epoch_loss_sum", "epoch_tokens", "best_bleu", "elapsed_seconds", "best_loss"):
+        value = getattr(state, name)
+        if value is None and name == "best_loss":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise TrainingInputError(f"{where}: trainer_state.{name} must be a finite number, got {value!r}")
+    if not isinstance(state.finished, bool) or not isinstance(state.stop_reason, str) \
+            or not isinstance(state.history, list):
+        raise TrainingInputError(f"{where}: trainer_state is damaged (finished, stop_reason or history)")
+
+
 @dataclass
 class Checkpoint:
     model: Seq2Seq
@@ -211,6 +230,7 @@ def load_checkpoint(directory: str | Path, with_optimizer: bool = False) -> Chec
                                  f"({str(exc).splitlines()[0][:120]})") from None
     model.eval()
     state = TrainerState(**meta["trainer_state"])
+    _check_state(state, where)
     optimizer_state = rng_state = None
     rank_rng_states: list[torch.Tensor] = []
     if with_optimizer:

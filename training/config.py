@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -178,8 +179,8 @@ class TrainConfig:
                             ("param_init", (int, float)), ("save_every_minutes", (int, float)),
                             ("placeholders", (int, float))):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, kinds):
-                raise ConfigError(f"{name} must be a number, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
+                raise ConfigError(f"{name} must be a finite number, got {value!r}")
         # Runs saved before several corpora were allowed hold a single path.
         if isinstance(self.train, str):
             self.train = [self.train]

@@ -106,3 +106,25 @@ def test_a_manifest_listing_more_than_any_bundle_needs_is_refused_before_reading
     (copy / "model.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(BundleError, match="GiB in all"):
         load_bundle(copy)
+
+
+@pytest.mark.parametrize("out", [".", "./", "/", ""])
+def test_an_output_that_is_a_folder_is_one_line_in_every_command(out, bundle_factory, tmp_path, monkeypatch):
+    from s2s.runtime.cli import main as translate_cli
+    from s2s.runtime.eval_cli import main as eval_cli
+
+    monkeypatch.chdir(tmp_path)
+    test = tmp_path / "test.tsv"
+    test.write_text("one two .\tun deux .\n", encoding="utf-8")
+    bundle = str(bundle_factory("gru", "luong"))
+    for cli, args in ((translate_cli, ["-m", bundle, "one ."]), (eval_cli, ["-m", bundle, "-i", str(test)])):
+        result = CliRunner().invoke(cli, [*args, "-o", out])
+        assert result.exit_code == 2 and "is a directory" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_models_folder_below_a_file_is_one_line(bundle_factory, tmp_path, monkeypatch):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    monkeypatch.setenv("S2S_MODELS_DIR", str(afile / "models"))
+    result = CliRunner().invoke(models_cli, ["install", str(bundle_factory("gru", "luong")), "--name", "m"])
+    assert result.exit_code == 2 and "cannot use the model folder" in result.stderr

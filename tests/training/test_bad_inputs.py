@@ -153,3 +153,17 @@ def test_a_line_no_model_can_use_is_skipped_before_tokenizer_training(tmp_path, 
     trainer = Trainer.start(config, dict(embedding_dim=8, hidden_dim=16))
     assert trainer.skipped["too_long"] >= 1
     assert trainer.source_tokenizer.get_vocab_size() <= 100
+
+
+@pytest.mark.parametrize("edit", [("trainer_state", "step", "x"), ("trainer_state", "best_bleu", float("nan")),
+                                  ("training", "lr", float("nan")), ("training", "lr", float("inf"))])
+def test_a_hand_edited_checkpoint_is_one_line_on_resume(tmp_path, task_data, trainer_run, edit):
+    run = trainer_run(tmp_path / "run", task_data, steps=5)
+    record = run / "checkpoint-last" / "checkpoint.json"
+    meta = json.loads(record.read_text())
+    section, key, value = edit
+    meta[section][key] = value
+    record.write_text(json.dumps(meta))
+    result = CliRunner().invoke(train_cli, ["-o", str(run), "--resume"])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert key in result.stderr
