@@ -79,21 +79,38 @@ def installed_models() -> list[ModelInfo]:
     return [m for m in models if m is not None]
 
 
+def looks_like_path(model: str | Path) -> bool:
+    """A path says so: a separator, a leading dot or tilde, or a .zip; anything else is a name."""
+    text = str(model)
+    return isinstance(model, Path) or "/" in text or os.sep in text or text.startswith((".", "~")) \
+        or text.lower().endswith(".zip")
+
+
 def resolve(model: str | Path | None) -> Path:
-    """A bundle path for `model`: None (the bundled model), a path, or an installed model's name."""
+    """A bundle path for `model`: None (the bundled model), a path, or an installed model's name.
+
+    A bare name (no separator) is a model name first; a file or folder of that name in the
+    working directory is used only when no model has the name, and when both exist the choice is
+    refused rather than made silently (write ./NAME for the folder)."""
     if model is None:
         path = default_bundle_path()
         if not (path / MANIFEST).exists():
             raise BundleError("no default model is installed with this package; pass a bundle path (-m BUNDLE)")
         return path
-    path = Path(model)
+    path = Path(model).expanduser()
+    if looks_like_path(model):
+        if path.exists():
+            return path
+        raise BundleError(f"model bundle not found: {model}")
+    text = str(model)
+    named = [info.path for info in installed_models() if info.name == text]
+    if named and path.exists():
+        raise InputError(f"{text} is both a model's name ({named[0]}) and a path here: write ./{text} for the path, "
+                         "or run from another folder")
+    if named:
+        return named[0]
     if path.exists():
         return path
-    text = str(model)
-    if "/" not in text and os.sep not in text:
-        for info in installed_models():
-            if info.name == text:
-                return info.path
     names = ", ".join(m.name for m in installed_models()) or "none"
     raise BundleError(f"model bundle not found: {text} (not a path, nor an installed model: {names}; "
                       "s2s-models install BUNDLE adds one)")
@@ -160,6 +177,9 @@ def install(bundle: Path, name: str | None = None, force: bool = False) -> Path:
     """Verify `bundle` (directory or .zip) and copy it into the model folder as NAME."""
     loaded = load_bundle(bundle)
     name = check_name(name or loaded.manifest.get("name") or Path(bundle).stem)
+    if name == default_bundle_path().name and (default_bundle_path() / MANIFEST).is_file():
+        raise InputError(f"{name} is the name of the model packaged with s2s-onnx; install this one under another "
+                         "name (--name)")
     folder = models_dir()
     target = folder / name
     if target.exists() and not force:

@@ -103,3 +103,28 @@ def test_the_old_out_spelling_still_works_with_a_note(checkpoint_factory, tmp_pa
     assert "--out is deprecated: use -o/--output" in result.stderr and (tmp_path / "b" / "model.json").is_file()
     missing = CliRunner().invoke(export_cli, [str(checkpoint_factory("gru", "luong"))])
     assert missing.exit_code == 2 and "Missing option '-o' / '--output'" in missing.output
+
+
+def test_a_name_is_a_name_and_a_clash_with_a_local_folder_is_refused(bundle_factory, store, tmp_path, monkeypatch):
+    import shutil
+
+    bundle = bundle_factory("gru", "luong", quantize="int8")
+    runner = CliRunner()
+    assert runner.invoke(models_cli, ["install", str(bundle), "--name", "tiny"]).exit_code == 0
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(bundle_factory("gru", "bahdanau"), tmp_path / "tiny")  # another model, same name, right here
+    clash = runner.invoke(translate_cli, ["-m", "tiny", "one ."])
+    assert clash.exit_code == 2 and "both a model's name" in clash.stderr and "./tiny" in clash.stderr
+    local = runner.invoke(translate_cli, ["-m", "./tiny", "one two ."])
+    assert local.exit_code == 0
+    assert local.stdout.splitlines() == Translator.load(tmp_path / "tiny").translate(["one two ."])
+
+
+def test_the_packaged_models_name_cannot_be_taken(bundle_factory, store):
+    from s2s.runtime.model_store import default_bundle_path
+
+    if not (default_bundle_path() / "model.json").is_file():
+        pytest.skip("no packaged model in this install")
+    result = CliRunner().invoke(models_cli, ["install", str(bundle_factory("gru", "luong")), "--name",
+                                             default_bundle_path().name])
+    assert result.exit_code == 2 and "packaged" in result.stderr
