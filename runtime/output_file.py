@@ -277,17 +277,26 @@ def _verified_prefix(handle: BinaryIO, partial: Path, checkpoint: Checkpoint) ->
 
 
 def write_atomically(output: Path, text: str | bytes) -> None:
-    """Write a whole small file so that it appears complete or not at all."""
+    """Write a whole small file so that it appears complete or not at all, with the permissions
+    a plain open() would give it (mkstemp's are 0600)."""
     partial = None
     try:
-        handle, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=PARTIAL_SUFFIX, dir=output.parent)
+        # The temporary name stays well under the 255 bytes a file name may have, however long OUT's.
+        handle, name = tempfile.mkstemp(prefix=f".{output.name[:80]}.", suffix=PARTIAL_SUFFIX, dir=output.parent)
         partial = Path(name)
         with os.fdopen(handle, "wb") as stream:
             stream.write(text if isinstance(text, bytes) else text.encode("utf-8"))
             stream.flush()
+            os.chmod(partial, 0o666 & ~_umask())
             os.fsync(stream.fileno())
         os.replace(partial, output)
     except OSError as exc:
         if partial is not None:
             partial.unlink(missing_ok=True)
         raise OutputError(f"cannot write {output}: {exc.strerror}") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

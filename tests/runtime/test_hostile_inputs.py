@@ -128,3 +128,16 @@ def test_a_models_folder_below_a_file_is_one_line(bundle_factory, tmp_path, monk
     monkeypatch.setenv("S2S_MODELS_DIR", str(afile / "models"))
     result = CliRunner().invoke(models_cli, ["install", str(bundle_factory("gru", "luong")), "--name", "m"])
     assert result.exit_code == 2 and "cannot use the model folder" in result.stderr
+
+
+def test_atomic_outputs_get_the_permissions_of_a_plain_file_and_long_names_work(tmp_path):
+    import stat
+
+    from s2s.runtime.output_file import write_atomically
+
+    long_name = tmp_path / ("x" * 250 + ".txt")  # the temporary name used to pass 255 bytes
+    write_atomically(long_name, "done\n")
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    assert stat.S_IMODE(long_name.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
+    assert long_name.read_text() == "done\n"

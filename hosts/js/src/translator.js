@@ -75,7 +75,8 @@ export class Translator {
     for (const name of GRAPH_IO.encoder.inputs) {
       if (!encoder.inputNames.includes(name)) throw new BundleError(`encoder.onnx has no input ${name}`);
     }
-    for (const name of GRAPH_IO.decoder.outputs) {
+    const attention = bundle.manifest.architecture.attention !== "none";
+    for (const name of [...GRAPH_IO.decoder.outputs, ...(attention ? ["attention"] : [])]) {
       if (!decoder.outputNames.includes(name)) throw new BundleError(`decoder.onnx has no output ${name}`);
     }
     let greedy = null;
