@@ -156,6 +156,10 @@ def main(text, model_path, input_path, output_path, resume, overwrite, source_la
                 log.warning("--workers %d: using %d, one per core of this machine", workers, worker_count(workers))
             from .documents import format_for
 
+            if ray_address is None and input_path is not None and input_path.is_dir():
+                _translate_folder(input_path, output_path, (model_path, source_lang, target_lang), options, resume,
+                                  overwrite, input_format, device, threads, encoding_errors, quiet)
+                return
             document_format = format_for(input_path if input_path and str(input_path) != "-" else None, input_format)
             if document_format is not None:
                 if ray_address is not None or text or workers > 1 or resume or output_format != "text":
@@ -243,6 +247,44 @@ def _translate(text, model, input_path, output_path, resume, overwrite, options,
     finally:
         if partial is not None:
             partial.close()
+
+
+def _translate_folder(input_path, output_path, model, options, resume, overwrite, input_format, device, threads,
+                      encoding_errors, quiet) -> None:
+    from .folder_job import folder_files, translate_folder
+    from .translator import Translator
+
+    if output_path is None:
+        raise InputError(f"input {input_path} is a folder: give an output folder with -o")
+    if options.workers > 1:
+        raise InputError("a folder is translated file by file in one process: drop --workers (or use --ray)")
+    model_path, source_lang, target_lang = model
+    translator = Translator.load(model_path, source_lang=source_lang, target_lang=target_lang, device=device,
+                                 threads=threads)
+    total = len(folder_files(input_path))
+    count = [0]
+
+    def done(path: Path) -> None:
+        count[0] += 1
+        if not quiet:
+            click.echo(f"[{count[0]}/{total}] {path.name}", err=True)
+
+    started = time.perf_counter()
+    try:
+        result = translate_folder(translator, input_path, output_path, options, resume=resume, overwrite=overwrite,
+                                  input_format=input_format, encoding_errors=encoding_errors, done=done,
+                                  failed=lambda path, reason: click.echo(f"s2s-translate: error: {path}: {reason}",
+                                                                         err=True))
+    except KeyboardInterrupt:
+        click.echo(f"s2s-translate: interrupted after {count[0]} file(s); continue with --resume", err=True)
+        sys.exit(130)
+    if not quiet:
+        skipped = f", {len(result.skipped)} done before" if result.skipped else ""
+        click.echo(f"translated {len(result.translated)} of {total} files{skipped} in "
+                   f"{time.perf_counter() - started:.2f} s", err=True)
+    if result.failed:
+        raise InputError(f"{len(result.failed)} file(s) could not be translated: "
+                         + ", ".join(path.name for path, _ in result.failed))
 
 
 def _translate_document(document_format, model, input_path, output_path, overwrite, decoding, device, threads,

@@ -19,6 +19,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any, BinaryIO
 
 from .errors import InputError, OutputError
@@ -276,24 +277,31 @@ def _verified_prefix(handle: BinaryIO, partial: Path, checkpoint: Checkpoint) ->
     return digest
 
 
-def write_atomically(output: Path, text: str | bytes) -> None:
-    """Write a whole small file so that it appears complete or not at all, with the permissions
-    a plain open() would give it (mkstemp's are 0600)."""
+def write_atomically(output: Path, content: "str | bytes | Iterable[bytes]") -> None:
+    """Write a file so that it appears complete or not at all: `content` (text, bytes, or bytes
+    streamed in parts) goes to a temporary file beside `output`, renamed onto it when all is
+    written; on any failure the temporary file is removed and `output` is left as it was. The file
+    gets the permissions a plain open() would give it (mkstemp's are 0600)."""
+    parts = [content.encode("utf-8")] if isinstance(content, str) else [content] if isinstance(content, bytes) \
+        else content
     partial = None
     try:
         # The temporary name stays well under the 255 bytes a file name may have, however long OUT's.
         handle, name = tempfile.mkstemp(prefix=f".{output.name[:80]}.", suffix=PARTIAL_SUFFIX, dir=output.parent)
         partial = Path(name)
         with os.fdopen(handle, "wb") as stream:
-            stream.write(text if isinstance(text, bytes) else text.encode("utf-8"))
+            for part in parts:
+                stream.write(part)
             stream.flush()
             os.chmod(partial, 0o666 & ~_umask())
             os.fsync(stream.fileno())
         os.replace(partial, output)
+        partial = None
     except OSError as exc:
+        raise OutputError(f"cannot write {output}: {exc.strerror}") from None
+    finally:
         if partial is not None:
             partial.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {output}: {exc.strerror}") from None
 
 
 def _umask() -> int:
