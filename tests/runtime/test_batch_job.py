@@ -61,7 +61,7 @@ def test_existing_output_is_untouched_unless_the_run_completes(bundle, tmp_path)
     out = tmp_path / "out.txt"
     out.write_text("precious\n")
     user_error(run("-m", bundle, "-i", tmp_path / "missing.txt", "-o", out, "--overwrite"), "not found")
-    user_error(run("-m", bundle, "-i", tmp_path, "-o", out, "--overwrite"), "directory")
+    user_error(run("-m", bundle, "-i", tmp_path, "-o", out, "--overwrite"), "must be a folder")
     user_error(run("-m", bundle, "one.", "-o", out), "--overwrite")
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"one.\n\xff two.\n")
