@@ -130,9 +130,12 @@ def translate_files(pairs: list[tuple[Path, Path]], job: RayJob, resume: bool = 
 def _translate_lines(lines: list[str], job: RayJob) -> list[str]:
     import ray
 
-    blocks = max(1, -(-len(lines) // job.rows_per_block))
+    # At least one block per actor (when there are lines enough): one file in one block kept every
+    # actor but one idle.
+    blocks = max(1, min(len(lines), max(job.actors, -(-len(lines) // job.rows_per_block))))
+    rows = -(-len(lines) // blocks)
     dataset = ray.data.from_items([{"text": line} for line in lines], override_num_blocks=blocks)
     kwargs: dict[str, Any] = dict(model=job.model, threads=job.threads, **asdict(job.options))
     translated = dataset.map_batches(TranslateBatch, fn_constructor_kwargs=kwargs, concurrency=job.actors,
-                                     batch_size=job.rows_per_block, batch_format="numpy", num_cpus=job.threads)
+                                     batch_size=rows, batch_format="numpy", num_cpus=job.threads)
     return [str(row["translation"]) for row in translated.iter_rows()]
