@@ -12,15 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
 import signal
 import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -244,6 +242,9 @@ def _translated(translator: Translator, chunks: Iterator[_Chunk], options: JobOp
     model = str(translator.bundle.origin)
     workers = worker_count(options.workers)
     pending: deque[tuple[_Chunk, Future]] = deque()
+    import multiprocessing  # imported here: one process (the common case) never pays for it
+    from concurrent.futures import ProcessPoolExecutor
+
     # Spawned, not forked: the parent holds ONNX Runtime's threads, and a fork of a threaded
     # process can leave a child's locks held forever (a killed worker then hung the whole job).
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
@@ -270,6 +271,8 @@ def _log_settings() -> tuple[int, str | None]:
 
 
 def _result(future: Future) -> list[tuple[str, int, int]]:
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         return future.result()
     except BrokenProcessPool:

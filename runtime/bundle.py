@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -309,6 +308,8 @@ def _read_directory(directory: Path) -> Bundle:
 def _read_zip(origin: Path) -> Bundle:
     """Read the listed members of a .zip bundle into memory, each capped at its announced size
     (nothing is extracted to disk; unlisted members are ignored)."""
+    import zipfile
+
     try:
         archive = zipfile.ZipFile(origin)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -354,6 +355,8 @@ def load_bundle(path: str | Path) -> Bundle:
     if not origin.is_file():
         # A device, a FIFO or a socket would be read without end (or block): never opened.
         raise BundleError(f"not a model bundle: {origin} is neither a directory nor a regular file")
+    import zipfile  # imported here: directory bundles (the common case) never need it
+
     if not zipfile.is_zipfile(origin):
         raise BundleError(f"{origin} is neither a bundle directory nor a .zip bundle")
     return _read_zip(origin)

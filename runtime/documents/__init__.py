@@ -46,28 +46,35 @@ class DocumentFormat(Protocol):
     def extract(self, data: bytes) -> Extracted: ...
 
 
-def formats() -> dict[str, DocumentFormat]:
-    from .html import HtmlFormat
-    from .json_messages import JsonMessagesFormat
-    from .po import PoFormat
-    from .subtitles import SrtFormat
+# name -> (module, class, suffixes): a format's module (and its parser) is imported only when a
+# document of that format is read, so translating plain text never pays for them.
+FORMATS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "po": ("po", "PoFormat", (".po", ".pot")),
+    "srt": ("subtitles", "SrtFormat", (".srt",)),
+    "json": ("json_messages", "JsonMessagesFormat", (".json",)),
+    "html": ("html", "HtmlFormat", (".html", ".htm", ".xhtml")),
+}
 
-    return {f.name: f for f in (PoFormat(), SrtFormat(), JsonMessagesFormat(), HtmlFormat())}
+
+def _load(name: str) -> DocumentFormat:
+    import importlib
+
+    module, cls, _ = FORMATS[name]
+    return getattr(importlib.import_module(f"{__name__}.{module}"), cls)()
 
 
 def format_for(path: Path | None, name: str | None = None) -> DocumentFormat | None:
     """The format named `name`, else the one of `path`'s suffix; None: plain text lines."""
-    known = formats()
     if name is not None:
         if name == "text":
             return None
-        if name not in known:
-            raise InputError(f"unknown input format {name!r}; known: text, {', '.join(known)}")
-        return known[name]
+        if name not in FORMATS:
+            raise InputError(f"unknown input format {name!r}; known: text, {', '.join(FORMATS)}")
+        return _load(name)
     if path is None:
         return None
     suffix = path.suffix.lower()
-    return next((f for f in known.values() if suffix in f.suffixes), None)
+    return next((_load(n) for n, (_, _, suffixes) in FORMATS.items() if suffix in suffixes), None)
 
 
 @dataclass
