@@ -23,3 +23,21 @@ test("a character split across chunks is read whole; invalid UTF-8 is one InputE
   assert.deepEqual(await lines([bytes.subarray(0, 4), bytes.subarray(4)]), ["café"]);  // "é" is bytes 3-4
   await assert.rejects(lines([Buffer.from("ok\n"), Buffer.from([0xff, 0x0a])]), InputError);
 });
+
+test("invalid UTF-8 names its own line, even inside one chunk", async () => {
+  await assert.rejects(lines([Buffer.from([0x6f, 0x6b, 0x0a, 0xff, 0x0a])]), /line 2/);
+});
+
+test("a line longer than the limit is cut at a character boundary, memory bounded", async () => {
+  const out = [];
+  const long = Buffer.concat([Buffer.from("é".repeat(40)), Buffer.from("x".repeat(10000)), Buffer.from("\nnext\n")]);
+  for await (const line of readLines(Readable.from([long]), 41)) out.push(line);
+  assert.deepEqual(out, ["é".repeat(20), "next"]);  // as the Python runtime's reader cuts it
+  // An endless line (as /dev/zero): 64 MiB read without growing past the limit.
+  async function* zeros() { for (let i = 0; i < 64; i++) yield Buffer.alloc(1 << 20); }
+  const before = process.memoryUsage().rss;
+  let count = 0;
+  for await (const line of readLines(zeros(), 1 << 20)) count += line.length;
+  assert.equal(count, 1 << 20);
+  assert.ok(process.memoryUsage().rss - before < 48 * 2 ** 20);
+});
