@@ -53,6 +53,7 @@ FORMATS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "srt": ("subtitles", "SrtFormat", (".srt",)),
     "json": ("json_messages", "JsonMessagesFormat", (".json",)),
     "html": ("html", "HtmlFormat", (".html", ".htm", ".xhtml")),
+    "markdown": ("markdown", "MarkdownFormat", (".md", ".markdown")),
 }
 
 

@@ -187,3 +187,50 @@ def test_inline_markup_comes_back_around_the_words_when_the_model_carries_it(pro
     if out.markup_dropped == 0:
         assert out.data.decode().count('<a href="https://example.com/x">') == 1 and "</a>" in out.data.decode()
     assert "Kanar" in out.data.decode()
+
+
+MARKDOWN = """---
+title: one two
+---
+# three four .
+
+one two `make install` three [four](https://example.com/x) .
+five one .
+
+- two *three* .
+- four .
+
+> five .
+
+| one | two . |
+|-----|-------|
+| three | four five . |
+
+```python
+print("one two")
+```
+
+    indented code one two
+
+<div>one two</div>
+"""
+
+
+@pytest.mark.parametrize("which", ["protecting", "plain"])
+def test_markdown_translates_text_in_place_and_keeps_the_layout(which, protecting_bundle, bundle_factory):
+    pytest.importorskip("markdown_it")
+    translator = Translator.load(protecting_bundle if which == "protecting" else bundle_factory("gru", "bahdanau"))
+    out = translate_document(translator, MARKDOWN.encode(), "markdown").data.decode()
+    before, after = MARKDOWN.splitlines(), out.splitlines()
+    assert len(after) == len(before)  # the same lines: breaks, blank lines, fences, table rows
+    for kept in range(0, 3):
+        assert after[kept] == before[kept]  # front matter
+    for a, b in zip(after, before):
+        if b.startswith(("```", "print(", "    indented", "<div>", "|---")):
+            assert a == b  # code, HTML blocks and the table's rule untouched
+        for prefix in ("# ", "- ", "> ", "| "):
+            if b.startswith(prefix):
+                assert a.startswith(prefix)
+    assert after[3] == "# " + translator.translate(["three four ."])[0]
+    assert "`make install`" in out and "(https://example.com/x)" in out  # never lost, never translated
+    assert after[15].count("|") == before[15].count("|")
