@@ -54,6 +54,7 @@ FORMATS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "json": ("json_messages", "JsonMessagesFormat", (".json",)),
     "html": ("html", "HtmlFormat", (".html", ".htm", ".xhtml")),
     "markdown": ("markdown", "MarkdownFormat", (".md", ".markdown")),
+    "docx": ("docx", "DocxFormat", (".docx",)),
 }
 
 

@@ -234,3 +234,58 @@ def test_markdown_translates_text_in_place_and_keeps_the_layout(which, protectin
     assert after[3] == "# " + translator.translate(["three four ."])[0]
     assert "`make install`" in out and "(https://example.com/x)" in out  # never lost, never translated
     assert after[15].count("|") == before[15].count("|")
+
+
+def _word_document(path):
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    document.add_heading("three four .", 1)
+    paragraph = document.add_paragraph("Kanar says ")
+    paragraph.add_run("one").bold = True
+    paragraph.add_run(" two .")
+    table = document.add_table(rows=2, cols=2)
+    for (row, column), text in {(0, 0): "one .", (0, 1): "two .", (1, 0): "three .", (1, 1): "four five ."}.items():
+        table.cell(row, column).text = text
+    tabbed = document.add_paragraph("one two")
+    tabbed.add_run().add_tab()
+    tabbed.add_run("three .")
+    document.save(path)
+    return path
+
+
+@pytest.mark.parametrize("which", ["protecting", "plain"])
+def test_docx_translates_paragraphs_and_cells_and_copies_every_other_part(which, protecting_bundle, bundle_factory,
+                                                                          tmp_path):
+    import io
+    import zipfile
+
+    docx = pytest.importorskip("docx")
+    source = _word_document(tmp_path / "in.docx")
+    translator = Translator.load(protecting_bundle if which == "protecting" else bundle_factory("gru", "bahdanau"))
+    result = translate_document(translator, source, "docx")
+    before, after = docx.Document(source), docx.Document(io.BytesIO(result.data))
+    assert len(after.paragraphs) == len(before.paragraphs) and len(after.tables) == 1
+    assert after.paragraphs[0].text == translator.translate(["three four ."])[0]
+    assert [[c.text for c in r.cells] for r in after.tables[0].rows] == \
+        [translator.translate(["one .", "two ."]), translator.translate(["three .", "four five ."])]
+    assert "\t" in "".join(r.text for r in after.paragraphs[-1].runs)  # the tab, never lost
+    if result.markup_dropped == 0:
+        assert any(r.bold for r in after.paragraphs[1].runs)
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(io.BytesIO(result.data)) as new:
+        assert old.namelist() == new.namelist()
+        for name in old.namelist():
+            if name != "word/document.xml":
+                assert old.read(name) == new.read(name), name
+
+
+def test_a_docx_that_is_not_a_zip_or_a_zip_bomb_is_one_line(bundle_factory, tmp_path):
+    import zipfile
+
+    bundle = str(bundle_factory("gru", "bahdanau"))
+    (tmp_path / "text.docx").write_text("not a zip", encoding="utf-8")
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as package:
+        package.writestr("word/document.xml", b"<a>" + b" " * (300 << 20) + b"</a>")
+    for name, fragment in (("text.docx", "not a zip"), ("bomb.docx", "zip bomb")):
+        result = CliRunner().invoke(main, ["-m", bundle, "-i", str(tmp_path / name), "-o", str(tmp_path / "o.docx")])
+        assert result.exit_code == 2 and fragment in result.stderr and len(result.stderr.strip().splitlines()) == 1
