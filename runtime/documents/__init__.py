@@ -51,6 +51,7 @@ class DocumentFormat(Protocol):
 FORMATS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "po": ("po", "PoFormat", (".po", ".pot")),
     "srt": ("subtitles", "SrtFormat", (".srt",)),
+    "vtt": ("subtitles", "VttFormat", (".vtt",)),
     "json": ("json_messages", "JsonMessagesFormat", (".json",)),
     "html": ("html", "HtmlFormat", (".html", ".htm", ".xhtml")),
     "markdown": ("markdown", "MarkdownFormat", (".md", ".markdown")),

@@ -1,6 +1,10 @@
-"""SubRip subtitles (.srt) with the `srt` library: numbering, timings and positions stay as
-they are; a sentence running over several cues is translated as one sentence and its
-translation split back over the same cues, in proportion to their lengths, at word boundaries."""
+"""Subtitles: SubRip (.srt, with the `srt` library) and WebVTT (.vtt). Numbering, identifiers,
+timings, cue settings and every block that is not a cue (WebVTT's header, NOTE, STYLE, REGION)
+stay as they are; a sentence running over several cues is translated as one sentence and its
+translation split back over the same cues, in proportion to their lengths, at word boundaries.
+
+WebVTT is read here (its blocks are lines between blank lines, which round-trip exactly), because
+the Python WebVTT libraries rewrite what they do not model (notes, styles, settings)."""
 
 from __future__ import annotations
 
@@ -10,6 +14,18 @@ from . import DocumentError, Extracted, require
 
 # A cue whose text ends like this closes a sentence; otherwise the sentence runs on.
 _SENTENCE_END = re.compile(r"[.!?…♪][\"'»”’)\]]*\s*$")
+
+
+def _sentences(texts: list[str]) -> list[list[int]]:
+    """Indices of consecutive cue texts that form one sentence each."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    for index, text in enumerate(texts):
+        current.append(index)
+        if _SENTENCE_END.search(text) or index == len(texts) - 1:
+            groups.append(current)
+            current = []
+    return groups
 
 
 class SrtFormat:
@@ -22,13 +38,7 @@ class SrtFormat:
             cues = list(srt.parse(data.decode("utf-8-sig")))
         except (UnicodeDecodeError, srt.SRTParseError, ValueError) as exc:
             raise DocumentError(f"not a readable SubRip file: {str(exc).splitlines()[0][:200]}") from None
-        groups: list[list[int]] = []  # cue indices whose texts form one segment
-        current: list[int] = []
-        for index, cue in enumerate(cues):
-            current.append(index)
-            if _SENTENCE_END.search(cue.content) or index == len(cues) - 1:
-                groups.append(current)
-                current = []
+        groups = _sentences([cue.content for cue in cues])
         segments = [" ".join(" ".join(cues[i].content.split()) for i in group) for group in groups]
 
         def rebuild(translations: list[str]) -> bytes:
@@ -37,6 +47,47 @@ class SrtFormat:
                 for i, part in zip(group, split_proportionally(translation, lengths)):
                     cues[i].content = _rewrap(part, cues[i].content)
             return srt.compose(cues, reindex=False).encode("utf-8")
+
+        return Extracted(segments, rebuild)
+
+
+_TIMING = re.compile(r"^\s*(?:\d+:)?\d{2}:\d{2}\.\d{3}\s+-->\s+(?:\d+:)?\d{2}:\d{2}\.\d{3}")
+_VOICE_OR_TAG = re.compile(r"<[^>]+>")
+
+
+class VttFormat:
+    name = "vtt"
+    suffixes = (".vtt",)
+
+    def extract(self, data: bytes) -> Extracted:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise DocumentError(f"not a readable WebVTT file: not UTF-8 (byte {exc.start + 1})") from None
+        if not text.startswith("WEBVTT"):
+            raise DocumentError("not a readable WebVTT file: it does not start with WEBVTT")
+        blocks = re.split(r"(\r?\n(?:[ \t]*\r?\n)+)", text)  # blocks and the blank lines between them, kept
+        cues: list[tuple[int, list[str], int]] = []  # (block index, its lines, first payload line)
+        for index in range(0, len(blocks), 2):
+            lines = blocks[index].splitlines()
+            timing = next((n for n, line in enumerate(lines[:2]) if _TIMING.match(line)), None)
+            if timing is None or blocks[index].startswith(("NOTE", "STYLE", "REGION", "WEBVTT")):
+                continue
+            if any(_VOICE_OR_TAG.search(line) for line in lines[timing + 1:]):
+                continue  # styled cues (<v Name>, <b>): left as they are
+            cues.append((index, lines, timing + 1))
+        texts = [" ".join(" ".join(lines[first:]).split()) for _, lines, first in cues]
+        groups = _sentences(texts)
+        segments = [" ".join(texts[i] for i in group) for group in groups]
+
+        def rebuild(translations: list[str]) -> bytes:
+            for group, translation in zip(groups, translations):
+                for i, part in zip(group, split_proportionally(translation, [len(texts[i]) for i in group])):
+                    index, lines, first = cues[i]
+                    payload = _rewrap(part, "\n".join(lines[first:])).split("\n")
+                    ending = blocks[index][len(blocks[index].rstrip("\r\n")):]  # the file's last line end
+                    blocks[index] = "\n".join([*lines[:first], *payload]) + ending
+            return "".join(blocks).encode("utf-8")
 
         return Extracted(segments, rebuild)
 

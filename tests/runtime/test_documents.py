@@ -289,3 +289,42 @@ def test_a_docx_that_is_not_a_zip_or_a_zip_bomb_is_one_line(bundle_factory, tmp_
     for name, fragment in (("text.docx", "not a zip"), ("bomb.docx", "zip bomb")):
         result = CliRunner().invoke(main, ["-m", bundle, "-i", str(tmp_path / name), "-o", str(tmp_path / "o.docx")])
         assert result.exit_code == 2 and fragment in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+VTT = """WEBVTT - a film
+
+NOTE one two three
+four five
+
+STYLE
+::cue { color: yellow; }
+
+intro
+00:00:01.000 --> 00:00:03.000 align:start position:10%
+one two three
+
+00:00:03.200 --> 00:00:05.000
+four five.
+
+00:06.000 --> 00:08.500
+<v Anna>six seven.
+"""
+
+
+def test_webvtt_keeps_every_block_but_the_cue_text(translator):
+    import re
+
+    out = translate_document(translator, VTT.encode(), "vtt").data.decode()
+    blocks = re.compile(r"\n(?:[ \t]*\n)+")
+    before, after = blocks.split(VTT), blocks.split(out)
+    assert len(after) == len(before) and out.endswith("\n")
+    for a, b in zip(after, before):
+        lines_a, lines_b = a.splitlines(), b.splitlines()
+        if "-->" in b:
+            timing = next(i for i, line in enumerate(lines_b) if "-->" in line)
+            assert lines_a[: timing + 1] == lines_b[: timing + 1]  # identifier, timing and settings
+        if not any("-->" in line for line in lines_b) or "<v " in b:
+            assert a == b  # header, NOTE, STYLE and styled cues untouched
+    whole = translator.translate(["one two three four five."])[0]
+    assert " ".join(" ".join(block.splitlines()[2 if i == 3 else 1:]) for i, block in enumerate(after[3:5], start=3)
+                    ).split() == whole.split()
