@@ -84,9 +84,10 @@ class _StreamSink:
 @click.option("--plot-attention", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
               help="Also draw each non-empty line's attention as DIR/line-NNNNNN.png (needs matplotlib: the plot "
                    "extra).")
-@click.option("--input-format", type=click.Choice(["text", "po", "srt", "vtt", "json", "html", "markdown", "docx"]),
-              help="text: one sentence a line; po (gettext), srt and vtt (subtitles), json (message files), html (web "
-                   "pages), markdown, docx (Word): documents, "
+@click.option("--input-format", type=click.Choice(["text", "po", "xliff", "srt", "vtt", "json", "html", "markdown",
+                                                      "docx"]),
+              help="text: one sentence a line; po (gettext), xliff (1.2, 2.0), srt and vtt (subtitles), json "
+                   "(message files), html (web pages), markdown, docx (Word): documents, "
                    "translated with their structure kept (needs pip install 's2s-onnx[documents]') "
                    "[default: from the input file's suffix, else text].")
 @click.option("--protect/--no-protect", default=True, show_default=True,

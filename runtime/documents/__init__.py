@@ -56,6 +56,7 @@ FORMATS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "html": ("html", "HtmlFormat", (".html", ".htm", ".xhtml")),
     "markdown": ("markdown", "MarkdownFormat", (".md", ".markdown")),
     "docx": ("docx", "DocxFormat", (".docx",)),
+    "xliff": ("xliff", "XliffFormat", (".xlf", ".xliff")),
 }
 
 

@@ -328,3 +328,54 @@ def test_webvtt_keeps_every_block_but_the_cue_text(translator):
     whole = translator.translate(["one two three four five."])[0]
     assert " ".join(" ".join(block.splitlines()[2 if i == 3 else 1:]) for i, block in enumerate(after[3:5], start=3)
                     ).split() == whole.split()
+
+
+XLIFF_12 = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">
+  <file source-language="en" datatype="plaintext" original="app">
+    <body>
+      <trans-unit id="1"><source>one two .</source></trans-unit>
+      <trans-unit id="2"><source>Kanar says <g id="b">one</g> two <x id="br"/>.</source><target></target></trans-unit>
+      <trans-unit id="3"><source>three .</source><target>trois (déjà)</target></trans-unit>
+      <trans-unit id="4" translate="no"><source>four .</source></trans-unit>
+    </body>
+  </file>
+</xliff>
+"""
+
+XLIFF_20 = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en">
+  <file id="f1">
+    <unit id="u1"><segment><source>one <pc id="1">two</pc> three .</source></segment></unit>
+    <unit id="u2" translate="no"><segment><source>four .</source></segment></unit>
+  </file>
+</xliff>
+"""
+
+
+@pytest.mark.parametrize("which", ["protecting", "plain"])
+def test_xliff_fills_missing_targets_and_keeps_everything_else(which, protecting_bundle, bundle_factory):
+    etree = pytest.importorskip("lxml.etree")
+    translator = Translator.load(protecting_bundle if which == "protecting" else bundle_factory("gru", "bahdanau"))
+    ns12 = {"x": "urn:oasis:names:tc:xliff:document:1.2"}
+    root = etree.fromstring(translate_document(translator, XLIFF_12.encode(), "xliff").data)
+    units = root.findall(".//x:trans-unit", ns12)
+    assert [u.get("id") for u in units] == ["1", "2", "3", "4"]
+    assert units[0].find("x:target", ns12).text == translator.translate(["one two ."])[0]
+    assert units[0].find("x:target", ns12).get("state") == "needs-review-translation"
+    assert units[1].find("x:target", ns12).find("x:x", ns12) is not None  # the piece, never lost
+    assert units[2].find("x:target", ns12).text == "trois (déjà)"  # already translated: left alone
+    assert units[3].find("x:target", ns12) is None  # translate="no"
+    assert root.find("x:file", ns12).get("target-language") == "fr"
+    ns20 = {"x": "urn:oasis:names:tc:xliff:document:2.0"}
+    root = etree.fromstring(translate_document(translator, XLIFF_20.encode(), "xliff").data)
+    segments = root.findall(".//x:segment", ns20)
+    assert segments[0].get("state") == "translated" and segments[0].find("x:target", ns20) is not None
+    assert segments[1].find("x:target", ns20) is None and root.get("trgLang") == "fr"
+
+
+def test_a_malformed_xliff_is_one_line(bundle_factory, tmp_path):
+    path = tmp_path / "bad.xlf"
+    path.write_text("<xliff><file>", encoding="utf-8")
+    result = CliRunner().invoke(main, ["-m", str(bundle_factory("gru", "bahdanau")), "-i", str(path)])
+    assert result.exit_code == 2 and "not a readable XLIFF file" in result.stderr
