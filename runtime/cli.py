@@ -171,7 +171,7 @@ def main(text, model_path, input_path, output_path, resume, overwrite, source_la
                 return
             if ray_address is not None:
                 _translate_on_ray(ray_address, text, pick_model(model_path, source_lang, target_lang), input_path,
-                                  output_path, resume, overwrite, options, threads, quiet)
+                                  output_path, resume, overwrite, options, threads, quiet, input_format)
             else:
                 _translate(text, (model_path, source_lang, target_lang), input_path, output_path, resume, overwrite,
                            options, device, threads, encoding_errors, quiet)
@@ -332,7 +332,7 @@ def _check_picture_folder(folder: Path, may_replace: bool) -> None:
 
 
 def _translate_on_ray(address, text, model, input_path, output_path, resume, overwrite, options, threads,
-                      quiet) -> None:
+                      quiet, input_format=None) -> None:
     from .model_store import resolve
     from .ray_batch import RayJob, connect, file_pairs, translate_files
 
@@ -341,6 +341,13 @@ def _translate_on_ray(address, text, model, input_path, output_path, resume, ove
     if options.plot_attention is not None:
         raise InputError("--plot-attention draws in this process; translate without --ray")
     pairs = file_pairs(input_path, output_path)
+    from .documents import format_for
+
+    documents = [source.name for source, _ in pairs if format_for(source, input_format) is not None]
+    if documents:
+        # Ray's path splits files into lines; a document's structure would be translated as text.
+        raise InputError(f"--ray translates text files; {documents[0]} is a document: translate documents without "
+                         "--ray (-i FOLDER -o FOLDER does them file by file)")
     connect(address)
     job = RayJob(model=str(resolve(model).absolute()),  # actors may run elsewhere: an absolute path
                  options=options, actors=options.workers, threads=threads or 1)
