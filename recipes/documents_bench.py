@@ -48,7 +48,7 @@ def _html(sentences: list[str]) -> bytes:
 
 
 def _markdown(sentences: list[str]) -> bytes:
-    return "".join(f"- {s}\n" if i % 2 else f"{s}\n\n" for i, s in enumerate(sentences)).encode()
+    return "".join(f"- {s}\n\n" if i % 2 else f"{s}\n\n" for i, s in enumerate(sentences)).encode()
 
 
 def _xliff(sentences: list[str]) -> bytes:
