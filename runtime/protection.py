@@ -42,7 +42,7 @@ RULES: tuple[tuple[str, str], ...] = (
     ("code", r"(?<![A-Za-z0-9_])(?:#[A-Za-z0-9][A-Za-z0-9_-]*|(?=[A-Za-z0-9-]*[A-Za-z])(?=[A-Za-z0-9-]*[0-9])"
              r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)(?![A-Za-z0-9_])"),
     ("number", r"(?<![A-Za-z0-9_])[$\u20ac\u00a3\u00a5]?(?:\+?[0-9]{1,4}(?:[ .-][0-9]{2,4}){2,}|[+-]?[0-9]+(?:[.,:/\x27][0-9]+)*)"
-               r"(?:%|\u00b0[CF]?)?(?![A-Za-z0-9_])"),
+               r"(?:%|\u00b0[CF]?| ?[$\u20ac\u00a3\u00a5])?(?![A-Za-z0-9_])"),
 )
 PROTECTED_KINDS: tuple[str, ...] = ("glossary", "keep", *(kind for kind, _ in RULES), "name", "private-use")
 _COMPILED = tuple((kind, re.compile(pattern)) for kind, pattern in RULES)
