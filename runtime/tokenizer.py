@@ -41,7 +41,7 @@ def _drop_controls(text: str) -> str:
     text = _ASCII_CONTROLS.sub("", text)  # all of Cc (C0 and C1 controls) but tab, LF, CR
     if text.isascii():
         return text
-    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return "".join(c for c in text if unicodedata.category(c) != "Cf" and ord(c) not in unicode_compat.EXTRA_FORMAT)
 
 
 def _is_punctuation(char: str) -> bool:

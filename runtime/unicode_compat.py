@@ -33,6 +33,9 @@ NOT_PUNCTUATION = _ranges(
 )
 # Punctuation to `tokenizers`, not to Python.
 EXTRA_PUNCTUATION = _ranges((0x166D, 0x166D), (0x111C9, 0x111C9))
+# Format characters (Cf) to `tokenizers`, which its normaliser drops, that Python's tables do not
+# assign yet (Egyptian hieroglyph format controls of Unicode 15).
+EXTRA_FORMAT = _ranges((0x13439, 0x1343F))
 
 _KEEP = re.compile("([" + "".join(re.escape(chr(c)) for c in sorted(NFKC_UNCHANGED)) + "])")
 

@@ -58,7 +58,7 @@ TEST_LINES = 500
 BEAM_LINES = 100  # beam search costs five greedy decodes
 ALPHABET = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?'\"-()[]{}…«»“”‘’"
             "éèêëàâäîïôöùûüçœæßÉÀÇ€£¥©®™½¼ﬁﬂＡＢＣ１２３　\u00a0\u2009\u200b\u200d\u2028\u2029\ufeff\x00\x07\x1b\x7f\x85"
-            "漢字かなカナ한국어العربيةעבריתРусскийΕλληνικά🙂👍🏽🇫🇷\u0301\u0308")
+            "漢字かなカナ한국어العربيةעבריתРусскийΕλληνικά🙂👍🏽🇫🇷\u0301\u0308\U00013439\U0001343f")
 
 
 def adversarial(count: int, seed: int = 7) -> list[str]:
