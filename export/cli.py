@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 
-from s2s.runtime.command import log_to_stderr, output_option, user_errors, version_option
+from s2s.runtime.command import CONTEXT_SETTINGS, Command, log_to_stderr, output_option, user_errors, version_option
 
 from .opsets import DEFAULT_OPSET
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.command(cls=Command, context_settings=CONTEXT_SETTINGS)
 @version_option("s2s-export")
 @click.argument("checkpoint_dir", type=click.Path(path_type=Path))
 @output_option("Bundle directory to write (a NAME.zip file with --zip).", type=click.Path(path_type=Path))

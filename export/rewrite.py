@@ -15,7 +15,7 @@ from s2s.runtime.bundle import (
 )
 from s2s.runtime.tokenizer import Tokenizer
 
-from s2s.runtime.command import output_option
+from s2s.runtime.command import CONTEXT_SETTINGS, Command, output_option
 
 from .errors import ExportError
 from .manifest import finalise
@@ -84,7 +84,7 @@ def rewrite_options(checked: str):
     """The arguments every bundle-rewriting command takes: BUNDLE, -o, --force, and the sample
     `checked` is checked on (--sample, --sample-size)."""
     decorators = [
-        click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}),
+        click.command(cls=Command, context_settings=CONTEXT_SETTINGS),
         click.argument("bundle", type=click.Path(path_type=Path)),
         output_option("Bundle directory to write.", type=click.Path(path_type=Path)),
         click.option("--force", is_flag=True, help="Replace an existing bundle at -o (BUNDLE itself included)."),

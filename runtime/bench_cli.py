@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .command import renamed, user_errors, version_option
+from .command import CONTEXT_SETTINGS, Command, renamed, user_errors, version_option
 from .errors import InputError
 
 def machine() -> str:
@@ -28,7 +28,7 @@ def machine() -> str:
     return f"{model or platform.processor() or platform.machine()}, {os.cpu_count()} cores, {platform.system()}, Python {platform.python_version()}"
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.command(cls=Command, context_settings=CONTEXT_SETTINGS)
 @version_option("s2s-bench")
 @click.option("-m", "--model", "models", multiple=True, type=click.Path(path_type=Path),
               help="Bundle(s) to measure (repeat to compare, e.g. fp32 and int8) [default: the bundled model].")

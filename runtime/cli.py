@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .command import log_to_stderr, user_errors, version_option
+from .command import CONTEXT_SETTINGS, Command, log_to_stderr, user_errors, version_option
 from .errors import InputError, OutputError
 from .model_store import pick_model
 from .output_format import ALIGNMENTS, FORMATS
@@ -46,7 +46,7 @@ class _StreamSink:
             raise OutputError(f"cannot write the output: {exc.strerror}") from None
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.command(cls=Command, context_settings=CONTEXT_SETTINGS)
 @version_option("s2s-translate")
 @click.argument("text", nargs=-1)
 @click.option("-m", "--model", "model_path",

@@ -11,6 +11,39 @@ import click
 
 from .errors import S2SRuntimeError
 
+# Every command's click settings, one object.
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class _OneLineErrors:
+    """click's own usage errors ("Usage: ... Try --help ... Error: Invalid value ...", three lines
+    and exit 2) as every other user mistake of the project: `PROG: error: MESSAGE` in one line."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            name = exc.ctx.find_root().info_name if exc.ctx is not None else (prog_name or self.name)
+            click.echo(f"{name}: error: {exc.format_message()} (see {name} --help)", err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            click.echo(f"{prog_name or self.name}: error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo(f"{prog_name or self.name}: interrupted", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+class Command(_OneLineErrors, click.Command):
+    pass
+
+
+class Group(_OneLineErrors, click.Group):
+    pass
+
 
 @contextmanager
 def user_errors(prog: str, interrupted: str | None = "interrupted") -> Iterator[None]:

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import click
 
-from .command import log_to_stderr, renamed, user_errors, version_option
+from .command import CONTEXT_SETTINGS, Command, log_to_stderr, renamed, user_errors, version_option
 from .errors import InputError
 from .sessions import DEVICES
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.command(cls=Command, context_settings=CONTEXT_SETTINGS)
 @version_option("s2s-eval")
 @click.option("-m", "--model", "model_path",
               help="Model: a bundle directory or .zip, or the name of an installed model [default: the bundled model].")

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from .command import user_errors, version_option
+from .command import CONTEXT_SETTINGS, Group, user_errors, version_option
 from .model_store import install, installed_models, models_dir, remove, resolve
 
 PROG = "s2s-models"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=Group, context_settings=CONTEXT_SETTINGS)
 @version_option(PROG)
 def main() -> None:
     """Models by name: `s2s-translate -m NAME` and `Translator.load("NAME")` find installed models

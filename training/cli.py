@@ -10,12 +10,12 @@ from pathlib import Path
 import click
 
 from .config import ATTENTIONS, BRIDGES, CELLS, LR_SCHEDULES, PRECISIONS, SELECTIONS, TOKENIZERS, TrainConfig
-from s2s.runtime.command import log_to_stderr, output_option, user_errors, version_option
+from s2s.runtime.command import CONTEXT_SETTINGS, Command, log_to_stderr, output_option, user_errors, version_option
 
 from .errors import TrainingInputError
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.command(cls=Command, context_settings=CONTEXT_SETTINGS)
 @version_option("s2s-train")
 @click.option("--train", "train_path", metavar="PATH", multiple=True,
               help="Training pairs: a TSV file (source<TAB>target), or a prefix read as PATH.<lang> with "
