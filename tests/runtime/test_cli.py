@@ -154,7 +154,7 @@ def test_a_reader_that_goes_away_ends_the_job_quietly(bundle_factory, tmp_path):
 
 @pytest.mark.parametrize("args, fragment", [(["--beam-size", "x", "hi"], "--beam-size"), (["--nope"], "--nope")])
 def test_click_usage_errors_are_one_line_like_every_user_error(args, fragment):
-    result = CliRunner().invoke(main, args)
+    result = CliRunner().invoke(main, args, prog_name="s2s-translate")
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("s2s-translate: error:") and fragment in lines[0]
