@@ -310,3 +310,21 @@ def test_a_second_job_on_the_same_output_is_refused_while_the_first_runs(bundle,
     user_error(second, "another running job is writing")
     assert process.returncode == 0 and out.read_bytes() == reference_output(bundle, big_input, tmp_path)
     assert not out.with_name("out.txt.partial.json").exists()
+
+
+def test_chunks_take_about_two_seconds_whatever_the_decoding_costs():
+    """Progress lines and durable checkpoints every few seconds: a 1,024-line chunk of beam 5
+    used to take 16 s (no progress line, nothing durable meanwhile)."""
+    from s2s.runtime.batch_job import _ChunkSize
+
+    size = _ChunkSize(1024, adaptive=True)
+    assert size.lines == 64  # the first chunk is small: its pace is not known yet
+    size.took(64, 8.0)  # 8 lines/s (beam search on long sentences)
+    assert size.lines == 16
+    size.took(16, 0.001)  # very fast: capped
+    assert size.lines == 1024
+    size.took(1000, 1000.0)  # never below a few lines
+    assert size.lines == 8
+    fixed = _ChunkSize(1024, adaptive=False)  # workers get fixed chunks
+    fixed.took(10, 100.0)
+    assert fixed.lines == 1024
