@@ -85,7 +85,7 @@ def main() -> None:
     sentences = list(dict.fromkeys(line.split("\t")[0] for line in lines))[: args.sentences]
     translator = Translator.load(args.model)
     translator.translate(sentences[:64])  # warm-up
-    print(f"| format | document s | as plain lines s | layer adds | documents/s | words/s |")
+    print("| format | document s | as plain lines s | layer adds | documents/s | words/s |")
     print("|---|---|---|---|---|---|")
     for name, make in MAKERS.items():
         data = make(sentences)

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from s2s.runtime.bundle import load_bundle
-from s2s.runtime.errors import BundleError, InputError
+from s2s.runtime.errors import BundleError
 from s2s.runtime.models_cli import main as models_cli
 
 
