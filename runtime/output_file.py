@@ -173,8 +173,12 @@ class PartialOutput:
             raise InputError(f"cannot resume: {state_file} is missing; delete the partial output to start over") from None
         except (OSError, ValueError, KeyError, TypeError):
             raise InputError(f"cannot resume: {state_file} is damaged; delete it and the partial output to start over") from None
-        if previous != fingerprint:
-            changed = sorted(k for k in set(previous) | set(fingerprint) if previous.get(k) != fingerprint.get(k))
+        changed = sorted(k for k in set(previous) | set(fingerprint) if previous.get(k) != fingerprint.get(k))
+        # A run stopped by invalid UTF-8 under --errors strict may go on with --errors replace:
+        # every line it translated was valid UTF-8, which both settings read alike.
+        if changed == ["errors"] and (previous["errors"], fingerprint["errors"]) == ("strict", "replace"):
+            changed = []
+        if changed:
             raise InputError(f"cannot resume: the interrupted run used other settings ({', '.join(changed)}); "
                              "rerun it with the same model and options, or start over")
         return checkpoint, record["may_replace"]

@@ -328,3 +328,18 @@ def test_chunks_take_about_two_seconds_whatever_the_decoding_costs():
     fixed = _ChunkSize(1024, adaptive=False)  # workers get fixed chunks
     fixed.took(10, 100.0)
     assert fixed.lines == 1024
+
+
+def test_a_run_stopped_by_invalid_utf8_goes_on_with_errors_replace(bundle, tmp_path):
+    source = tmp_path / "in.txt"
+    source.write_bytes(b"one two .\n" * 3000 + b"three \xff .\n" + b"four .\n" * 10)
+    out = tmp_path / "out.txt"
+    user_error(run("-m", bundle, "-i", source, "-o", out), "invalid UTF-8")
+    resumed = run("-m", bundle, "-i", source, "-o", out, "--resume", "--errors", "replace", "-q")
+    assert resumed.exit_code == 0, resumed.output
+    whole = tmp_path / "whole.txt"
+    assert run("-m", bundle, "-i", source, "-o", whole, "--errors", "replace", "-q").exit_code == 0
+    assert out.read_bytes() == whole.read_bytes()
+    strict_again = tmp_path / "strict.txt"
+    user_error(run("-m", bundle, "-i", source, "-o", strict_again), "invalid UTF-8")
+    user_error(run("-m", bundle, "-i", source, "-o", strict_again, "--resume", "--beam-size", "2"), "beam_size")
