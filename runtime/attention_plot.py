@@ -5,10 +5,11 @@ Needs matplotlib (`pip install "s2s-onnx[plot]"`); nothing else of the runtime i
 
 from __future__ import annotations
 
-import os
+import io
 from pathlib import Path
 
 from .errors import InputError
+from .output_file import write_atomically
 from .translator import TranslationResult
 
 _SPACE_MARKER = "\u2581"
@@ -51,10 +52,9 @@ def plot_attention(result: TranslationResult, path: Path) -> None:
     axis.set_ylabel("translation")
     figure.colorbar(image, ax=axis, fraction=0.04, pad=0.02, label="attention")
     figure.tight_layout()
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    image_bytes = io.BytesIO()
     try:
-        figure.savefig(temporary, dpi=100, format="png")
-        os.replace(temporary, path)
+        figure.savefig(image_bytes, dpi=100, format="png")
     finally:
         plt.close(figure)
-        temporary.unlink(missing_ok=True)
+    write_atomically(path, image_bytes.getvalue())  # the one atomic writer: a full or read-only disk is one line

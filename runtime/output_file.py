@@ -151,7 +151,14 @@ class PartialOutput:
             raise OutputError(f"cannot write {partial}: {exc.strerror}") from None
         _lock(handle, output)
         job = cls(output, fingerprint, handle, Checkpoint(), may_replace=overwrite)
-        job._write_state(job.last)
+        try:
+            job._write_state(job.last)
+        except OSError as exc:
+            # A full disk before the first record: nothing is left behind to block a later run.
+            handle.close()
+            for leftover in (partial, state_path(output), state_path(output).with_name(state_path(output).name + ".tmp")):
+                leftover.unlink(missing_ok=True)
+            raise OutputError(f"cannot write {state_path(output)}: {exc.strerror}") from None
         return job
 
     @staticmethod

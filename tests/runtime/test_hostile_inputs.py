@@ -141,3 +141,26 @@ def test_atomic_outputs_get_the_permissions_of_a_plain_file_and_long_names_work(
     plain.write_text("x")
     assert stat.S_IMODE(long_name.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
     assert long_name.read_text() == "done\n"
+
+
+def test_attention_pictures_on_a_read_only_or_full_disk_are_one_line(bundle_factory, tmp_path, monkeypatch):
+    import errno
+    import os
+
+    pytest.importorskip("matplotlib")
+    from s2s.runtime import output_file
+    from s2s.runtime.cli import main as translate_cli
+
+    pictures = tmp_path / "pictures"
+    real_replace = os.replace
+
+    def read_only(source, target):  # what a read-only or full file system answers
+        if str(target).startswith(str(pictures)):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_replace(source, target)
+
+    monkeypatch.setattr(output_file.os, "replace", read_only)
+    result = CliRunner().invoke(translate_cli, ["-m", str(bundle_factory("gru", "luong")), "--plot-attention",
+                                                str(pictures), "one two ."])
+    assert result.exit_code == 2 and "Read-only file system" in result.stderr and "Traceback" not in result.output
+    assert not [p for p in pictures.iterdir()]  # no temporary files left behind

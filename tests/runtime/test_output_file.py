@@ -63,3 +63,20 @@ def test_write_atomically_leaves_nothing_behind_on_failure(tmp_path):
     with pytest.raises(InputError):
         write_atomically(out, parts())
     assert out.read_text() == "old\n" and sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+
+
+def test_a_full_disk_before_the_first_record_is_one_error_and_leaves_nothing(tmp_path, monkeypatch):
+    import errno
+
+    from s2s.runtime.errors import OutputError
+
+    def full(self, checkpoint):
+        record = state_path(self.output).with_name(state_path(self.output).name + ".tmp")
+        record.write_text("{")  # what a write cut by ENOSPC leaves
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(PartialOutput, "_write_state", full)
+    out = tmp_path / "out.txt"
+    with pytest.raises(OutputError, match="No space left"):
+        PartialOutput.start(out, FINGERPRINT)
+    assert list(tmp_path.iterdir()) == []  # a later run (or --resume) is not blocked by debris
