@@ -12,8 +12,8 @@ JavaScript share, so that every host protects the same spans.
 A sentence's items are numbered ⟦1⟧, ⟦2⟧... in order of appearance (the same text twice is the
 same placeholder); past the 16th, items stay as they are. After translation each placeholder is
 replaced by its item. A placeholder the model dropped is put back after the target token that
-attends most to it (the attention alignment); one it repeated is kept once, where the model
-first wrote it; one it invented is dropped. Everything is per sentence and deterministic, so a
+attends most to it (the attention alignment); one it repeated is kept as often as the sentence
+holds it, where the model first wrote it; one it invented is dropped. Everything is per sentence and deterministic, so a
 translation never depends on its batch.
 """
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -240,14 +241,17 @@ def restore(protected: ProtectedText, output: str, token_ends: Sequence[int] = (
     """
     if not protected.items:
         return Restored(output)
-    seen: set[int] = set()
+    # An item the source holds twice is one placeholder written twice: kept as often as the
+    # source has it, any more dropped.
+    allowed = Counter(placeholder_number(m.group()) for m in PLACEHOLDER_PATTERN.finditer(protected.text))
+    seen: Counter[int] = Counter()
     removed = 0
     pieces, position = [], 0
     for match in PLACEHOLDER_PATTERN.finditer(output):
         number = placeholder_number(match.group())
-        keep = number is not None and number <= len(protected.items) and number not in seen
+        keep = number is not None and number <= len(protected.items) and seen[number] < allowed[number]
         if keep:
-            seen.add(number)
+            seen[number] += 1
             pieces += [output[position : match.start()], match.group()]
         else:
             removed += 1

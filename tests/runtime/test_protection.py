@@ -168,3 +168,11 @@ def test_cli_glossary_keep_and_jsonl(protecting_bundle, tmp_path):
     bad.write_text("only one column\n", encoding="utf-8")
     result = runner.invoke(main, ["-m", str(protecting_bundle), "--glossary", str(bad), "x"])
     assert result.exit_code == 2 and "line 1" in result.stderr
+
+
+def test_an_item_the_sentence_holds_twice_comes_back_twice():
+    protected = _protector().protect("Ticket #42 replaces #42.")
+    p1 = placeholder(1)
+    assert shown(protected.text) == "Ticket ⟦1⟧ replaces ⟦1⟧." and len(protected.items) == 1
+    assert restore(protected, f"Le ticket {p1} remplace {p1}.").text == "Le ticket #42 remplace #42."
+    assert restore(protected, f"{p1} {p1} {p1}.").text == "#42 #42."  # a third, invented: dropped

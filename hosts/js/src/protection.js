@@ -137,15 +137,21 @@ export class Protector {
 export function restore(protectedText, output, tokenEnds = [], sourcePositions = new Map(), attention = null) {
   const items = protectedText.items;
   if (!items.length) return { text: output, repaired: 0, removed: 0 };
-  const seen = new Set();
+  // An item the source holds twice is one placeholder written twice: kept as often as the source has it.
+  const allowed = new Map();
+  for (const match of protectedText.text.matchAll(PLACEHOLDER_PATTERN)) {
+    const number = placeholderNumber(match[0]);
+    allowed.set(number, (allowed.get(number) ?? 0) + 1);
+  }
+  const seen = new Map();
   let removed = 0;
   let text = "";
   let position = 0;
   for (const match of output.matchAll(PLACEHOLDER_PATTERN)) {
     const number = placeholderNumber(match[0]);
     const end = match.index + match[0].length;
-    if (number !== null && number <= items.length && !seen.has(number)) {
-      seen.add(number);
+    if (number !== null && number <= items.length && (seen.get(number) ?? 0) < (allowed.get(number) ?? 0)) {
+      seen.set(number, (seen.get(number) ?? 0) + 1);
       text += output.slice(position, match.index) + match[0];
     } else {
       removed += 1;
