@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from s2s.runtime.benchmark import _LAUNCHER
+from s2s.tools.benchmark import _LAUNCHER
 
 
 def measure(command: list[str]) -> tuple[float, float]:

@@ -22,7 +22,7 @@ from pathlib import Path
 import onnxruntime as ort
 
 from s2s.runtime import Translator, sessions
-from s2s.runtime.benchmark import read_sentences
+from s2s.tools.benchmark import read_sentences
 from s2s.runtime.evaluation import evaluate, read_test_set
 
 SHIPPED = sessions.session_options

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from s2s.runtime import Translator, load_bundle
-from s2s.runtime.bench_cli import main as bench
+from s2s.tools.bench_cli import main as bench
 from s2s.runtime.eval_cli import main as evaluate
 
 PAIRS = [("one two.", "deux un."), ("three.", "trois."), ("four five six.", "six cinq quatre.")]
@@ -90,7 +90,7 @@ def test_old_option_spellings_name_the_new_ones(command, old, new, tmp_path):
 def test_cold_start_rss_is_the_child_own_not_the_callers(bundle_factory):
     # The caller holds ~400 MiB; the child translator needs far less. Linux passes a parent's
     # peak RSS on to a forked child, so a naive measurement would report >= 400 here.
-    from s2s.runtime.benchmark import cold_start
+    from s2s.tools.benchmark import cold_start
 
     ballast = bytearray(400 * 1024 * 1024)
     ballast[:: 4096] = b"x" * len(ballast[:: 4096])  # touch every page so it is resident

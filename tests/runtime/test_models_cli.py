@@ -45,7 +45,7 @@ def test_a_damaged_bundle_is_not_installed(bundle_factory, store, tmp_path):
 
 
 @pytest.mark.parametrize("module,prog", [("s2s.runtime.cli", "s2s-translate"), ("s2s.runtime.eval_cli", "s2s-eval"),
-                                         ("s2s.runtime.bench_cli", "s2s-bench"), ("s2s.runtime.models_cli", "s2s-models"),
+                                         ("s2s.tools.bench_cli", "s2s-bench"), ("s2s.runtime.models_cli", "s2s-models"),
                                          ("s2s.training.cli", "s2s-train"), ("s2s.export.cli", "s2s-export")])
 def test_every_command_has_version(module, prog):
     import importlib

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from .command import CONTEXT_SETTINGS, Command, renamed, user_errors, version_option
-from .errors import InputError
+from s2s.runtime.command import CONTEXT_SETTINGS, Command, renamed, user_errors, version_option
+from s2s.runtime.errors import InputError
 
 def machine() -> str:
     model = ""
@@ -58,9 +58,10 @@ def main(models, torch_checkpoint, test_file, threads, batch_sizes, latency_sent
     """
     thread_counts, sizes = list(threads), list(batch_sizes)
     with user_errors("s2s-bench"):
+        from s2s.runtime.evaluation import evaluate, read_test_set
+        from s2s.runtime.translator import Translator
+
         from .benchmark import cold_start, measure, read_sentences, site_packages_mib
-        from .evaluation import evaluate, read_test_set
-        from .translator import Translator
 
         sentences = read_sentences(test_file)
         report: dict = {"command": shlex.join(["s2s-bench", *sys.argv[1:]]), "machine": machine(),

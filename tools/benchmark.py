@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError
-from .translator import Translator
+from s2s.runtime.errors import InputError
+from s2s.runtime.translator import Translator
 
 
 @dataclass
