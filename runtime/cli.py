@@ -99,7 +99,8 @@ class _StreamSink:
               help="Leave TERM untranslated (a product name, a code identifier); repeatable.")
 @click.option("--keep-file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help="Terms to leave untranslated, one a line.")
-@click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True)
+@click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True,
+              help="cpu, cuda (needs onnxruntime-gpu and a GPU; never falls back silently) or auto.")
 @click.option("--threads", type=click.IntRange(min=1), help="Threads per ONNX Runtime session [default: cores, at most 4].")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Translate in this many processes (output identical to one); give each --threads cores / workers.")

@@ -27,14 +27,17 @@ from .sessions import DEVICES
 @click.option("--overwrite", is_flag=True, help="Replace an existing --output file.")
 @click.option("--source-lang", metavar="LANG", help="Without -m: use the installed model from LANG (with --target-lang).")
 @click.option("--target-lang", metavar="LANG", help="Without -m: use the installed model into LANG (with --source-lang).")
-@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
-@click.option("--beam-size", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Sentences decoded together (speed only: the output is the same at any batch size).")
+@click.option("--beam-size", type=click.IntRange(min=1, max=64), default=1, show_default=True,
+              help="1: greedy decoding; at most 64.")
 @click.option("--max-length", type=click.IntRange(min=1), help="Most target tokens per sentence [default: from the model, by source length].")
 @click.option("--split-sentences/--no-split-sentences", default=True, show_default=True,
               help="Translate a line of several sentences sentence by sentence, as s2s-translate does.")
 @click.option("--protect/--no-protect", default=True, show_default=True,
               help="Protect numbers, names, codes and addresses (with a model trained with placeholders).")
-@click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True)
+@click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True,
+              help="cpu, cuda (needs onnxruntime-gpu and a GPU; never falls back silently) or auto.")
 @click.option("--threads", type=click.IntRange(min=1), help="Threads per ONNX Runtime session [default: cores, at most 4].")
 @click.option("--lowercase", is_flag=True, help="Case-insensitive BLEU and chrF (sacreBLEU -lc).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")

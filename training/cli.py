@@ -33,9 +33,12 @@ from .errors import TrainingInputError
                    "context feeds the recurrence).")
 @click.option("--layers", type=click.IntRange(min=1), default=1, show_default=True, help="Recurrent layers (encoder and decoder).")
 @click.option("--bidirectional/--no-bidirectional", default=True, show_default=True, help="Bidirectional encoder.")
-@click.option("--embedding-dim", type=click.IntRange(min=1), default=256, show_default=True)
-@click.option("--hidden-dim", type=click.IntRange(min=1), default=512, show_default=True)
-@click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), default=0.3, show_default=True)
+@click.option("--embedding-dim", type=click.IntRange(min=1), default=256, show_default=True,
+              help="Width of the source and target word embeddings.")
+@click.option("--hidden-dim", type=click.IntRange(min=1), default=512, show_default=True,
+              help="Width of the recurrent state (a bidirectional encoder splits it between its directions).")
+@click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), default=0.3, show_default=True,
+              help="Dropout on embeddings and between layers while training (none at inference).")
 @click.option("--bridge", type=click.Choice(BRIDGES), default="tanh", show_default=True,
               help="The decoder's first state from the encoder's last: a linear layer then tanh, a linear layer "
                    "then relu (OpenNMT-py's bridge), or the encoder's states copied as they are.")
@@ -45,10 +48,12 @@ from .errors import TrainingInputError
 @click.option("--attentional-dim", type=click.IntRange(min=1),
               help="Width of the attentional vector the output layer reads [default: --hidden-dim, or "
                    "--embedding-dim when tied].")
-@click.option("--tokenizer", type=click.Choice(TOKENIZERS), default="bpe", show_default=True)
+@click.option("--tokenizer", type=click.Choice(TOKENIZERS), default="bpe", show_default=True,
+              help="Subword (BPE), word or character tokens, trained on the training text.")
 @click.option("--vocab-size", type=click.IntRange(min=8), default=8000, show_default=True, help="Per-side vocabulary size (upper bound).")
 @click.option("--max-length", type=click.IntRange(min=1), default=64, show_default=True, help="Skip training pairs longer than this many tokens.")
-@click.option("--epochs", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=30, show_default=True,
+              help="Passes over the training data at most (early stopping and --max-minutes may end it sooner).")
 @click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True), help="Stop cleanly (after saving) after this many minutes.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True,
               help="Sentence pairs per optimizer step: the global batch, shared out among the processes of a "
@@ -74,7 +79,8 @@ from .errors import TrainingInputError
               help="Initialise every parameter uniformly in [-x, x] (0: PyTorch's per-layer defaults).")
 @click.option("--teacher-forcing", type=click.FloatRange(0, 1), default=1.0, show_default=True,
               help="Probability of feeding the reference previous token; below 1 mixes in the model's own predictions.")
-@click.option("--label-smoothing", type=click.FloatRange(0, 1, max_open=True), default=0.1, show_default=True)
+@click.option("--label-smoothing", type=click.FloatRange(0, 1, max_open=True), default=0.1, show_default=True,
+              help="Share of the target probability spread over the whole vocabulary in the training loss.")
 @click.option("--precision", type=click.Choice(PRECISIONS), default="fp32", show_default=True,
               help="bf16: the training forward pass in bfloat16 (weights, gradients and the loss stay float32): "
                    "about 1.5x the steps a second on CPUs with AMX (Intel Xeon 4th generation on), slower where "
@@ -85,7 +91,8 @@ from .errors import TrainingInputError
                    "on both sides that hold a digit or start with a capital, and matching number words, become the "
                    "same placeholder on both sides. 0: off (the bundle then protects nothing).")
 @click.option("--grad-clip", type=click.FloatRange(min=0), default=1.0, show_default=True, help="Gradient norm clip (0: off).")
-@click.option("--seed", type=int, default=1234, show_default=True)
+@click.option("--seed", type=int, default=1234, show_default=True,
+              help="Seeds initialisation, batch order and placeholders: the same seed gives the same run.")
 @click.option("--device", default="cpu", show_default=True, metavar="cpu|cuda|cuda:N",
               help="Where to train: the CPU, or a CUDA GPU (a torch build with CUDA). A resumed run may move; "
                    "resume is bit-exact on the CPU only.")
