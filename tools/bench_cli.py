@@ -147,7 +147,7 @@ def render_markdown(report: dict) -> str:
         lines += ["", f"Cold start of `s2s-translate \"I am a student.\"` as a new process: "
                       f"{c['wall_seconds_p50']:.2f} s wall, {c['peak_rss_mib_p50']:.0f} MiB peak RSS (median of {c['runs']})."]
     lines += ["", "What each speed lever bought (model shape, output head, session settings, int8): "
-                  "[speed-levers.md](speed-levers.md)."]
+                  "docs/speed-levers.md in the s2s-onnx repository."]
     lines += ["", f"Installed size of this environment's site-packages: {report['site_packages_mib']:,.0f} MiB "
                   "(the runtime-only install is measured by CI: `.ci/run` prints it).", ""]
     return "\n".join(lines)
