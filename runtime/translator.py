@@ -20,7 +20,7 @@ from .model_store import pick_model, pick_route, resolve
 from .pivot import PivotTranslator
 from .onnx_model import OnnxSeq2Seq
 from .placeholders import PLACEHOLDER_PATTERN, placeholder_number
-from .protection import ProtectedItem, ProtectedText, Protector, Terms, restore
+from .protection import NOUN_CAPITALISING, ProtectedItem, ProtectedText, Protector, Terms, restore
 from . import sentences
 from .tokenizer import Tokenizer
 
@@ -168,7 +168,8 @@ class Translator:
                                  "so it cannot take a glossary or keep terms")
             return None
         vocabulary = self.source_tokenizer
-        return Protector(lambda word: vocabulary.token_to_id("\u2581" + word) is not None, terms)
+        return Protector(lambda word: vocabulary.token_to_id("\u2581" + word) is not None, terms,
+                         names=(self.source_language or "")[:2].lower() not in NOUN_CAPITALISING)
 
     def translate_iterable(
         self,

@@ -21,7 +21,7 @@ import numpy as np
 from s2s.runtime import Translator
 from s2s.runtime.line_reader import read_lines
 from s2s.runtime.placeholders import PLACEHOLDER_PATTERN, placeholder
-from s2s.runtime.protection import Protector, Terms, restore
+from s2s.runtime.protection import Terms, restore
 from s2s.runtime.sentences import split_sentences
 
 SENTENCES = [
@@ -114,11 +114,10 @@ def main() -> None:
             lines = [line.split("\t")[0] for line in read_lines(Path(test_file))[:TEST_LINES]]
             entry["test_set"] = {"file": test_file, "sentences": lines, "expected": translator.translate(lines),
                                  "beam5": translator.translate(lines[:BEAM_LINES], beam_size=5)}
-        vocabulary = translator.source_tokenizer
-        protector = Protector(lambda word: vocabulary.token_to_id("\u2581" + word) is not None, Terms.of(GLOSSARY, KEEP))
+        protector = translator.protector(True, Terms.of(GLOSSARY, KEEP))
         protected = [protector.protect(text) for text in PROTECTION_TEXTS + strings[:400]]
         entry["protection"] = {
-            "glossary": GLOSSARY, "keep": KEEP,
+            "glossary": GLOSSARY, "keep": KEEP, "language": translator.source_language,
             "cases": [{"input": p_input, "text": p.text, "items": [vars(i) for i in p.items]}
                       for p_input, p in zip(PROTECTION_TEXTS + strings[:400], protected)],
             "restore": restore_cases([p for p in protected if p.items]),

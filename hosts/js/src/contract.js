@@ -50,6 +50,10 @@ export const PROTECTION = {
     ]
   ],
   "whitespace": "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000",
-  "maxTermChars": 200
+  "maxTermChars": 200,
+  "nounCapitalising": [
+    "de",
+    "lb"
+  ]
 };
 export const ABBREVIATIONS = {"en": ["a.m", "approx", "apr", "aug", "ca", "capt", "cf", "co", "col", "corp", "dec", "dr", "e.g", "etc", "feb", "fig", "ft", "gen", "gov", "i.e", "inc", "jan", "jr", "jul", "jun", "lt", "ltd", "mar", "mr", "mrs", "ms", "mt", "no", "nov", "nr", "oct", "p.m", "prof", "rep", "rev", "sen", "sep", "sept", "sgt", "sr", "st", "u.k", "u.s", "vol", "vs"], "fr": ["approx", "av", "avr", "bd", "c.-à-d", "ca", "cf", "dr", "déc", "e.g", "env", "etc", "fig", "févr", "i.e", "janv", "juil", "m", "me", "mgr", "mlle", "mlles", "mm", "mme", "mmes", "no", "nov", "nr", "oct", "p", "p.ex", "pp", "prof", "sept", "st", "vol", "vs"], "de": ["abs", "approx", "apr", "aug", "bspw", "bzw", "ca", "cf", "d.h", "dez", "dr", "e.g", "etc", "evtl", "feb", "fig", "fr", "frl", "ggf", "hr", "i.e", "inkl", "jan", "jh", "märz", "no", "nov", "nr", "o.ä", "okt", "prof", "s", "sept", "st", "str", "tel", "u.a", "usw", "v.a", "vol", "vs", "z.b"]};

@@ -12,7 +12,8 @@ const PRIVATE_USE = new RegExp(PROTECTION.privateUse, "gu");
 const RULES = PROTECTION.rules.map(([kind, pattern]) => [kind, pattern]);
 // Python's [^\W\d_] (letters and non-decimal numerals) in JavaScript's spelling.
 const LETTER = "\\p{L}\\p{Nl}\\p{No}";
-const NAME = new RegExp(`[${LETTER}][${LETTER}]*(?:['’-][${LETTER}]+)*`, "gu");
+// Letters, hyphen-joined, never across an apostrophe (the tokenizers split there).
+const NAME = new RegExp(`[${LETTER}]+(?:-[${LETTER}]+)*`, "gu");
 const WORD_CHAR = "[\\p{L}\\p{N}_]";  // Python's \w
 const WS = new RegExp(`^[${PROTECTION.whitespace}]$`, "u");  // Python's str.isspace
 
@@ -25,6 +26,11 @@ const charBefore = (text, at) => {
 };
 
 /** The placeholder ⟦n⟧ (1 <= n <= 16). */
+/** Whether the name rule applies to a source language (off where every noun is capitalised). */
+export function namesFor(language) {
+  return !PROTECTION.nounCapitalising.includes(String(language ?? "").slice(0, 2).toLowerCase());
+}
+
 export function placeholder(number) {
   return PLACEHOLDERS[number - 1];
 }
@@ -55,8 +61,9 @@ export class Protector {
    * @param {(word: string) => boolean} knownWord  whether the source vocabulary holds the word whole
    * @param {{glossary?: Object<string,string>|Array<[string,string]>, keep?: string[]}} [terms]
    */
-  constructor(knownWord, { glossary = [], keep = [] } = {}) {
+  constructor(knownWord, { glossary = [], keep = [] } = {}, names = true) {
     this.knownWord = knownWord;
+    this.names = names;
     const pairs = Array.isArray(glossary) ? glossary : Object.entries(glossary ?? {});
     for (const [source, target] of pairs) {
       checkTerm(source, "glossary source term");
@@ -102,7 +109,7 @@ export class Protector {
     };
     for (const [kind, pattern, output] of this.terms) collect(pattern, kind, output);
     for (const [kind, pattern] of RULES) collect(new RegExp(pattern, "gu"), kind, (text) => text);
-    for (const match of sentence.matchAll(NAME)) {
+    for (const match of this.names ? sentence.matchAll(NAME) : []) {
       const word = match[0];
       const first = String.fromCodePoint(word.codePointAt(0));
       const upperFirst = first !== first.toLowerCase() && first === first.toUpperCase();

@@ -3,7 +3,7 @@
 // given by the entry point: onnxruntime-node (index.js) or onnxruntime-web (browser.js).
 import { BundleError, InputError } from "./errors.js";
 import { parseJson } from "./manifest.js";
-import { Protector, placeholderNumber, restore } from "./protection.js";
+import { Protector, namesFor, placeholderNumber, restore } from "./protection.js";
 import { splitSentences } from "./sentences.js";
 import { Tokenizer } from "./tokenizer.js";
 
@@ -166,7 +166,8 @@ export class Translator {
       if (terms) throw new InputError("this model was not trained with placeholders, so it cannot take a glossary or keep terms");
       return null;
     }
-    return new Protector((word) => this.sourceTokenizer.vocab.has(`\u2581${word}`), { glossary, keep });
+    return new Protector((word) => this.sourceTokenizer.vocab.has(`\u2581${word}`), { glossary, keep },
+      namesFor(this.bundle.manifest.languages?.source));
   }
 
   async translateSentences(texts, batchSize, beamSize = 1, protector = null, lengthPenalty = 1) {

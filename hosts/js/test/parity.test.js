@@ -150,9 +150,8 @@ for (const entry of fixture) {
   const { glossary, keep, cases, restore: restoreCases, translations } = entry.protection;
 
   test(`${name}: protection finds the spans the Python runtime finds`, async () => {
-    const { Protector } = await import("../src/protection.js");
     const translator = await Translator.load(entry.bundle, { threads: 1 });
-    const protector = new Protector((word) => translator.sourceTokenizer.vocab.has(`\u2581${word}`), { glossary, keep });
+    const protector = translator.protector(true, glossary, keep);
     const wrong = cases.filter(({ input, text, items }) =>
       JSON.stringify(protector.protect(input)) !== JSON.stringify({ text, items }));
     assert.deepEqual(wrong.slice(0, 3).map((c) => [c, protector.protect(c.input)]), [],

@@ -38,6 +38,7 @@ def render() -> str:
         "rules": [list(rule) for rule in protection.RULES],
         "whitespace": protection.WHITESPACE,
         "maxTermChars": protection.MAX_TERM_CHARS,
+        "nounCapitalising": list(protection.NOUN_CAPITALISING),
     }
     abbreviations = {language: sorted(words) for language, words in sentences.ABBREVIATIONS.items()}
     limits = {
