@@ -6,7 +6,6 @@ The task (reverse a string of digit words, written in "English" digits on one si
 
 from __future__ import annotations
 
-import itertools
 import random
 from pathlib import Path
 

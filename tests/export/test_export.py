@@ -3,7 +3,6 @@ import json
 import shutil
 import zipfile
 
-import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner

@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from s2s.runtime import InputError, Translator, load_bundle
+from s2s.runtime import InputError, Translator
 from s2s.runtime.beam import beam_search
 from s2s.runtime.greedy import greedy_decode
 from s2s.training import greedy_decode as torch_greedy_decode

@@ -1,6 +1,5 @@
 """Training curves: every epoch is visible, even when there is only one."""
 
-import numpy as np
 from matplotlib import image
 
 from s2s.training.plotting import plot_curves
