@@ -98,6 +98,19 @@ def open_input(path: Path) -> BinaryIO:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
 
 
+def read_bounded(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of the user's regular file `path` (a glossary, a document), refused before reading
+    when it is not a regular file (a FIFO would block, a device never end) or over `limit` bytes."""
+    try:
+        if not path.is_file():
+            raise InputError(f"{what} {path}: not a regular file")
+        if path.stat().st_size > limit:
+            raise InputError(f"{what} {path} is larger than {limit >> 20} MiB")
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {what} {path}: {exc.strerror}") from None
+
+
 def read_lines(path: Path) -> list[str]:
     """Every line of the UTF-8 text file `path` (strict: invalid UTF-8 is an `InputError`)."""
     with open_input(path) as handle:

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
+from .line_reader import read_bounded
 from .placeholders import PLACEHOLDER_COUNT, PLACEHOLDER_PATTERN, PRIVATE_USE_PATTERN, placeholder, placeholder_number
 
 # Python's whitespace (str.isspace), spelt out: JavaScript's \s is another set.
@@ -113,14 +114,7 @@ def _check_term(term: object, what: str) -> None:
 
 
 def _read_terms_file(path: Path, what: str) -> list[str]:
-    try:
-        if not path.is_file():
-            raise InputError(f"{what} {path}: not a regular file")
-        if path.stat().st_size > MAX_TERMS_FILE_BYTES:
-            raise InputError(f"{what} {path} is larger than {MAX_TERMS_FILE_BYTES >> 20} MiB")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {what} {path}: {exc.strerror}") from None
+    data = read_bounded(path, MAX_TERMS_FILE_BYTES, what)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ..decode_options import DecodeOptions
 from ..errors import InputError, S2SRuntimeError
+from ..line_reader import read_bounded
 
 if TYPE_CHECKING:
     from ..translator import Translator
@@ -98,15 +99,7 @@ def translate_document(translator: "Translator", source: bytes | str | Path, for
     if document_format is None:
         raise InputError("name the document's format (format='po', 'srt', 'json' or 'html'): plain text goes to "
                          "Translator.translate")
-    if path is not None:
-        try:
-            if path.stat().st_size > MAX_DOCUMENT_BYTES:
-                raise InputError(f"{path}: a document of more than {MAX_DOCUMENT_BYTES >> 20} MiB")
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    else:
-        data = source
+    data = source if path is None else read_bounded(path, MAX_DOCUMENT_BYTES, f"{document_format.name} document")
     if len(data) > MAX_DOCUMENT_BYTES:
         raise InputError(f"a {document_format.name} document of more than {MAX_DOCUMENT_BYTES >> 20} MiB")
     extracted = document_format.extract(data)

@@ -379,3 +379,14 @@ def test_a_malformed_xliff_is_one_line(bundle_factory, tmp_path):
     path.write_text("<xliff><file>", encoding="utf-8")
     result = CliRunner().invoke(main, ["-m", str(bundle_factory("gru", "bahdanau")), "-i", str(path)])
     assert result.exit_code == 2 and "not a readable XLIFF file" in result.stderr
+
+
+def test_a_document_that_is_not_a_regular_file_is_refused_unread(translator, tmp_path):
+    import os
+
+    from s2s.runtime.errors import InputError
+
+    fifo = tmp_path / "app.po"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        translate_document(translator, fifo)  # reading it would block until a writer came

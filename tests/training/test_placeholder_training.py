@@ -3,7 +3,6 @@ tiny model that learns to carry them."""
 
 from __future__ import annotations
 
-import random
 
 import pytest
 
@@ -87,27 +86,11 @@ def test_trained_tokenizers_keep_each_placeholder_one_token():
         check_atomic(train_tokenizer(texts, "bpe", 200))  # without the seed lines: no "▁⟦n⟧" merge
 
 
-def _name(rng: random.Random) -> str:
-    return rng.choice("BCDFGKLMNPRSTVZ") + "".join(rng.choice("aeiou") + rng.choice("klmnrst") for _ in range(2))
-
-
-def _pairs(count: int, seed: int) -> list[tuple[str, str]]:
-    en = ["one", "two", "three", "four", "five"]
-    fr = ["un", "deux", "trois", "quatre", "cinq"]
-    rng = random.Random(seed)
-    pairs = []
-    for _ in range(count):
-        name, digits = _name(rng), [rng.randrange(5) for _ in range(rng.randint(1, 3))]
-        pairs.append((f"{name} says {' '.join(en[d] for d in digits)} .",
-                      f"{name} dit {' '.join(fr[d] for d in digits)} ."))
-    return pairs
-
-
-def test_a_tiny_model_learns_to_carry_any_placeholder_to_its_place(tmp_path):
+def test_a_tiny_model_learns_to_carry_any_placeholder_to_its_place(tmp_path, make_protection_pairs):
     """Names never repeat enough to be learnt; with --placeholders the model carries the
     placeholder standing for them, whichever of the 16 it is, to the right place."""
     train = tmp_path / "train.tsv"
-    train.write_text("".join(f"{s}\t{t}\n" for s, t in _pairs(1500, seed=1)), encoding="utf-8")
+    train.write_text("".join(f"{s}\t{t}\n" for s, t in make_protection_pairs(1500, seed=1)), encoding="utf-8")
     config = TrainConfig(train=[str(train)], out=str(tmp_path / "run"), tokenizer="bpe", vocab_size=120,
                          batch_size=32, epochs=20, lr=5e-3, label_smoothing=0.0, threads=1, early_stopping=0,
                          placeholders=1.0)
