@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import DocumentError, Extracted, require
+from .markers import well_nested
 
 BLOCKS = frozenset("""address article aside blockquote body caption dd details dialog div dl dt fieldset figcaption
 figure footer form h1 h2 h3 h4 h5 h6 header hr html legend li main nav ol option p section summary table tbody
@@ -170,20 +171,8 @@ def _with_markup(translation: str, run: _Run) -> tuple[str, bool]:
     end of the block: what was not to be translated is never lost."""
     import html
 
-    closing = {close: open_ for open_, close in run.pairs}
-    paired = set(closing) | set(closing.values())
-    order = [c for c in translation if c in run.markers]
-    seen_paired = [c for c in order if c in paired]
-    nested = len(seen_paired) == len(set(seen_paired)) == len(paired)
-    stack: list[str] = []
-    for char in seen_paired if nested else []:
-        if char in closing:
-            if not stack or stack.pop() != closing[char]:
-                nested = False
-                break
-        else:
-            stack.append(char)
-    nested = nested and not stack
+    paired = {c for pair in run.pairs for c in pair}
+    nested = well_nested(translation, dict(run.pairs))
     out, used = [], set()
     for char in translation:
         if char not in run.markers:

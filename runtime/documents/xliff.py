@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass, field
 
 from . import DocumentError, Extracted, require
+from .markers import well_nested
 
 XLIFF_12 = "urn:oasis:names:tc:xliff:document:1.2"
 XLIFF_20 = "urn:oasis:names:tc:xliff:document:2.0"
@@ -129,15 +130,7 @@ def _marked(entry: _Entry, element, counter: list[int]) -> str:
 def _fill(target, translation: str, entry: _Entry) -> bool:
     """Build the target's content from `translation`; False when the paired codes were given up."""
     order = [c for c in translation if c in entry.markers]
-    ok = len(order) == len(set(order)) == len(entry.markers)
-    stack: list[str] = []
-    closing_of = {close: open_ for open_, close in entry.paired.items()}
-    for char in order if ok else []:
-        if char in entry.paired:
-            stack.append(char)
-        elif char in closing_of:
-            ok = ok and bool(stack) and stack.pop() == closing_of[char]
-    ok = ok and not stack
+    ok = len(order) == len(set(order)) == len(entry.markers) and well_nested(order, entry.paired)
     current, used = target, set()
     parents = [target]
 

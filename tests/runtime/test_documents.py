@@ -390,3 +390,14 @@ def test_a_document_that_is_not_a_regular_file_is_refused_unread(translator, tmp
     os.mkfifo(fifo)
     with pytest.raises(InputError, match="not a regular file"):
         translate_document(translator, fifo)  # reading it would block until a writer came
+
+
+def test_well_nested_markers():
+    from s2s.runtime.documents.markers import well_nested
+
+    pairs = {"a": "A", "b": "B"}
+    assert well_nested("x a y b z B A", pairs)
+    assert not well_nested("a b A B", pairs)  # crossed
+    assert not well_nested("a A b", pairs)  # a closing missing
+    assert not well_nested("a A a A b B", pairs)  # written twice
+    assert not well_nested("A a b B", pairs)  # closed before opened
