@@ -17,9 +17,8 @@ import numpy as np
 import torch
 
 from s2s.runtime.bundle import SOURCE_IDS, SOURCE_LENGTHS, Bundle, encoder_output_names
-from s2s.runtime.greedy import greedy_decode as runtime_greedy_decode
-from s2s.runtime.greedy import pad_batch
 from s2s.runtime.onnx_model import OnnxSeq2Seq
+from s2s.runtime.search import GreedySearch, Hypothesis, pad_batch, search
 from s2s.runtime.tokenizer import Tokenizer as RuntimeTokenizer
 from s2s.training.decoding import greedy_decode
 from s2s.training.model import Seq2Seq
@@ -63,6 +62,11 @@ def _limits(model: Seq2Seq, sources: list[list[int]]) -> list[int]:
     return [model.config.decode_length_limit(len(s)) for s in sources]
 
 
+def _stepped_greedy(model: OnnxSeq2Seq, batch: list[list[int]], limits: list[int]) -> list[Hypothesis]:
+    """The runtime's greedy search over the step graphs (not the one-call graph)."""
+    return [best for [best] in search(model, batch, PAD_ID, GreedySearch(limits, SOS_ID, EOS_ID))]
+
+
 def check_fp32(
     model: Seq2Seq, bundle: Bundle, sources: list[list[int]], tolerance: float = 1e-4, batch_size: int = 16
 ) -> ParityReport:
@@ -87,7 +91,7 @@ def check_fp32(
         report.max_log_prob_error = max(
             report.max_log_prob_error, _step_error(model, onnx_model, batch, [reference[i] for i in batch_rows], report)
         )
-        decoded = runtime_greedy_decode(onnx_model, batch, _limits(model, batch), SOS_ID, EOS_ID, PAD_ID)
+        decoded = _stepped_greedy(onnx_model, batch, _limits(model, batch))
         for row, hypothesis in zip(batch_rows, decoded):
             if hypothesis.tokens != reference[row]:
                 report.greedy_mismatches.append(row)
@@ -143,8 +147,8 @@ def greedy_agreement(reference: Bundle, candidate: Bundle, sources: list[list[in
     same = 0
     for start in range(0, len(sources), batch_size):
         batch, batch_limits = sources[start : start + batch_size], limits[start : start + batch_size]
-        a = runtime_greedy_decode(first, batch, batch_limits, SOS_ID, EOS_ID, PAD_ID)
-        b = runtime_greedy_decode(second, batch, batch_limits, SOS_ID, EOS_ID, PAD_ID)
+        a = _stepped_greedy(first, batch, batch_limits)
+        b = _stepped_greedy(second, batch, batch_limits)
         same += sum(x.tokens == y.tokens for x, y in zip(a, b))
     return same / max(len(sources), 1)
 
@@ -162,7 +166,7 @@ def batch_variant_sentences(bundle: Bundle, sources: list[list[int]], limits: li
         tokens: list[list[int]] = []
         for start in range(0, len(sources), size):
             batch, batch_limits = sources[start : start + size], limits[start : start + size]
-            tokens += [h.tokens for h in runtime_greedy_decode(model, batch, batch_limits, SOS_ID, EOS_ID, PAD_ID)]
+            tokens += [h.tokens for h in _stepped_greedy(model, batch, batch_limits)]
         results.append(tokens)
     return [i for i in range(len(sources)) if any(r[i] != results[0][i] for r in results[1:])]
 
@@ -185,7 +189,7 @@ def one_call_mismatches(bundle: Bundle, sources: list[list[int]], limits: list[i
     mismatches = []
     for start in range(0, len(sources), batch_size):
         batch, batch_limits = sources[start : start + batch_size], limits[start : start + batch_size]
-        stepped = runtime_greedy_decode(model, batch, batch_limits, SOS_ID, EOS_ID, PAD_ID)
+        stepped = _stepped_greedy(model, batch, batch_limits)
         ids, lengths = pad_batch(batch, PAD_ID)
         output, emitted, scores = model.decode_greedy(ids, lengths)
         for row, hypothesis in enumerate(stepped):

@@ -27,7 +27,7 @@ def main() -> None:
     args = parser.parse_args()
     from s2s.export.add_greedy import add_greedy_to_bundle
     from s2s.runtime import Translator
-    from s2s.runtime.greedy import greedy_decode, pad_batch
+    from s2s.runtime.search import GreedySearch, pad_batch, search
 
     sources_text = [line.split("\t")[0] for line in Path(args.test).read_text(encoding="utf-8").splitlines()]
     with tempfile.TemporaryDirectory() as work:
@@ -46,7 +46,7 @@ def main() -> None:
                 def step_loop() -> None:
                     for batch in batches:
                         limits = [translator.bundle.decode_length_limit(len(s)) for s in batch]
-                        greedy_decode(model, batch, limits, translator.sos_id, translator.eos_id, translator.pad_id)
+                        search(model, batch, translator.pad_id, GreedySearch(limits, translator.sos_id, translator.eos_id))
 
                 def one_call() -> None:
                     for batch in batches:

@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from .beam import beam_search
 from .bundle import BATCH_INVARIANT_ACTIVATIONS, SOURCE_TOKENIZER, TARGET_TOKENIZER, Bundle, load_bundle
 from .decode_options import DecodeOptions
 from .errors import BundleError, InputError
-from .greedy import Hypothesis, greedy_decode, pad_batch
+from .search import BeamSearch, GreedySearch, Hypothesis, pad_batch, search
 from .model_store import pick_model, pick_route, resolve
 from .pivot import PivotTranslator
 from .onnx_model import OnnxSeq2Seq
@@ -320,10 +319,11 @@ class Translator:
             output, emitted, scores = self.model.decode_greedy(ids, lengths)
             return [[Hypothesis(output[row, : emitted[row]].tolist(), float(scores[row]))] for row in range(len(batch))]
         if options.beam_size == 1:
-            hypotheses = greedy_decode(self.model, batch, limits, self.sos_id, self.eos_id, self.pad_id, attention)
-            return [[h] for h in hypotheses]
-        return beam_search(self.model, batch, limits, self.sos_id, self.eos_id, self.pad_id, options.beam_size,
-                           length_penalty=options.length_penalty, keep_attention=attention, n_best=options.n_best)
+            strategy = GreedySearch(limits, self.sos_id, self.eos_id, keep_attention=attention)
+        else:
+            strategy = BeamSearch(limits, self.sos_id, self.eos_id, options.beam_size, options.length_penalty,
+                                  keep_attention=attention, n_best=options.n_best)
+        return search(self.model, batch, self.pad_id, strategy)
 
 
 def _as_list(texts: str | Iterable[str]) -> list[str]:

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from s2s.runtime import InputError, Translator
-from s2s.runtime.beam import beam_search
-from s2s.runtime.greedy import greedy_decode
+from s2s.runtime.search import BeamSearch, GreedySearch, search
 from s2s.training import greedy_decode as torch_greedy_decode
 from s2s.training import load_checkpoint
 from s2s.training.config import ATTENTIONS, CELLS
@@ -37,9 +36,9 @@ def test_beam_one_is_greedy_and_batched_is_one_by_one(cell, attention, bundle_fa
     assert translator.translate(SENTENCES, beam_size=1) == greedy
     model, ids = translator.model, translator.source_tokenizer.encode_batch(SENTENCES)
     limits = [translator.bundle.decode_length_limit(len(s)) for s in ids]
-    args = (translator.sos_id, translator.eos_id, translator.pad_id)
-    via_beam = [best for [best] in beam_search(model, ids, limits, *args, beam_size=1)]
-    via_greedy = greedy_decode(model, ids, limits, *args)
+    args = (translator.sos_id, translator.eos_id)
+    via_beam = [best for [best] in search(model, ids, translator.pad_id, BeamSearch(limits, *args, beam_size=1))]
+    via_greedy = [best for [best] in search(model, ids, translator.pad_id, GreedySearch(limits, *args))]
     assert [h.tokens for h in via_beam] == [h.tokens for h in via_greedy]
     np.testing.assert_allclose([h.score for h in via_beam], [h.score for h in via_greedy], rtol=1e-5)
     one_by_one = [translator.translate([s], batch_size=1)[0] for s in SENTENCES]
