@@ -17,8 +17,8 @@ from pathlib import Path
 
 import click
 
-from s2s.runtime.bundle import load_bundle
-from s2s.runtime.command import log_to_stderr, user_errors
+from s2s.runtime.bundle.contract import load_bundle
+from s2s.runtime.cli.command import log_to_stderr, user_errors
 
 from .exporter import add_greedy_graph
 from .manifest import finalise

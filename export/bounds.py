@@ -231,7 +231,7 @@ def bounded_decoder_inputs(encoder: onnx.ModelProto, decoder: onnx.ModelProto) -
     encoder's memory output is proved bounded; `hidden` when the encoder's initial hidden state
     is, and the decoder's next hidden state is whenever its inputs are (then, by induction, at
     every step). What a host feeds in place of these outputs is outside the bundle contract."""
-    from s2s.runtime.bundle import HIDDEN, INITIAL_HIDDEN, MEMORY, NEXT_HIDDEN
+    from s2s.runtime.bundle.contract import HIDDEN, INITIAL_HIDDEN, MEMORY, NEXT_HIDDEN
 
     encoded = unit_bounded(encoder, [MEMORY, INITIAL_HIDDEN])
     bounded = {MEMORY} if MEMORY in encoded else set()

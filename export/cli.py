@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from s2s.runtime.command import CONTEXT_SETTINGS, Command, log_to_stderr, output_option, user_errors, version_option
+from s2s.runtime.cli.command import CONTEXT_SETTINGS, Command, log_to_stderr, output_option, user_errors, version_option
 
 from .opsets import DEFAULT_OPSET
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import onnx
 import torch
 
-from s2s.runtime.bundle import (
+from s2s.runtime.bundle.contract import (
     ACTIVATIONS_FIXED_OR_PER_ROW, DECODER, ENCODER, GREEDY, MANIFEST, SOURCE_TOKENIZER, TARGET_TOKENIZER, load_bundle,
 )
-from s2s.runtime.tokenizer import Tokenizer as RuntimeTokenizer
+from s2s.runtime.decoding.tokenizer import Tokenizer as RuntimeTokenizer
 from s2s.training.checkpoint import Checkpoint, load_checkpoint
 from s2s.training.data import read_parallel
 from s2s.training.errors import TrainingInputError

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from s2s.runtime.bundle import (
+from s2s.runtime.bundle.contract import (
     ATTENTION, ATTENTION_KEYS, CELL, DECODER, ENCODER, HIDDEN, INITIAL_CELL, INITIAL_HIDDEN, MEMORY, NEXT_CELL, NEXT_HIDDEN, PREVIOUS_IDS,
     SOURCE_IDS, SOURCE_LENGTHS, SOURCE_MASK, TOP_IDS, TOP_K, TOP_LOG_PROBS, decoder_input_names,
     decoder_output_names, encoder_output_names,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import onnx
 from onnx import TensorProto, helper
 
-from s2s.runtime.bundle import (
+from s2s.runtime.bundle.contract import (
     ATTENTION_KEYS, CELL, HIDDEN, INITIAL_CELL, INITIAL_HIDDEN, MEMORY, NEXT_CELL, NEXT_HIDDEN, OUTPUT_IDS,
     OUTPUT_LENGTHS, PREVIOUS_IDS, SCORES, SOURCE_IDS, SOURCE_LENGTHS, SOURCE_MASK, TOP_IDS, TOP_K, TOP_LOG_PROBS,
 )

@@ -8,9 +8,9 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from s2s.runtime.bundle import ACTIVATIONS_FIXED_OR_PER_ROW, MANIFEST, MODEL_CARD, WEIGHTS, sha256_file
-from s2s.runtime.model_card import render_model_card
-from s2s.runtime.placeholders import PLACEHOLDERS
+from s2s.runtime.bundle.contract import ACTIVATIONS_FIXED_OR_PER_ROW, MANIFEST, MODEL_CARD, WEIGHTS, sha256_file
+from s2s.runtime.bundle.model_card import render_model_card
+from s2s.runtime.bundle.placeholders import PLACEHOLDERS
 from s2s.training.placeholder_training import RULES as PLACEHOLDER_RULES
 from s2s.training.checkpoint import Checkpoint
 from s2s.training.tokenization import EOS_ID, PAD_ID, SOS_ID, UNK_ID

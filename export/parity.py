@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from s2s.runtime.bundle import SOURCE_IDS, SOURCE_LENGTHS, Bundle, encoder_output_names
-from s2s.runtime.onnx_model import OnnxSeq2Seq
-from s2s.runtime.search import GreedySearch, Hypothesis, pad_batch, search
-from s2s.runtime.tokenizer import Tokenizer as RuntimeTokenizer
+from s2s.runtime.bundle.contract import SOURCE_IDS, SOURCE_LENGTHS, Bundle, encoder_output_names
+from s2s.runtime.decoding.onnx_model import OnnxSeq2Seq
+from s2s.runtime.decoding.search import GreedySearch, Hypothesis, pad_batch, search
+from s2s.runtime.decoding.tokenizer import Tokenizer as RuntimeTokenizer
 from s2s.training.decoding import greedy_decode
 from s2s.training.model import Seq2Seq
 from s2s.training.tokenization import EOS_ID, PAD_ID, SOS_ID, Tokenizer

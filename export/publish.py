@@ -7,8 +7,10 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
-from s2s.runtime.bundle import MANIFEST
+from s2s.runtime.atomic import plain_mode, replace_directory, write_atomically
+from s2s.runtime.bundle.contract import MANIFEST
 
 from .errors import ExportError
 
@@ -38,47 +40,25 @@ def check_output(out: Path, force: bool, protected: Path | None = None) -> None:
         raise ExportError(f"{out} exists and is not a model bundle; refusing to replace it, even with --force")
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def publish(directory: Path, out: Path, as_zip: bool = False) -> None:
     """Move the verified bundle into place; only a complete bundle ever appears at `out`.
 
     The bundle is staged beside `out` under a fresh name made by `tempfile` (never a name a user
     could own), then renamed over it; a replaced bundle is moved aside the same way first."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    hidden = f".{out.name}.s2s-export-"
     if as_zip:
-        handle, name = tempfile.mkstemp(prefix=hidden, suffix=".zip", dir=out.parent)
-        os.close(handle)
-        staging = Path(name)
-        try:
-            os.chmod(staging, 0o666 & ~_umask())  # mkstemp makes it private
-            with zipfile.ZipFile(staging, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        def zip_into(stream: BinaryIO) -> None:
+            with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as archive:
                 for path in sorted(directory.iterdir()):
                     archive.write(path, arcname=path.name)
-            os.replace(staging, out)  # atomic; a replaced .zip bundle was checked by _check_output
-        except BaseException:
-            staging.unlink(missing_ok=True)
-            raise
+
+        write_atomically(out, zip_into)  # a replaced .zip bundle was checked by check_output
         return
-    staging = Path(tempfile.mkdtemp(prefix=hidden, dir=out.parent))
-    previous = None
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.s2s-export-", dir=out.parent))
     try:
         shutil.copytree(directory, staging, dirs_exist_ok=True)
-        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp (and the copied work folder) made it private
-        if out.exists():
-            previous = Path(tempfile.mkdtemp(prefix=hidden + "old-", dir=out.parent))
-            previous.rmdir()
-            out.rename(previous)
-        staging.rename(out)
+        os.chmod(staging, plain_mode(0o777))  # mkdtemp (and the copied work folder) made it private
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
-        if previous is not None and previous.exists() and not out.exists():
-            previous.rename(out)  # put the user's bundle back
         raise
-    if previous is not None:
-        shutil.rmtree(previous, ignore_errors=True)
+    replace_directory(staging, out)

@@ -377,7 +377,7 @@ def count_activation_quantisers(model: onnx.ModelProto) -> dict[str, int]:
 
 def activation_counts(directory: Path) -> dict[str, int]:
     """`count_activation_quantisers` over the step graphs of the bundle files in `directory`."""
-    from s2s.runtime.bundle import DECODER, ENCODER
+    from s2s.runtime.bundle.contract import DECODER, ENCODER
 
     counts = [count_activation_quantisers(onnx.load(str(directory / g), load_external_data=False)) for g in (ENCODER, DECODER)]
     return {key: sum(c[key] for c in counts) for key in counts[0]}

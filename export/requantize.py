@@ -25,8 +25,8 @@ from pathlib import Path
 import click
 import onnx
 
-from s2s.runtime.bundle import ACTIVATIONS_FIXED_OR_PER_ROW, DECODER, ENCODER, load_bundle
-from s2s.runtime.command import log_to_stderr, user_errors
+from s2s.runtime.bundle.contract import ACTIVATIONS_FIXED_OR_PER_ROW, DECODER, ENCODER, load_bundle
+from s2s.runtime.cli.command import log_to_stderr, user_errors
 from s2s.runtime.errors import S2SRuntimeError
 
 from .errors import ExportError

@@ -10,12 +10,12 @@ from typing import Callable
 import click
 import onnx
 
-from s2s.runtime.bundle import (
+from s2s.runtime.bundle.contract import (
     DECODER, ENCODER, GREEDY, MANIFEST, MODEL_CARD, SOURCE_TOKENIZER, WEIGHTS, Bundle, load_bundle,
 )
-from s2s.runtime.tokenizer import Tokenizer
+from s2s.runtime.decoding.tokenizer import Tokenizer
 
-from s2s.runtime.command import CONTEXT_SETTINGS, Command, output_option
+from s2s.runtime.cli.command import CONTEXT_SETTINGS, Command, output_option
 
 from .errors import ExportError
 from .manifest import finalise

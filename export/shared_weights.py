@@ -16,7 +16,7 @@ from pathlib import Path
 import onnx
 from onnx import numpy_helper
 
-from s2s.runtime.bundle import WEIGHTS
+from s2s.runtime.bundle.contract import WEIGHTS
 
 MIN_EXTERNAL_BYTES = 1024  # scalars and small constants stay in their graph
 _DATA_FIELDS = ("raw_data", "float_data", "int32_data", "int64_data", "double_data", "uint64_data", "string_data")

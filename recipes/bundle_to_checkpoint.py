@@ -26,7 +26,7 @@ from tokenizers import Tokenizer as HFTokenizer
 
 from s2s.runtime import Translator, load_bundle
 from s2s.export.rewrite import unpack
-from s2s.runtime.bundle import DECODER, ENCODER, SOURCE_TOKENIZER, TARGET_TOKENIZER
+from s2s.runtime.bundle.contract import DECODER, ENCODER, SOURCE_TOKENIZER, TARGET_TOKENIZER
 from s2s.training import TrainConfig
 from s2s.training.checkpoint import TrainerState, save_checkpoint
 from s2s.training.config import ModelConfig

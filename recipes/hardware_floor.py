@@ -33,7 +33,7 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
 from s2s.runtime import Translator
-from s2s.runtime.sessions import session_options
+from s2s.runtime.decoding.sessions import session_options
 
 
 def processor() -> str:

@@ -27,7 +27,7 @@ def main() -> None:
     args = parser.parse_args()
     from s2s.export.add_greedy import add_greedy_to_bundle
     from s2s.runtime import Translator
-    from s2s.runtime.search import GreedySearch, pad_batch, search
+    from s2s.runtime.decoding.search import GreedySearch, pad_batch, search
 
     sources_text = [line.split("\t")[0] for line in Path(args.test).read_text(encoding="utf-8").splitlines()]
     with tempfile.TemporaryDirectory() as work:

@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 
 import onnxruntime as ort
-
-from s2s.runtime import Translator, sessions
+from s2s.runtime import Translator
+from s2s.runtime.decoding import sessions
 from s2s.tools.benchmark import read_sentences
-from s2s.runtime.evaluation import evaluate, read_test_set
+from s2s.tools.evaluation import evaluate, read_test_set
 
 SHIPPED = sessions.session_options
 

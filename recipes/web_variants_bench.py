@@ -36,7 +36,7 @@ from s2s.export.manifest import finalise
 from s2s.export.parity import greedy_agreement
 from s2s.export.quantize import _FIXED as FIXED, _RUN_TIME_FIXED as FIXED_AT_RUN_TIME  # the graphs' names
 from s2s.export.rewrite import encoded_sample, publish_rewritten, read_sample, rewrite_step_graphs, unpack
-from s2s.runtime.bundle import load_bundle
+from s2s.runtime.bundle.contract import load_bundle
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,12 +4,12 @@
     Translator.load().translate(["I am a student."])
 """
 
-from .bundle import FORMAT_VERSION, Bundle, load_bundle
+from .bundle.contract import FORMAT_VERSION, Bundle, load_bundle
+from .bundle.store import ModelInfo, default_bundle_path, installed_models
+from .decoding.options import DecodeOptions
+from .decoding.search import BeamSearch, GreedySearch, Hypothesis, SearchStrategy, search
+from .decoding.translator import Translation, TranslationResult, Translator
 from .errors import BundleError, InputError, S2SRuntimeError
-from .decode_options import DecodeOptions
-from .search import BeamSearch, GreedySearch, Hypothesis, SearchStrategy, search
-from .model_store import ModelInfo, default_bundle_path, installed_models
-from .translator import Translation, TranslationResult, Translator
 
 __all__ = [
     "FORMAT_VERSION", "BeamSearch", "Bundle", "BundleError", "DecodeOptions", "GreedySearch", "Hypothesis",

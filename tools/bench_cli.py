@@ -10,9 +10,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
-
-from s2s.runtime.command import CONTEXT_SETTINGS, Command, renamed, user_errors, version_option
+from s2s.runtime.cli.command import CONTEXT_SETTINGS, Command, renamed, user_errors, version_option
 from s2s.runtime.errors import InputError
+
 
 def machine() -> str:
     model = ""
@@ -58,8 +58,8 @@ def main(models, torch_checkpoint, test_file, threads, batch_sizes, latency_sent
     """
     thread_counts, sizes = list(threads), list(batch_sizes)
     with user_errors("s2s-bench"):
-        from s2s.runtime.evaluation import evaluate, read_test_set
-        from s2s.runtime.translator import Translator
+        from s2s.runtime.decoding.translator import Translator
+        from s2s.tools.evaluation import evaluate, read_test_set
 
         from .benchmark import cold_start, measure, read_sentences, site_packages_mib
 

@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from s2s.runtime.decoding.translator import Translator
 from s2s.runtime.errors import InputError
-from s2s.runtime.translator import Translator
 
 
 @dataclass
@@ -89,7 +89,7 @@ print(json.dumps({"walls": walls, "peaks": peaks}))
 def cold_start(model: Path | None, text: str = "I am a student.", runs: int = 5) -> dict:
     """Wall time and peak RSS of `s2s-translate TEXT` as a new process (median of `runs`)."""
     script = Path(sys.executable).parent / "s2s-translate"  # the installed console script, as a user runs it
-    launcher = [str(script)] if script.exists() else [sys.executable, "-m", "s2s.runtime.cli"]
+    launcher = [str(script)] if script.exists() else [sys.executable, "-m", "s2s.runtime.cli.translate"]
     command = launcher + [text, "--quiet"] + (["-m", str(model)] if model else [])
     completed = subprocess.run([sys.executable, "-I", "-S", "-c", _LAUNCHER, json.dumps(command), str(runs)],
                                capture_output=True, text=True)

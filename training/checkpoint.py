@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from s2s.runtime.atomic import replace_directory
 from safetensors import SafetensorError
 from safetensors.torch import load_file, load_model, save_file, save_model
 from tokenizers import Tokenizer
@@ -162,17 +163,8 @@ def save_checkpoint(
         "trainer_state": state.__dict__,
     }
     (temporary / "checkpoint.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    for file in temporary.iterdir():
-        with open(file, "rb") as handle:
-            os.fsync(handle.fileno())
-    previous = directory.with_name(directory.name + ".old")
-    if previous.exists():
-        shutil.rmtree(previous)
-    if directory.exists():
-        directory.rename(previous)
-    temporary.rename(directory)
-    if previous.exists():
-        shutil.rmtree(previous)
+    # A kill between the two renames leaves only the ".old" copy, where load_checkpoint looks.
+    replace_directory(temporary, directory, aside=directory.with_name(directory.name + ".old"))
 
 
 def load_checkpoint(directory: str | Path, with_optimizer: bool = False) -> Checkpoint:

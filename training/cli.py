@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from .config import ATTENTIONS, BRIDGES, CELLS, LR_SCHEDULES, PRECISIONS, SELECTIONS, TOKENIZERS, TrainConfig
-from s2s.runtime.command import CONTEXT_SETTINGS, Command, log_to_stderr, output_option, user_errors, version_option
+from s2s.runtime.cli.command import CONTEXT_SETTINGS, Command, log_to_stderr, output_option, user_errors, version_option
 
 from .errors import TrainingInputError
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from s2s.runtime.bundle import length_limit
+from s2s.runtime.bundle.contract import length_limit
 
 from .errors import ConfigError
 

@@ -1,7 +1,7 @@
 """Teaching the model to carry placeholders: the training side of protection.
 
 In a share of the training pairs, spans that must come through a translation unchanged are
-replaced on both sides by the same placeholder (s2s.runtime.placeholders): words written
+replaced on both sides by the same placeholder (s2s.runtime.bundle.placeholders): words written
 identically on both sides that hold a digit or start with a capital (names, numbers, codes:
 "Tom", "2019", "LH1234"), and number words where both sides say the same number ("three" and
 "trois"). The placeholder numbers are drawn at random for each pair, so every one of the 16 is
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from tokenizers import Tokenizer
 
-from s2s.runtime.placeholders import PLACEHOLDER_COUNT, PLACEHOLDERS
+from s2s.runtime.bundle.placeholders import PLACEHOLDER_COUNT, PLACEHOLDERS
 
 from .errors import TrainingInputError
 

@@ -8,20 +8,21 @@ import logging
 import math
 import os
 import random
-import signal
-import threading
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from s2s.runtime.atomic import write_atomically
+from s2s.runtime.signals import StopOnSignal
 from torch.nn import functional as F
 from tqdm import tqdm
 
+from . import distributed
 from .checkpoint import TrainerState, load_checkpoint, save_checkpoint
 from .config import ModelConfig, TrainConfig
-from . import distributed
 from .data import ParallelText, batch_order, make_batch, read_corpora, read_parallel
 from .errors import TrainingInputError
 from .evaluation import corpus_bleu, perplexity, validation_bleu, validation_loss
@@ -69,10 +70,6 @@ def _encode_corpus(texts_src, texts_tgt, source_tokenizer, target_tokenizer, max
         kept.source_texts.append(st)
         kept.target_texts.append(tt)
     return kept, skipped_empty, skipped_long
-
-
-def _main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
 
 
 def _interruptible(work, *args):
@@ -241,9 +238,7 @@ class Trainer:
             if record.get("step", 0) <= self.state.step and (
                     record.get("event") != "epoch" or record.get("epoch", 0) <= self.state.epoch):
                 kept.append(line)
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text("".join(row + "\n" for row in kept), encoding="utf-8")
-        os.replace(temporary, path)
+        write_atomically(path, "".join(row + "\n" for row in kept))
 
     def _load_data(self) -> None:
         config = self.config
@@ -409,16 +404,8 @@ class Trainer:
             state.finished = True
             state.stop_reason = f"reached {config.epochs} epochs"
 
-    def _on_interrupt(self, signum, frame) -> None:
-        # Ctrl-C finishes the current batch, saves checkpoint-last/, then stops: an interrupted
-        # batch would leave weights and step counter out of step with each other.
-        if self._interrupted and signum == signal.SIGINT:  # a second Ctrl-C: the user really wants out
-            raise KeyboardInterrupt
-        self._interrupted = True
-        log.warning("interrupt: stopping after this batch (Ctrl-C again to abort without saving)")
-
     def _budget_spent(self, deadline: float) -> str | None:
-        if self._interrupted:
+        if self._stop.requested:
             return "interrupted"
         if time.monotonic() >= deadline:
             return f"time budget of {self.config.max_minutes} minutes reached"
@@ -458,18 +445,16 @@ class Trainer:
         stop: str | None = None
         rate = 0.0
         last_save = last_report = time.monotonic()
-        self._interrupted = False
+        # Ctrl-C or SIGTERM finishes the current batch, saves checkpoint-last/, then stops: an
+        # interrupted batch would leave weights and step counter out of step with each other.
+        self._stop = StopOnSignal("interrupt: stopping after this batch (Ctrl-C again to abort without saving)")
         try:
             # Only now: a run that failed to start leaves nothing (rank 0 alone writes).
             if self.is_main:
                 self.out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise TrainingInputError(f"cannot create the run directory {self.out}: {exc.strerror}") from None
-        previous_handlers = {}
-        if _main_thread():
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                previous_handlers[signum] = signal.signal(signum, self._on_interrupt)
-        try:
+        with self._stop:
             while not state.finished and stop is None:
                 generator = torch.Generator().manual_seed(config.seed * 1000 + state.epoch)
                 batches = batch_order(lengths, config.batch_size, generator)
@@ -490,9 +475,10 @@ class Trainer:
                         # Every rank stops (and saves) at the same batch, and a Ctrl-C that reached
                         # one rank counts on all: each then takes the interrupted path (save, stop).
                         stop_any, interrupted_any, save_due = distributed.any_rank(
-                            stop is not None, self._interrupted, save_due)
+                            stop is not None, self._stop.requested, save_due)
                         if interrupted_any:
-                            self._interrupted, stop = True, "interrupted"
+                            self._stop.request()
+                            stop = "interrupted"
                         elif stop_any:
                             stop = stop or "stopped by another process"
                     if stop is not None:
@@ -542,15 +528,12 @@ class Trainer:
                 self._end_epoch(state.epoch_loss_sum / max(state.epoch_tokens, 1), rate)
                 self._save(LAST)
                 last_save = time.monotonic()
-        finally:
-            for signum, handler in previous_handlers.items():
-                signal.signal(signum, handler)
         if not state.finished:
             state.stop_reason = stop or ""
             state.elapsed_seconds = elapsed_before + time.monotonic() - started
             self._save(LAST)
             log.info("stopped (%s); saved %s; continue with --resume", state.stop_reason, self.out / LAST)
-        if self._interrupted:
+        if self._stop.requested:
             self.saved_on_interrupt = True
             raise KeyboardInterrupt
         # Without validation sets the last state is the best there is; with them, checkpoint-best/

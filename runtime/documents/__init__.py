@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ..decode_options import DecodeOptions
+from ..decoding.options import DecodeOptions
 from ..errors import InputError, S2SRuntimeError
 from ..line_reader import read_bounded
 
 if TYPE_CHECKING:
-    from ..translator import Translator
+    from ..decoding.translator import Translator
 
 # A document larger than this is refused before it is parsed (parsers hold it whole).
 MAX_DOCUMENT_BYTES = 64 << 20

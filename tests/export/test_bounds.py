@@ -11,7 +11,7 @@ from onnx import TensorProto, helper, numpy_helper
 from s2s.export.bounds import bounded_decoder_inputs, unit_bounded
 from s2s.export.graphs import export_graphs
 from s2s.export.quantize import count_activation_quantisers, quantize_int8
-from s2s.runtime.bundle import DECODER, ENCODER, HIDDEN, MEMORY
+from s2s.runtime.bundle.contract import DECODER, ENCODER, HIDDEN, MEMORY
 from s2s.training.config import ModelConfig
 from s2s.training.model import Seq2Seq
 

@@ -166,7 +166,7 @@ def test_tokenizer_check_records_and_catches_a_runtime_difference(checkpoint_fac
     manifest = load_bundle(bundle_factory("gru", "luong")).manifest
     assert manifest["verification"]["tokenizers"]["identical_sentences"]["source"] > 0
 
-    from s2s.runtime.tokenizer import Tokenizer
+    from s2s.runtime.decoding.tokenizer import Tokenizer
 
     original = Tokenizer.encode
     monkeypatch.setattr(Tokenizer, "encode", lambda self, text: original(self, text)[:-1])

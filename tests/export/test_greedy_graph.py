@@ -8,8 +8,8 @@ import pytest
 from s2s.export import ExportOptions, export_bundle
 from s2s.export.add_greedy import add_greedy_to_bundle
 from s2s.runtime import Translator, load_bundle
-from s2s.runtime.bundle import DECODER, ENCODER, GREEDY, WEIGHTS
-from s2s.runtime.search import pad_batch
+from s2s.runtime.bundle.contract import DECODER, ENCODER, GREEDY, WEIGHTS
+from s2s.runtime.decoding.search import pad_batch
 from s2s.training.config import ATTENTIONS, CELLS
 
 SENTENCES = ["one two three.", "nine.", "four four five six seven.", "eight zero.", "two.", "six six six six six six.",

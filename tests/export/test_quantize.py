@@ -11,8 +11,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 from s2s.export.quantize import FIXED_SCALE, count_activation_quantisers, count_tensor_quantisers, quantize_int8
 from s2s.runtime import Translator, load_bundle
-from s2s.runtime.bundle import ACTIVATIONS_FIXED_OR_PER_ROW
-from s2s.runtime.sessions import session_options
+from s2s.runtime.bundle.contract import ACTIVATIONS_FIXED_OR_PER_ROW
+from s2s.runtime.decoding.sessions import session_options
 
 
 def _linear_model(path, rows_rank: int = 2) -> None:

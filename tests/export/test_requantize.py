@@ -14,7 +14,7 @@ from s2s.export.manifest import finalise
 from s2s.export.quantize import count_tensor_quantisers
 from s2s.export.requantize import main as requantize_cli
 from s2s.runtime import Translator, load_bundle
-from s2s.runtime.bundle import ACTIVATIONS_FIXED_OR_PER_ROW
+from s2s.runtime.bundle.contract import ACTIVATIONS_FIXED_OR_PER_ROW
 
 
 def _old_style_int8(fp32_bundle, directory):

@@ -20,9 +20,9 @@ import numpy as np
 
 from s2s.runtime import Translator
 from s2s.runtime.line_reader import read_lines
-from s2s.runtime.placeholders import PLACEHOLDER_PATTERN, placeholder
-from s2s.runtime.protection import Terms, restore
-from s2s.runtime.sentences import split_sentences
+from s2s.runtime.bundle.placeholders import PLACEHOLDER_PATTERN, placeholder
+from s2s.runtime.decoding.protection import Terms, restore
+from s2s.runtime.decoding.sentences import split_sentences
 
 SENTENCES = [
     "I am a student.", "How are you?", "I don't know what to do.", "The weather is nice today.",

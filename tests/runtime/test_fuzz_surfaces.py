@@ -13,9 +13,9 @@ import signal
 import pytest
 
 from s2s.runtime import Translator
-from s2s.runtime.bundle import load_bundle
+from s2s.runtime.bundle.contract import load_bundle
 from s2s.runtime.errors import BundleError, S2SRuntimeError
-from s2s.runtime.protection import Protector, Terms, read_glossary, restore
+from s2s.runtime.decoding.protection import Protector, Terms, read_glossary, restore
 
 CASES = int(os.environ.get("S2S_FUZZ_CASES", "150"))
 SEED = int(os.environ.get("S2S_FUZZ_SEED", "20261204"))

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from s2s.runtime.bundle import load_bundle
+from s2s.runtime.bundle.contract import load_bundle
 from s2s.runtime.errors import BundleError
-from s2s.runtime.models_cli import main as models_cli
+from s2s.runtime.cli.models import main as models_cli
 
 
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/null"])
@@ -52,7 +52,7 @@ def test_model_names_are_names_never_paths(name, tmp_path, monkeypatch):
 
 
 def test_the_packaged_model_says_it_cannot_be_removed(tmp_path, monkeypatch):
-    from s2s.runtime.model_store import default_bundle_path
+    from s2s.runtime.bundle.store import default_bundle_path
 
     if not (default_bundle_path() / "model.json").is_file():
         pytest.skip("no packaged model in this install")
@@ -62,8 +62,8 @@ def test_the_packaged_model_says_it_cannot_be_removed(tmp_path, monkeypatch):
 
 
 def test_jsonl_stays_json_when_a_model_scores_nan():
-    from s2s.runtime.output_format import format_line
-    from s2s.runtime.translator import Translation, TranslationResult
+    from s2s.runtime.batch.output_format import format_line
+    from s2s.runtime.decoding.translator import Translation, TranslationResult
 
     result = TranslationResult("x", ["▁x"], [Translation("", [], math.nan, np.full((1, 1), np.nan, np.float32),
                                                          ranking=-math.inf)])
@@ -75,7 +75,7 @@ def test_jsonl_stays_json_when_a_model_scores_nan():
 
 
 def test_the_work_folders_of_a_killed_install_are_never_models_and_are_cleaned(bundle_factory, tmp_path, monkeypatch):
-    from s2s.runtime.model_store import install, installed_models
+    from s2s.runtime.bundle.store import install, installed_models
 
     store = tmp_path / "models"
     monkeypatch.setenv("S2S_MODELS_DIR", str(store))
@@ -110,8 +110,8 @@ def test_a_manifest_listing_more_than_any_bundle_needs_is_refused_before_reading
 
 @pytest.mark.parametrize("out", [".", "./", "/", ""])
 def test_an_output_that_is_a_folder_is_one_line_in_every_command(out, bundle_factory, tmp_path, monkeypatch):
-    from s2s.runtime.cli import main as translate_cli
-    from s2s.runtime.eval_cli import main as eval_cli
+    from s2s.runtime.cli.translate import main as translate_cli
+    from s2s.tools.eval_cli import main as eval_cli
 
     monkeypatch.chdir(tmp_path)
     test = tmp_path / "test.tsv"
@@ -133,7 +133,7 @@ def test_a_models_folder_below_a_file_is_one_line(bundle_factory, tmp_path, monk
 def test_atomic_outputs_get_the_permissions_of_a_plain_file_and_long_names_work(tmp_path):
     import stat
 
-    from s2s.runtime.output_file import write_atomically
+    from s2s.runtime.atomic import write_atomically
 
     long_name = tmp_path / ("x" * 250 + ".txt")  # the temporary name used to pass 255 bytes
     write_atomically(long_name, "done\n")
@@ -148,8 +148,8 @@ def test_attention_pictures_on_a_read_only_or_full_disk_are_one_line(bundle_fact
     import os
 
     pytest.importorskip("matplotlib")
-    from s2s.runtime import output_file
-    from s2s.runtime.cli import main as translate_cli
+    from s2s.runtime import atomic
+    from s2s.runtime.cli.translate import main as translate_cli
 
     pictures = tmp_path / "pictures"
     real_replace = os.replace
@@ -159,7 +159,7 @@ def test_attention_pictures_on_a_read_only_or_full_disk_are_one_line(bundle_fact
             raise OSError(errno.EROFS, "Read-only file system")
         return real_replace(source, target)
 
-    monkeypatch.setattr(output_file.os, "replace", read_only)
+    monkeypatch.setattr(atomic.os, "replace", read_only)
     result = CliRunner().invoke(translate_cli, ["-m", str(bundle_factory("gru", "luong")), "--plot-attention",
                                                 str(pictures), "one two ."])
     assert result.exit_code == 2 and "Read-only file system" in result.stderr and "Traceback" not in result.output

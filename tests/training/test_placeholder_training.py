@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from s2s.runtime.placeholders import PLACEHOLDERS, placeholder, shown
+from s2s.runtime.bundle.placeholders import PLACEHOLDERS, placeholder, shown
 from s2s.training import TrainConfig
 from s2s.training.checkpoint import load_checkpoint
 from s2s.training.decoding import greedy_decode

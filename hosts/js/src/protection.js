@@ -1,4 +1,4 @@
-// Protection, as the Python runtime does it (s2s/runtime/protection.py): names, numbers, codes,
+// Protection, as the Python runtime does it (runtime/decoding/protection.py): names, numbers, codes,
 // URLs, e-mail addresses, paths and the user's terms become placeholders before translation and
 // come back unchanged after it; a placeholder the model dropped is put back after the target
 // token that attends to it most. The patterns come from the Python runtime (contract.js).

@@ -1,4 +1,4 @@
-// Rule-based sentence splitting, the same rules as the Python runtime (s2s/runtime/sentences.py):
+// Rule-based sentence splitting, the same rules as the Python runtime (runtime/decoding/sentences.py):
 // a sentence ends at . ! ? … (a run of them, closing quotes or brackets after), then whitespace,
 // then something that starts a sentence; not after a known abbreviation, a single letter, or in a number.
 import { ABBREVIATIONS } from "./contract.js";

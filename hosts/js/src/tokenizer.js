@@ -1,4 +1,4 @@
-// The bundle's tokenizers, applied exactly as the Python runtime (s2s/runtime/tokenizer.py) and
+// The bundle's tokenizers, applied exactly as the Python runtime (runtime/decoding/tokenizer.py) and
 // Hugging Face `tokenizers` apply them: the pipeline of docs/bundle-format.md, nothing more.
 import { BundleError } from "./errors.js";
 import { NFKC_UNCHANGED, NOT_PUNCTUATION, EXTRA_PUNCTUATION } from "./unicode-compat.js";

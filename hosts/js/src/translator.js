@@ -281,7 +281,7 @@ export class Translator {
   }
 
   /**
-   * Beam search, the Python runtime's (runtime/beam.py) step for step: every beam of every
+   * Beam search, the Python runtime's (runtime/decoding/search.py, BeamSearch) step for step: every beam of every
    * sentence shares each decoder run; a sentence ends when `beamSize` hypotheses have finished
    * (<eos> or the length limit); the best by score / length wins (ties: the first finished).
    */

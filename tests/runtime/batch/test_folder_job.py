@@ -1,0 +1,71 @@
+"""A folder of mixed files, file by file: outputs whole or absent, malformed files reported and
+skipped, --resume redoing only what is missing, the bytes of translating each file alone."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from s2s.runtime.cli.translate import main
+
+pytest.importorskip("polib")
+pytest.importorskip("srt")
+
+PO = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "one two ."\nmsgstr ""\n'
+SRT = "1\n00:00:01,000 --> 00:00:02,000\nthree four .\n"
+
+
+@pytest.fixture
+def folder(tmp_path):
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "a.po").write_text(PO, encoding="utf-8")
+    (source / "b.srt").write_text(SRT, encoding="utf-8")
+    (source / "c.txt").write_text("five six .\n\nseven .\n", encoding="utf-8")
+    (source / "d.po").write_text("hello world\n", encoding="utf-8")  # malformed
+    (source / "e.txt").write_bytes(b"\xff\xfe\n")  # not UTF-8
+    (source / ".hidden").write_text("x", encoding="utf-8")
+    return source
+
+
+def _run(bundle, *args):
+    return CliRunner().invoke(main, ["-m", str(bundle), "-q", *map(str, args)])
+
+
+def test_each_file_as_translated_alone_and_the_bad_ones_reported(bundle_factory, folder, tmp_path):
+    bundle = bundle_factory("gru", "bahdanau")
+    out = tmp_path / "out"
+    result = _run(bundle, "-i", folder, "-o", out)
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("s2s-translate: error:")]
+    assert len(errors) == 3 and "d.po" in errors[0] and "e.txt" in errors[1] and "2 file(s)" in errors[2]
+    assert sorted(p.name for p in out.iterdir()) == ["a.po", "b.srt", "c.txt"]  # nothing half-written
+    for name in ("a.po", "b.srt", "c.txt"):
+        alone = _run(bundle, "-i", folder / name, "-o", tmp_path / f"alone-{name}")
+        assert alone.exit_code == 0 and (out / name).read_bytes() == (tmp_path / f"alone-{name}").read_bytes()
+
+
+def test_resume_redoes_only_what_is_missing_and_outputs_are_never_replaced_unasked(bundle_factory, folder, tmp_path):
+    bundle = bundle_factory("gru", "bahdanau")
+    for bad in ("d.po", "e.txt"):
+        (folder / bad).unlink()
+    out = tmp_path / "out"
+    assert _run(bundle, "-i", folder, "-o", out).exit_code == 0
+    first = {p.name: p.read_bytes() for p in out.iterdir()}
+    (out / "b.srt").unlink()  # as if the job had been killed while on it
+    (out / "c.txt").write_text("MY EDITS\n", encoding="utf-8")
+    refused = _run(bundle, "-i", folder, "-o", out)
+    assert refused.exit_code == 2 and "--resume" in refused.stderr
+    assert _run(bundle, "-i", folder, "-o", out, "--resume").exit_code == 0
+    assert (out / "b.srt").read_bytes() == first["b.srt"] and (out / "c.txt").read_text() == "MY EDITS\n"
+    assert _run(bundle, "-i", folder, "-o", out, "--overwrite").exit_code == 0
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == first
+
+
+def test_a_folder_needs_an_output_folder(bundle_factory, folder, tmp_path):
+    bundle = bundle_factory("gru", "bahdanau")
+    assert "give an output folder" in _run(bundle, "-i", folder).stderr
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    assert "must be a folder" in _run(bundle, "-i", folder, "-o", afile).stderr
+    assert "is the input folder" in _run(bundle, "-i", folder, "-o", folder).stderr

@@ -1,0 +1,81 @@
+"""Real documents (tests/runtime/documents/data/) translated by the shipped English->French model, their
+structure checked on both sides: a web page with nested inline markup, a README with code, a
+50-cue subtitle file and a PO catalogue with plurals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from s2s.runtime import Translator
+from s2s.runtime.documents import translate_document
+from s2s.runtime.bundle.store import default_bundle_path
+
+HERE = Path(__file__).parent / "data"
+pytestmark = pytest.mark.skipif(not (default_bundle_path() / "model.json").is_file(), reason="no shipped model")
+
+
+@pytest.fixture(scope="module")
+def translator():
+    return Translator.load()
+
+
+def test_a_web_page(translator):
+    bs4 = pytest.importorskip("bs4")
+    source = (HERE / "page.html").read_text(encoding="utf-8")
+    result = translate_document(translator, HERE / "page.html")
+    before, after = bs4.BeautifulSoup(source, "html.parser"), bs4.BeautifulSoup(result.data, "html.parser")
+    assert after.html["lang"] == "fr" and after.title.string != before.title.string
+    for name in ("script", "style", "pre", "code"):
+        assert [str(t) for t in after.find_all(name)] == [str(t) for t in before.find_all(name)]
+    assert str(after.find(attrs={"translate": "no"})) == str(before.find(attrs={"translate": "no"}))
+    assert after.img["alt"] != before.img["alt"] and after.img["src"] == before.img["src"]
+    assert [a["href"] for a in after.find_all("a")] == [a["href"] for a in before.find_all("a")] or result.markup_dropped
+    text = " ".join(p.get_text() for p in after.find_all("p"))  # the translated paragraphs only
+    for kept in ("9:30", "$12", "tours@example.com", "npm install", "Museo Civico"):
+        assert kept in text, kept
+
+
+def test_a_readme(translator):
+    pytest.importorskip("markdown_it")
+    source = (HERE / "README.md").read_text(encoding="utf-8")
+    out = translate_document(translator, HERE / "README.md").data.decode()
+    before, after = source.splitlines(), out.splitlines()
+    assert len(after) == len(before)
+    for a, b in zip(after, before):
+        if b.startswith(("```", "pip install", "|---")) or not b.strip():
+            assert a == b
+        for prefix in ("# ", "## ", "- ", "> ", "| "):
+            if b.startswith(prefix):
+                assert a.startswith(prefix)
+    for kept in ("`weather-station --every 60`", "`~/weather.csv`", "(https://example.com/manual)", "`--every`"):
+        assert kept in out, kept
+
+
+def test_fifty_cues(translator):
+    srt = pytest.importorskip("srt")
+    source = (HERE / "film.srt").read_text(encoding="utf-8")
+    before = list(srt.parse(source))
+    after = list(srt.parse(translate_document(translator, HERE / "film.srt").data.decode()))
+    assert len(before) == 50
+    assert [(c.index, c.start, c.end) for c in after] == [(c.index, c.start, c.end) for c in before]
+    assert sum(c.content != b.content for c, b in zip(after, before)) >= 45
+
+
+def test_a_po_catalogue_with_plurals(translator):
+    polib = pytest.importorskip("polib")
+    before = polib.pofile(str(HERE / "app.po"))
+    after = polib.pofile(translate_document(translator, HERE / "app.po").data.decode())
+    assert [e.msgid for e in after] == [e.msgid for e in before] and after.metadata == before.metadata
+    for old, new in zip(before, after):
+        if old.translated():
+            assert new.msgstr == old.msgstr and "fuzzy" not in new.flags
+            continue
+        assert "fuzzy" in new.flags and set(old.flags) <= set(new.flags)
+        for translated in ([new.msgstr] if not new.msgid_plural else list(new.msgstr_plural.values())):
+            assert translated
+        if "%d" in old.msgid:
+            assert "%d" in new.msgstr
+        if "{path}" in old.msgid:
+            assert "{path}" in new.msgstr
