@@ -6,7 +6,8 @@ the runtime imports this module.
     from s2s.runtime.batch.ray_job import TranslateBatch
     ray.data.DataContext.get_current().execution_options.preserve_order = True  # rows stay in order
     ds = ray.data.from_items([{"text": "I am a student."}])
-    ds = ds.map_batches(TranslateBatch, fn_constructor_kwargs={"model": "models/eng-fra"}, concurrency=2)
+    ds = ds.map_batches(TranslateBatch, fn_constructor_kwargs={"model": "models/eng-fra"},
+                        compute=ray.data.ActorPoolStrategy(size=2))
 
 Decoding is batch-invariant (docs/bundle-format.md), so how Ray cuts the data into batches and
 blocks never changes a translation: the output is byte for byte the local runtime's.
@@ -15,18 +16,22 @@ blocks never changes a translation: the output is byte for byte the local runtim
 from __future__ import annotations
 
 import os
+import re
+import sys
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..atomic import write_atomically
 from ..decoding.translator import Translator
 from ..errors import InputError
-from ..line_reader import read_lines
+from ..line_reader import LineReader, open_input
 from .job import JobOptions, translate_lines
-from ..atomic import write_atomically
 from .output_file import check_output_path
 
 
@@ -47,9 +52,12 @@ class TranslateBatch:
         return {**batch, "translation": np.array(lines, dtype=object)}
 
 
-def connect(address: str) -> None:
+def connect(address: str, quiet: bool = False) -> None:
     """Join the Ray cluster at `address` ("auto": the one this machine belongs to), or start a
-    one-machine instance for this run ("local")."""
+    one-machine instance for this run ("local"). Ray's own notices go with `quiet`; its errors
+    still show (except the one below)."""
+    import logging
+
     try:
         import ray
     except ImportError:
@@ -58,6 +66,8 @@ def connect(address: str) -> None:
         _check_reachable(address)
     if ray.is_initialized():
         return
+    level = logging.ERROR if quiet else logging.WARNING
+    logging.getLogger("ray").setLevel(level)  # the token notice of a local instance is a warning
     try:
         if address == "local":
             ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False,
@@ -67,10 +77,46 @@ def connect(address: str) -> None:
     except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:  # what ray.init raises for a bad address
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"cannot join the Ray cluster at {address!r}: {message}") from None
-    import logging
-
-    logging.getLogger("ray").setLevel(logging.WARNING)  # Ray Data's progress lines; errors still show
     ray.data.DataContext.get_current().enable_progress_bars = False
+    # Ray Data sets its loggers' levels when imported: its per-dataset INFO lines go, and under
+    # `quiet` its warnings too.
+    for name in ("ray", "ray.data"):
+        logging.getLogger(name).setLevel(level)
+    # The progress bars are off on purpose (a line a file is ours): no warning that they are.
+    logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
+
+
+# A line of Ray's own logging: C++ ("[2026-12-04 19:47:12,408 E 23313 23313] core_worker.cc:...")
+# or Python ("2026-12-04 19:47:12,291\tWARNING util.py:650 -- ...").
+_RAY_LOG_LINE = re.compile(rb"^(\[\d{4}-\d\d-\d\d [\d:,.]+ [A-Z] \d+ \d+\]|\d{4}-\d\d-\d\d [\d:,.]+\t[A-Z]+ \S+:\d+ --)")
+
+
+@contextmanager
+def ray_logs_dropped(quiet: bool) -> Iterator[None]:
+    """Under `quiet`, drop what Ray prints to this process's stderr on its own account while the
+    block runs: Ray Data's actors log a C++ error on every run that nothing can act on (ray#57733:
+    Ray's own constructor arguments live in the object store), and C++ logging has no switch but
+    a level for everything. The process's stderr goes to a temporary file meanwhile; what is not
+    Ray's is passed on when the block ends."""
+    if not quiet:
+        yield
+        return
+    sys.stderr.flush()
+    held = tempfile.TemporaryFile()
+    saved = os.dup(2)
+    os.dup2(held.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)  # Ray's processes keep the file; it goes when they do
+        os.close(saved)
+        held.seek(0)
+        for line in held:
+            if not _RAY_LOG_LINE.match(line):
+                sys.stderr.buffer.write(line)
+        sys.stderr.flush()
+        held.close()
 
 
 def _check_reachable(address: str, timeout: float = 5.0) -> None:
@@ -110,9 +156,10 @@ def file_pairs(source: Path, target: Path) -> list[tuple[Path, Path]]:
 def translate_files(pairs: list[tuple[Path, Path]], job: RayJob, resume: bool = False,
                     overwrite: bool = False) -> Iterator[tuple[Path, int]]:
     """Translate each input file into its output file on the connected Ray cluster; yields
-    (output, lines) as each completes. An output appears only complete (written at once when its
-    file is done); `resume` skips outputs that exist, so an interrupted job redoes only the
-    files it had not finished."""
+    (output, lines) as each completes. An output appears only complete (renamed into place when
+    its file is done); `resume` skips outputs that exist, so an interrupted job redoes only the
+    files it had not finished. The driver holds one chunk of a file at a time (`RAY_CHUNK_LINES`
+    lines, `RAY_CHUNK_BYTES` bytes), so its memory does not grow with the input."""
     import ray
 
     context = ray.data.DataContext.get_current()
@@ -122,10 +169,40 @@ def translate_files(pairs: list[tuple[Path, Path]], job: RayJob, resume: bool = 
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         check_output_path(target, [source], overwrite)
-        lines = read_lines(source)
-        translations = _translate_lines(lines, job) if lines else []
-        write_atomically(target, "".join(line + "\n" for line in translations))
-        yield target, len(lines)
+        counted: list[int] = []
+        write_atomically(target, _translated(source, job, counted))
+        yield target, counted[0]
+
+
+# A chunk is what the driver holds and hands Ray at once: enough lines that starting the actors
+# (each loads the bundle) is a small part of a chunk's time, few enough bytes to stay small.
+RAY_CHUNK_LINES = 100_000
+RAY_CHUNK_BYTES = 32 << 20
+
+
+def _translated(source: Path, job: RayJob, counted: list[int]) -> Iterator[bytes]:
+    """The translation of `source`, chunk by chunk, as UTF-8 lines; appends the line count to
+    `counted` when the file is done."""
+    with open_input(source) as handle:
+        reader = LineReader(handle, str(source))
+        lines: list[str] = []
+        size = 0
+        try:
+            for line in reader:
+                lines.append(line)
+                size += len(line)
+                if len(lines) >= RAY_CHUNK_LINES or size >= RAY_CHUNK_BYTES:
+                    yield from _encoded(_translate_lines(lines, job))
+                    lines, size = [], 0
+        except OSError as exc:  # e.g. EIO half-way through: the input's fault, not the output's
+            raise InputError(f"cannot read {source}: {exc.strerror}") from None
+        if lines:
+            yield from _encoded(_translate_lines(lines, job))
+        counted.append(reader.lines_read)
+
+
+def _encoded(lines: list[str]) -> Iterator[bytes]:
+    yield "".join(line + "\n" for line in lines).encode("utf-8")
 
 
 def _translate_lines(lines: list[str], job: RayJob) -> list[str]:
@@ -137,6 +214,7 @@ def _translate_lines(lines: list[str], job: RayJob) -> list[str]:
     rows = -(-len(lines) // blocks)
     dataset = ray.data.from_items([{"text": line} for line in lines], override_num_blocks=blocks)
     kwargs: dict[str, Any] = dict(model=job.model, threads=job.threads, **asdict(job.options))
-    translated = dataset.map_batches(TranslateBatch, fn_constructor_kwargs=kwargs, concurrency=job.actors,
+    translated = dataset.map_batches(TranslateBatch, fn_constructor_kwargs=kwargs,
+                                     compute=ray.data.ActorPoolStrategy(size=job.actors),
                                      batch_size=rows, batch_format="numpy", num_cpus=job.threads)
     return [str(row["translation"]) for row in translated.iter_rows()]

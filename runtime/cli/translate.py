@@ -334,7 +334,7 @@ def _check_picture_folder(folder: Path, may_replace: bool) -> None:
 
 def _translate_on_ray(address, text, model, input_path, output_path, resume, overwrite, options, threads,
                       quiet, input_format=None) -> None:
-    from ..batch.ray_job import RayJob, connect, file_pairs, translate_files
+    from ..batch.ray_job import RayJob, connect, file_pairs, ray_logs_dropped, translate_files
     from ..bundle.store import resolve
 
     if text or input_path is None or output_path is None or str(input_path) == "-":
@@ -349,14 +349,15 @@ def _translate_on_ray(address, text, model, input_path, output_path, resume, ove
         # Ray's path splits files into lines; a document's structure would be translated as text.
         raise InputError(f"--ray translates text files; {documents[0]} is a document: translate documents without "
                          "--ray (-i FOLDER -o FOLDER does them file by file)")
-    connect(address)
-    job = RayJob(model=str(resolve(model).absolute()),  # actors may run elsewhere: an absolute path
-                 options=options, actors=options.workers, threads=threads or 1)
-    started, total = time.perf_counter(), 0
-    for target, lines in translate_files(pairs, job, resume=resume, overwrite=overwrite):
-        total += lines
-        if not quiet:
-            click.echo(f"s2s-translate: {target}: {lines} lines", err=True)
+    with ray_logs_dropped(quiet):
+        connect(address, quiet)
+        job = RayJob(model=str(resolve(model).absolute()),  # actors may run elsewhere: an absolute path
+                     options=options, actors=options.workers, threads=threads or 1)
+        started, total = time.perf_counter(), 0
+        for target, lines in translate_files(pairs, job, resume=resume, overwrite=overwrite):
+            total += lines
+            if not quiet:
+                click.echo(f"s2s-translate: {target}: {lines} lines", err=True)
     if not quiet:
         elapsed = time.perf_counter() - started
         click.echo(f"translated {total} sentences on Ray in {elapsed:.2f} s ({total / max(elapsed, 1e-9):,.0f} "

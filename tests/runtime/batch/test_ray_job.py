@@ -35,7 +35,8 @@ def test_map_batches_translates_like_the_runtime(cluster, bundle, lines):
 
     ray.data.DataContext.get_current().execution_options.preserve_order = True
     dataset = ray.data.from_items([{"text": t} for t in lines], override_num_blocks=3)
-    rows = dataset.map_batches(TranslateBatch, fn_constructor_kwargs={"model": str(bundle)}, concurrency=2,
+    rows = dataset.map_batches(TranslateBatch, fn_constructor_kwargs={"model": str(bundle)},
+                               compute=ray.data.ActorPoolStrategy(size=2),
                                batch_size=64, batch_format="numpy").take_all()
     assert [r["text"] for r in rows] == lines
     assert [r["translation"] for r in rows] == Translator.load(bundle).translate(lines)
@@ -74,3 +75,43 @@ def test_bad_addresses_are_one_line(bundle, tmp_path, address, fragment):
                                        "-o", str(tmp_path / "out.txt")])
     assert result.exit_code == 2 and fragment in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_the_driver_holds_one_chunk_of_a_file_at_a_time(cluster, bundle, lines, tmp_path, monkeypatch):
+    from s2s.runtime.batch import ray_job
+
+    chunks = []
+    translate_lines = ray_job._translate_lines
+
+    def recorded(chunk, job):
+        chunks.append(len(chunk))
+        return translate_lines(chunk, job)
+
+    monkeypatch.setattr(ray_job, "RAY_CHUNK_LINES", 64)
+    monkeypatch.setattr(ray_job, "_translate_lines", recorded)
+    source = tmp_path / "in.txt"
+    source.write_text("".join(t + "\n" for t in lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["-m", str(bundle), "--ray", "local", "-i", str(source), "-o",
+                                       str(tmp_path / "out.txt"), "--workers", "2", "-q"])
+    assert result.exit_code == 0, result.output
+    assert chunks == [64, 64, 64, 64, 44]  # never the whole file: the driver's memory is one chunk's
+    assert (tmp_path / "out.txt").read_text(encoding="utf-8") == "".join(
+        t + "\n" for t in Translator.load(bundle).translate(lines))
+
+
+@pytest.mark.slow
+def test_quiet_ray_prints_nothing(bundle, lines, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    source = tmp_path / "in.txt"
+    source.write_text("".join(t + "\n" for t in lines[:40]), encoding="utf-8")
+    script = Path(sys.executable).parent / "s2s-translate"  # a process of its own: it starts its own Ray
+    done = subprocess.run([str(script), "-m", str(bundle), "--ray", "local", "-i", str(source), "-o",
+                           str(tmp_path / "out.txt"), "--workers", "2", "-q"], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "" and done.stdout == ""  # not Ray's token notice, warnings or C++ log lines
+    assert len((tmp_path / "out.txt").read_text(encoding="utf-8").splitlines()) == 40
