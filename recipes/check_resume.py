@@ -6,7 +6,7 @@ uninterrupted one does: same parameters (bit for bit), same losses, same validat
 
 The default 600 steps cross an epoch boundary on Multi30k (453 batches of 64), so the resumed
 leg restores the mid-epoch data order, the optimiser, the learning-rate state and the RNG.
-Needs the train extra. Exit status 0 when the runs match, 1 otherwise.
+Needs train/ installed (s2s-onnx-train). Exit status 0 when the runs match, 1 otherwise.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 # Build models/deu-eng: German->English on Tatoeba German-English (everyday sentences) and Multi30k
 # (image captions), validated on both valid sets, with placeholders (names, numbers and codes
 # survive), then exported and scored on Tatoeba deu-eng test.tsv and Multi30k test_2016_flickr
-# (cased and lowercased). Run from the repository root with the train extra installed; an
+# (cased and lowercased). Run from the repository root with train/ installed (pip install . ./train); an
 # interrupted run resumes when the script is run again.
 #   bash recipes/deu-eng.sh                      # on the CPU (PRECISION=bf16 on CPUs with AMX)
 #   DEVICE=cuda MINUTES=4.3 bash recipes/deu-eng.sh   # on a CUDA GPU (torch with CUDA)

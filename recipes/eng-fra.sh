@@ -4,8 +4,8 @@
 # test split), validated on valid.tsv, valid-long.tsv and Multi30k val, selected by their combined
 # validation loss. Half the pairs that hold a name, a number or a code are given placeholders
 # (--placeholders 0.5), so that the runtime can protect such items. Run from the repository root,
-# with the train extra installed:
-#   pip install -e ".[dev]" && bash recipes/eng-fra.sh
+# with train/ installed (pip install . ./train):
+#   pip install -e ".[dev]" -e ./train && bash recipes/eng-fra.sh
 # bf16 runs the training forward pass in bfloat16: use it on CPUs with AMX (Intel Xeon 4th
 # generation on), PRECISION=fp32 elsewhere. Pairs of up to 96 tokens a side are kept (the long
 # Tatoeba sentences reach ~80). An interrupted run continues where it stopped (the script resumes it).

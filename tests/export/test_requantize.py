@@ -127,7 +127,7 @@ def _elementwise_per_row(model):
 
 def _per_row_release(fp32_bundle, directory, monkeypatch):
     """What the releases before the fixed scale wrote: every activation quantised per row (the
-    prover of export/bounds.py switched off), in the element-wise form of the earliest ones."""
+    prover of train/export/bounds.py switched off), in the element-wise form of the earliest ones."""
     from s2s.export import quantize
 
     _old_style_int8(fp32_bundle, directory)

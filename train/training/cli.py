@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 import click
-
-from .config import ATTENTIONS, BRIDGES, CELLS, LR_SCHEDULES, PRECISIONS, SELECTIONS, TOKENIZERS, TrainConfig
 from s2s.runtime.cli.command import CONTEXT_SETTINGS, Command, log_to_stderr, output_option, user_errors, version_option
 
+from .config import ATTENTIONS, BRIDGES, CELLS, LR_SCHEDULES, PRECISIONS, SELECTIONS, TOKENIZERS, TrainConfig
 from .errors import TrainingInputError
 
 
@@ -114,7 +113,7 @@ def main(**options) -> None:
                 --source-lang de --target-lang en -o runs/deu-eng
     """
     log_to_stderr("%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    from .errors import missing_train_extra
+    from .errors import TRAIN_INSTALL, missing_train_extra
 
     trainer = None
     # Until the training loop installs its own handler (which saves before stopping), SIGTERM
@@ -124,7 +123,7 @@ def main(**options) -> None:
         with user_errors("s2s-train", interrupted=None):
             missing = missing_train_extra()
             if missing:
-                raise TrainingInputError(f"training needs {missing}: pip install 's2s-onnx[train]'")
+                raise TrainingInputError(f"training needs {missing}: {TRAIN_INSTALL}")
             from .trainer import Trainer
 
             if options["resume"]:

@@ -13,8 +13,13 @@ class ConfigError(TrainingInputError, ValueError):
     """An impossible model or training setting (a ValueError too, for library callers)."""
 
 
+# What brings training, export and the developer tools, said by every message that needs them.
+TRAIN_INSTALL = "pip install ./train (s2s-onnx-train, from the repository root)"
+
+
 def missing_train_extra() -> str | None:
-    """The first package of the `train` extra that is not installed (a runtime-only install)."""
+    """The first package training and export need that is not installed (the s2s-onnx-train
+    distribution installed without its dependencies)."""
     import importlib
 
     for module, package in (("torch", "PyTorch"), ("onnx", "onnx"), ("safetensors", "safetensors"),

@@ -10,6 +10,7 @@ from pathlib import Path
 from s2s.runtime.decoding.translator import Translator
 from s2s.runtime.errors import InputError
 from s2s.runtime.line_reader import read_lines
+from s2s.training.errors import TRAIN_INSTALL
 
 
 @dataclass
@@ -92,7 +93,7 @@ def evaluate(
     try:
         import sacrebleu
     except ImportError:
-        raise InputError("s2s-eval needs sacreBLEU: pip install 's2s-onnx[eval]'") from None
+        raise InputError(f"s2s-eval needs sacreBLEU: {TRAIN_INSTALL}") from None
     started = time.perf_counter()
     translations = translator.translate(sources, beam_size=beam_size, batch_size=batch_size, max_length=max_length,
                                        split_sentences=split_sentences, return_scores=True, protect=protect)

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from s2s.runtime.cli.command import CONTEXT_SETTINGS, Command, renamed, user_errors, version_option
 from s2s.runtime.errors import InputError
+from s2s.training.errors import TRAIN_INSTALL
 
 
 def machine() -> str:
@@ -79,7 +80,7 @@ def main(models, torch_checkpoint, test_file, threads, batch_sizes, latency_sent
             from s2s.training.errors import missing_train_extra
 
             if missing_train_extra():
-                raise InputError("--torch needs the train extra: pip install 's2s-onnx[train]'")
+                raise InputError(f"--torch needs PyTorch: {TRAIN_INSTALL}")
             from s2s.training.benchmark import measure_torch
 
             for count in thread_counts:

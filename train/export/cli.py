@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import click
-
 from s2s.runtime.cli.command import CONTEXT_SETTINGS, Command, log_to_stderr, output_option, user_errors, version_option
 
 from .opsets import DEFAULT_OPSET
@@ -44,14 +43,14 @@ def main(checkpoint_dir: Path, out: Path, quantize, opset, as_zip, one_call, for
       s2s-export runs/eng-fra/checkpoint-best -o models/eng-fra --quantize int8
     """
     log_to_stderr("%(message)s")
-    from .errors import ExportError
+    from s2s.training.errors import TRAIN_INSTALL, missing_train_extra
 
-    from s2s.training.errors import missing_train_extra
+    from .errors import ExportError
 
     missing = missing_train_extra()
     if missing:
         with user_errors("s2s-export"):
-            raise ExportError(f"exporting needs {missing}: pip install 's2s-onnx[train]'")
+            raise ExportError(f"exporting needs {missing}: {TRAIN_INSTALL}")
     from .exporter import DEFAULT_INT8_AGREEMENT, ExportOptions, export_bundle
 
     options = ExportOptions(
