@@ -4,22 +4,23 @@ Each file is a document of its format (by suffix, or --input-format) or plain te
 output appears complete or not at all (written to a temporary file beside it, renamed when done).
 A file that cannot be translated (malformed, not UTF-8) is reported in one line naming it and the
 job goes on with the others; the job then ends with exit 2, listing them. `resume` skips the files
-whose output exists (an interrupted job redoes only the file it was in); without it, existing
+whose output exists (an interrupted job redoes only the files it was in); without it, existing
 outputs are refused before any work unless `overwrite` replaces them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..atomic import write_atomically
 from ..documents import DocumentError, format_for, translate_document
 from ..errors import InputError, OutputError
 from ..line_reader import LineReader, open_input
-from .job import JobOptions, translate_lines
-from ..atomic import write_atomically
+from . import job
+from .job import JobOptions, in_order, translate_lines, worker_count, worker_pool
 
 if TYPE_CHECKING:
     from ..decoding.translator import Translator
@@ -39,7 +40,12 @@ def folder_files(source: Path) -> list[Path]:
 def translate_folder(translator: "Translator", source: Path, target: Path, options: JobOptions, *,
                      resume: bool = False, overwrite: bool = False, input_format: str | None = None,
                      encoding_errors: str = "strict", done: Callable[[Path], None] | None = None,
-                     failed: Callable[[Path, str], None] | None = None) -> FolderResult:
+                     failed: Callable[[Path, str], None] | None = None, device: str = "cpu",
+                     threads: int | None = None) -> FolderResult:
+    """Translate every file of `source` into `target` (see the module docstring). With
+    `options.workers` above one, files are translated side by side, each whole in one worker
+    process; `done` and `failed` still come in the files' order, and every output is the bytes
+    one process writes."""
     if target.exists() and not target.is_dir():
         raise InputError(f"input {source} is a folder, so --output must be a folder; {target} is a file")
     if target.resolve() == source.resolve():
@@ -55,26 +61,62 @@ def translate_folder(translator: "Translator", source: Path, target: Path, optio
     except OSError as exc:
         raise OutputError(f"cannot create {target}: {exc.strerror}") from None
     result = FolderResult()
+    todo = []
     for path in files:
-        out = target / path.name
-        if resume and out.exists():
+        if resume and (target / path.name).exists():
             result.skipped.append(path)
-            continue
-        try:
-            document_format = format_for(path, input_format)
-            if document_format is not None:
-                write_atomically(out, translate_document(translator, path, document_format.name, options.decoding).data)
-            else:
-                write_atomically(out, _text_lines(translator, path, options, encoding_errors))
-        except (DocumentError, InputError) as exc:
-            result.failed.append((path, str(exc)))
+        else:
+            todo.append(path)
+    task = _FileTask(target, options, input_format, encoding_errors)
+    for path, reason in _translated_files(translator, todo, task, device, threads):
+        if reason is None:
+            result.translated.append(path)
+            if done is not None:
+                done(path)
+        else:
+            result.failed.append((path, reason))
             if failed is not None:
-                failed(path, str(exc))
-            continue
-        result.translated.append(path)
-        if done is not None:
-            done(path)
+                failed(path, reason)
     return result
+
+
+@dataclass(frozen=True)
+class _FileTask:
+    """What every file of a folder job is translated with (sent to the worker processes)."""
+
+    target: Path
+    options: JobOptions
+    input_format: str | None
+    encoding_errors: str
+
+    def run(self, translator: "Translator", path: Path) -> str | None:
+        """Translate `path` into the target folder; None, or why the file could not be translated."""
+        out = self.target / path.name
+        try:
+            document_format = format_for(path, self.input_format)
+            if document_format is not None:
+                data = translate_document(translator, path, document_format.name, self.options.decoding).data
+                write_atomically(out, data)
+            else:
+                write_atomically(out, _text_lines(translator, path, self.options, self.encoding_errors))
+        except (DocumentError, InputError) as exc:
+            return str(exc)
+        return None
+
+
+def _translated_files(translator: "Translator", files: list[Path], task: _FileTask, device: str,
+                      threads: int | None) -> Iterator[tuple[Path, str | None]]:
+    if task.options.workers <= 1:
+        for path in files:
+            yield path, task.run(translator, path)
+        return
+    with worker_pool(translator, task.options.workers, device, threads) as pool:
+        submitted = ((path, pool.submit(_run_in_worker, task, path)) for path in files)
+        yield from in_order(submitted, 2 * worker_count(task.options.workers))
+
+
+def _run_in_worker(task: _FileTask, path: Path) -> str | None:
+    return task.run(job.worker_translator(), path)
 
 
 def _text_lines(translator: "Translator", path: Path, options: JobOptions, encoding_errors: str):

@@ -19,9 +19,15 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+T = TypeVar("T")
 
 from ..errors import InputError, S2SRuntimeError
 from ..signals import StopOnSignal
@@ -166,9 +172,14 @@ def worker_count(requested: int) -> int:
     return max(1, min(requested, os.cpu_count() or 1))
 
 
+def worker_translator() -> Translator:
+    """The translator of this worker process (loaded once by the pool's initializer)."""
+    assert _worker_translator is not None, "not in a worker process of worker_pool"
+    return _worker_translator
+
+
 def _translate_in_worker(lines: list[str], options: JobOptions, first_line: int) -> list[tuple[str, int, int]]:
-    assert _worker_translator is not None
-    return translate_lines(_worker_translator, lines, options, first_line)
+    return translate_lines(worker_translator(), lines, options, first_line)
 
 
 def attention_picture(folder: Path, line_number: int) -> Path:
@@ -235,31 +246,49 @@ def _translated(translator: Translator, chunks: Iterator[_Chunk], options: JobOp
         for chunk in chunks:
             yield chunk, translate_lines(translator, chunk.lines, options, _first_line(chunk))
         return
+    with worker_pool(translator, options.workers, device, threads) as pool:
+        submitted = ((chunk, pool.submit(_translate_in_worker, chunk.lines, options, _first_line(chunk)))
+                     for chunk in chunks)
+        yield from in_order(submitted, 2 * worker_count(options.workers))
+
+
+@contextmanager
+def worker_pool(translator: Translator, workers: int, device: str,
+                threads: int | None) -> Iterator[ProcessPoolExecutor]:
+    """Worker processes that each load `translator`'s bundle once (`_worker_translator`), die with
+    this process, and are shut down (work not started cancelled) when the block ends."""
     if hasattr(translator, "bundles"):
         raise InputError("translation through a pivot language runs in one process: drop --workers")
-    model = str(translator.bundle.origin)
-    workers = worker_count(options.workers)
-    pending: deque[tuple[_Chunk, Future]] = deque()
     import multiprocessing  # imported here: one process (the common case) never pays for it
     from concurrent.futures import ProcessPoolExecutor
 
     # Spawned, not forked: the parent holds ONNX Runtime's threads, and a fork of a threaded
     # process can leave a child's locks held forever (a killed worker then hung the whole job).
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
-                               initargs=(model, device, threads, os.getpid(), _log_settings()))
+    pool = ProcessPoolExecutor(worker_count(workers), mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker,
+                               initargs=(str(translator.bundle.origin), device, threads, os.getpid(), _log_settings()))
     try:
-        for chunk in chunks:
-            pending.append((chunk, pool.submit(_translate_in_worker, chunk.lines, options, _first_line(chunk))))
-            if len(pending) >= 2 * workers:  # bounded read-ahead: memory stays flat
-                done, future = pending.popleft()
-                yield done, _result(future)
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def in_order(submitted: Iterator[tuple[T, Future]], ahead: int) -> Iterator[tuple[T, Any]]:
+    """(item, result) in the order submitted, keeping at most `ahead` submissions in flight: a
+    bounded read-ahead, so memory stays flat however long the input."""
+    pending: deque[tuple[T, Future]] = deque()
+    try:
+        for item, future in submitted:
+            pending.append((item, future))
+            if len(pending) >= ahead:
+                done, first = pending.popleft()
+                yield done, _result(first)
         while pending:
-            done, future = pending.popleft()
-            yield done, _result(future)
+            done, first = pending.popleft()
+            yield done, _result(first)
     finally:
         for _, future in pending:
             future.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _log_settings() -> tuple[int, str | None]:
@@ -268,14 +297,14 @@ def _log_settings() -> tuple[int, str | None]:
     return logger.getEffectiveLevel(), handler.formatter._fmt if handler is not None else None
 
 
-def _result(future: Future) -> list[tuple[str, int, int]]:
+def _result(future: Future) -> Any:
     from concurrent.futures.process import BrokenProcessPool
 
     try:
         return future.result()
     except BrokenProcessPool:
-        raise WorkerError("a worker process ended unexpectedly (killed, or out of memory); the lines translated "
-                          "before it are kept: continue with --resume") from None
+        raise WorkerError("a worker process ended unexpectedly (killed, or out of memory); what was translated "
+                          "before it is kept: continue with --resume") from None
 
 
 def _first_line(chunk: _Chunk) -> int:

@@ -257,8 +257,6 @@ def _translate_folder(input_path, output_path, model, options, resume, overwrite
 
     if output_path is None:
         raise InputError(f"input {input_path} is a folder: give an output folder with -o")
-    if options.workers > 1:
-        raise InputError("a folder is translated file by file in one process: drop --workers (or use --ray)")
     model_path, source_lang, target_lang = model
     translator = Translator.load(model_path, source_lang=source_lang, target_lang=target_lang, device=device,
                                  threads=threads)
@@ -274,6 +272,7 @@ def _translate_folder(input_path, output_path, model, options, resume, overwrite
     try:
         result = translate_folder(translator, input_path, output_path, options, resume=resume, overwrite=overwrite,
                                   input_format=input_format, encoding_errors=encoding_errors, done=done,
+                                  device=device, threads=threads,
                                   failed=lambda path, reason: click.echo(f"s2s-translate: error: {path}: {reason}",
                                                                          err=True))
     except KeyboardInterrupt:
@@ -348,7 +347,7 @@ def _translate_on_ray(address, text, model, input_path, output_path, resume, ove
     if documents:
         # Ray's path splits files into lines; a document's structure would be translated as text.
         raise InputError(f"--ray translates text files; {documents[0]} is a document: translate documents without "
-                         "--ray (-i FOLDER -o FOLDER does them file by file)")
+                         "--ray (-i FOLDER -o FOLDER --workers N translates them N files at a time)")
     with ray_logs_dropped(quiet):
         connect(address, quiet)
         job = RayJob(model=str(resolve(model).absolute()),  # actors may run elsewhere: an absolute path

@@ -69,3 +69,18 @@ def test_a_folder_needs_an_output_folder(bundle_factory, folder, tmp_path):
     afile.write_text("x")
     assert "must be a folder" in _run(bundle, "-i", folder, "-o", afile).stderr
     assert "is the input folder" in _run(bundle, "-i", folder, "-o", folder).stderr
+
+
+@pytest.mark.slow
+def test_workers_translate_files_side_by_side_into_the_same_bytes(bundle_factory, folder, tmp_path):
+    bundle = bundle_factory("gru", "bahdanau")
+    for name in "fghij":  # more files than workers, so they run side by side
+        (folder / f"{name}.txt").write_text(f"one {name} two .\nthree .\n", encoding="utf-8")
+    one, two = tmp_path / "one", tmp_path / "two"
+    alone = _run(bundle, "-i", folder, "-o", one)
+    side_by_side = _run(bundle, "-i", folder, "-o", two, "--workers", "2", "--threads", "1")
+    assert alone.exit_code == side_by_side.exit_code == 2  # the two bad files, reported by both
+    errors = [line for line in side_by_side.stderr.splitlines() if line.startswith("s2s-translate: error:")]
+    assert len(errors) == 3 and "d.po" in errors[0] and "e.txt" in errors[1]  # in the files' order
+    assert sorted(p.name for p in two.iterdir()) == sorted(p.name for p in one.iterdir())
+    assert all((two / p.name).read_bytes() == p.read_bytes() for p in one.iterdir())
