@@ -38,7 +38,7 @@ class WorkerError(S2SRuntimeError):
 from ..decoding.options import DecodeOptions
 from ..decoding.translator import Translator
 from ..line_reader import LineReader
-from .output_file import Checkpoint
+from .output_file import ResumePoint
 from .output_format import format_line
 from .progress import Progress
 
@@ -206,11 +206,11 @@ def translate_lines(translator: Translator, lines: list[str], options: JobOption
 
 
 def run_job(translator: Translator, reader: LineReader, sink: Sink, options: JobOptions,
-            resumed: Checkpoint | None = None, progress: Progress | None = None,
+            resumed: ResumePoint | None = None, progress: Progress | None = None,
             device: str = "cpu", threads: int | None = None) -> JobResult:
     """Translate every line of `reader` into `sink`. With `resumed`, the first `resumed.lines`
     lines are checked against the record (same bytes, same sha256) and skipped."""
-    resumed = resumed or Checkpoint()
+    resumed = resumed or ResumePoint()
     if resumed.lines:
         for _ in zip(range(resumed.lines), reader):
             pass

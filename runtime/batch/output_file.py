@@ -30,7 +30,7 @@ STATE_SUFFIX = ".partial.json"
 
 
 @dataclass
-class Checkpoint:
+class ResumePoint:
     """How far a job had got when its partial output was last made durable."""
 
     lines: int = 0
@@ -90,7 +90,7 @@ class PartialOutput:
     lines: a job resumes only with the same one.
     """
 
-    def __init__(self, output: Path, fingerprint: dict[str, Any], handle: BinaryIO, resumed: Checkpoint,
+    def __init__(self, output: Path, fingerprint: dict[str, Any], handle: BinaryIO, resumed: ResumePoint,
                  may_replace: bool = False, digest: "hashlib._Hash | None" = None) -> None:
         self.output = output
         self.fingerprint = fingerprint
@@ -136,7 +136,7 @@ class PartialOutput:
         except OSError as exc:
             raise OutputError(f"cannot write {partial}: {exc.strerror}") from None
         _lock(handle, output)
-        job = cls(output, fingerprint, handle, Checkpoint(), may_replace=overwrite)
+        job = cls(output, fingerprint, handle, ResumePoint(), may_replace=overwrite)
         try:
             job._write_state(job.last)
         except OSError as exc:
@@ -148,13 +148,13 @@ class PartialOutput:
         return job
 
     @staticmethod
-    def _read_state(state_file: Path, fingerprint: dict[str, Any]) -> tuple[Checkpoint, bool]:
+    def _read_state(state_file: Path, fingerprint: dict[str, Any]) -> tuple[ResumePoint, bool]:
         try:
             record = json.loads(state_file.read_text(encoding="utf-8"))
             if record.get("version") != STATE_VERSION:
                 raise InputError(f"cannot resume: {state_file} was written by another version of s2s-onnx; delete it "
                                  "and the partial output to start over")
-            checkpoint = Checkpoint(**record["checkpoint"])
+            checkpoint = ResumePoint(**record["checkpoint"])
             if not all(isinstance(getattr(checkpoint, f), t) for f, t in
                        (("lines", int), ("output_bytes", int), ("input_bytes", int), ("input_sha256", str),
                         ("output_sha256", str))) \
@@ -176,7 +176,7 @@ class PartialOutput:
                              "rerun it with the same model and options, or start over")
         return checkpoint, record["may_replace"]
 
-    def _write_state(self, checkpoint: Checkpoint) -> None:
+    def _write_state(self, checkpoint: ResumePoint) -> None:
         state_file = state_path(self.output)
         temporary = state_file.with_name(state_file.name + ".tmp")
         record = {"version": STATE_VERSION, "fingerprint": self.fingerprint, "may_replace": self.may_replace,
@@ -196,7 +196,7 @@ class PartialOutput:
         except OSError as exc:
             raise OutputError(f"cannot write {partial_path(self.output)}: {exc.strerror}") from None
         self._digest.update(data)
-        self._pending = Checkpoint(lines_done, self._pending.output_bytes + len(data), input_bytes, input_sha256,
+        self._pending = ResumePoint(lines_done, self._pending.output_bytes + len(data), input_bytes, input_sha256,
                                    self._digest.hexdigest())
 
     def sync(self, every_seconds: float = 0.0) -> None:
@@ -252,7 +252,7 @@ def _lock(handle: BinaryIO, output: Path) -> None:
                          "or stop it first") from None
 
 
-def _verified_prefix(handle: BinaryIO, partial: Path, checkpoint: Checkpoint) -> "hashlib._Hash":
+def _verified_prefix(handle: BinaryIO, partial: Path, checkpoint: ResumePoint) -> "hashlib._Hash":
     """The sha256 state of the partial file's recorded prefix, after checking that prefix against
     the record: its length, its sha256 and one line per input line (a hand-edited or damaged
     record must not give a silently wrong output)."""

@@ -43,30 +43,30 @@ from .sessions import create_session
 
 
 @dataclass
-class EncoderStates:
+class SourceMemory:
     """Per-sentence tensors the decoder reads every step (batch is axis 0)."""
 
     arrays: dict[str, np.ndarray]
 
-    def select(self, rows: np.ndarray) -> "EncoderStates":
-        return EncoderStates({name: array[rows] for name, array in self.arrays.items()})
+    def select(self, rows: np.ndarray) -> "SourceMemory":
+        return SourceMemory({name: array[rows] for name, array in self.arrays.items()})
 
 
 @dataclass
-class DecoderState:
+class RecurrentState:
     """Recurrent state (batch is axis 1: [layers, batch, hidden])."""
 
     arrays: dict[str, np.ndarray]
 
-    def select(self, rows: np.ndarray) -> "DecoderState":
-        return DecoderState({name: array[:, rows] for name, array in self.arrays.items()})
+    def select(self, rows: np.ndarray) -> "RecurrentState":
+        return RecurrentState({name: array[:, rows] for name, array in self.arrays.items()})
 
 
 @dataclass
 class StepOutput:
     top_ids: np.ndarray  # [batch, k] int64
     top_log_probs: np.ndarray  # [batch, k] float32
-    state: DecoderState
+    state: RecurrentState
     attention: np.ndarray | None  # [batch, src_len]
 
 
@@ -133,22 +133,22 @@ class OnnxSeq2Seq:
                     raise BundleError(f"{graph} {kind[:-1]} {value.name} is {value.type} of rank "
                                       f"{len(value.shape)}; the bundle format needs {dtype} of rank {rank}")
 
-    def encode(self, source_ids: np.ndarray, lengths: np.ndarray) -> tuple[EncoderStates, DecoderState]:
+    def encode(self, source_ids: np.ndarray, lengths: np.ndarray) -> tuple[SourceMemory, RecurrentState]:
         outputs = dict(zip(self._encoder_outputs, self.encoder.run(
             self._encoder_outputs, {SOURCE_IDS: source_ids, SOURCE_LENGTHS: lengths})))
         context = {name: outputs[name] for name in (MEMORY, ATTENTION_KEYS, SOURCE_MASK) if name in outputs}
         state = {HIDDEN: outputs[INITIAL_HIDDEN]}
         if INITIAL_CELL in outputs:
             state[CELL] = outputs[INITIAL_CELL]
-        return EncoderStates(context), DecoderState(state)
+        return SourceMemory(context), RecurrentState(state)
 
-    def step(self, previous: np.ndarray, state: DecoderState, context: EncoderStates, k: int = 1) -> StepOutput:
+    def step(self, previous: np.ndarray, state: RecurrentState, context: SourceMemory, k: int = 1) -> StepOutput:
         feeds = {PREVIOUS_IDS: previous, TOP_K: np.array(k, dtype=np.int64), **state.arrays, **context.arrays}
         outputs = dict(zip(self._decoder_outputs, self.decoder.run(self._decoder_outputs, feeds)))
         new_state = {HIDDEN: outputs[NEXT_HIDDEN]}
         if NEXT_CELL in outputs:
             new_state[CELL] = outputs[NEXT_CELL]
-        return StepOutput(outputs[TOP_IDS], outputs[TOP_LOG_PROBS], DecoderState(new_state), outputs.get(ATTENTION))
+        return StepOutput(outputs[TOP_IDS], outputs[TOP_LOG_PROBS], RecurrentState(new_state), outputs.get(ATTENTION))
 
     def decode_greedy(self, source_ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The whole greedy decode in one call of greedy.onnx -> (output ids [batch, steps],
