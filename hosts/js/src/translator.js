@@ -1,9 +1,11 @@
-// Greedy decoding over a bundle's two graphs with ONNX Runtime: the loop of docs/bundle-format.md
-// (encoder once, one decoder step per token, finished rows leave). The ONNX Runtime module is
-// given by the entry point: onnxruntime-node (index.js) or onnxruntime-web (browser.js).
+// Translation with a bundle's graphs and ONNX Runtime: tokenizers, protection, sentence splitting,
+// and decoding by the one search driver of search.js (greedy and beam search as strategies) or
+// greedy.onnx in one call. The ONNX Runtime module is given by the entry point: onnxruntime-node
+// (index.js) or onnxruntime-web (browser.js).
 import { BundleError, InputError } from "./errors.js";
 import { parseJson } from "./manifest.js";
 import { Protector, namesFor, placeholderNumber, restore } from "./protection.js";
+import { BeamSearch, GreedySearch, search } from "./search.js";
 import { splitSentences } from "./sentences.js";
 import { Tokenizer } from "./tokenizer.js";
 
@@ -17,24 +19,6 @@ const GRAPH_IO = {
 // as the Python runtime does (one sentence: where it was measured faster); larger ones the step
 // loop, where finished rows leave the batch.
 const ONE_CALL_MAX_BATCH = 1;
-
-/** Rows `rows` of `tensor` along `axis` (0 or 1), as a new tensor. */
-function selectRows(ort, tensor, rows, axis) {
-  const dims = tensor.dims;
-  const outer = axis === 0 ? 1 : dims[0];
-  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const count = dims[axis];
-  const data = new tensor.data.constructor(outer * rows.length * inner);
-  for (let o = 0; o < outer; o++) {
-    rows.forEach((row, r) => {
-      const from = (o * count + row) * inner;
-      data.set(tensor.data.subarray(from, from + inner), (o * rows.length + r) * inner);
-    });
-  }
-  const newDims = [...dims];
-  newDims[axis] = rows.length;
-  return new ort.Tensor(tensor.type, data, newDims);
-}
 
 export class Translator {
   constructor(ort, bundle, encoder, decoder, source, target, greedy = null) {
@@ -239,113 +223,15 @@ export class Translator {
     }));
   }
 
+  /** Greedy search over the step graphs (attention kept when asked). */
   async greedy(batch, keepAttention = false) {
-    const ort = this.ort;
-    const size = batch.length;
-    let { context, state } = await this.encode(batch);
     const limits = batch.map((s) => this.limit(s.length));
-    const outputs = batch.map(() => ({ tokens: [], attention: [] }));
-    let active = batch.map((_, i) => i);
-    let previous = new BigInt64Array(size).fill(BigInt(this.sosId));
-    const topK = new ort.Tensor("int64", BigInt64Array.from([1n]), []);
-    while (active.length) {
-      const out = await this.decoder.run({
-        previous_ids: new ort.Tensor("int64", previous, [active.length]), ...state, ...context, top_k: topK,
-      });
-      const chosen = out.top_ids.data;
-      const keep = [];
-      const sourceWidth = keepAttention ? out.attention.dims[1] : 0;
-      active.forEach((row, position) => {
-        const token = Number(chosen[position]);
-        if (keepAttention) {
-          const weights = out.attention.data.subarray(position * sourceWidth, position * sourceWidth + batch[row].length);
-          outputs[row].attention.push(Array.from(weights));
-        }
-        if (token === this.eosId) return;
-        outputs[row].tokens.push(token);
-        if (outputs[row].tokens.length < limits[row]) keep.push(position);
-      });
-      if (!keep.length) break;
-      if (keep.length < active.length) {
-        state = { hidden: selectRows(ort, out.next_hidden, keep, 1) };
-        if (this.cell === "lstm") state.cell = selectRows(ort, out.next_cell, keep, 1);
-        for (const name of Object.keys(context)) context[name] = selectRows(ort, context[name], keep, 0);
-      } else {
-        state = { hidden: out.next_hidden };
-        if (this.cell === "lstm") state.cell = out.next_cell;
-      }
-      previous = BigInt64Array.from(keep.map((position) => chosen[position]));
-      active = keep.map((position) => active[position]);
-    }
-    return outputs;
+    return search(this, batch, new GreedySearch(limits, this.sosId, this.eosId, keepAttention));
   }
 
-  /**
-   * Beam search, the Python runtime's (runtime/decoding/search.py, BeamSearch) step for step: every beam of every
-   * sentence shares each decoder run; a sentence ends when `beamSize` hypotheses have finished
-   * (<eos> or the length limit); the best by score / length wins (ties: the first finished).
-   */
+  /** Beam search, the Python runtime's BeamSearch step for step (search.js). */
   async beamSearch(batch, beamSize, keepAttention = false, lengthPenalty = 1) {
-    const ort = this.ort;
-    const size = batch.length;
-    let { context, state } = await this.encode(batch);
     const limits = batch.map((s) => this.limit(s.length));
-    const finished = batch.map(() => []);
-    let beams = batch.map((_, sentence) => ({ sentence, tokens: [], score: 0, attention: [] }));
-    let previous = new BigInt64Array(size).fill(BigInt(this.sosId));
-    const topK = new ort.Tensor("int64", BigInt64Array.from([BigInt(beamSize)]), []);
-    while (beams.length) {
-      const out = await this.decoder.run({
-        previous_ids: new ort.Tensor("int64", previous, [beams.length]), ...state, ...context, top_k: topK,
-      });
-      const k = out.top_ids.dims[1];
-      const sourceWidth = keepAttention ? out.attention.dims[1] : 0;
-      const weights = (position, sentence) => (keepAttention
-        ? [Array.from(out.attention.data.subarray(position * sourceWidth, position * sourceWidth + batch[sentence].length))] : []);
-      const candidates = new Map();
-      beams.forEach((beam, position) => {
-        if (!candidates.has(beam.sentence)) candidates.set(beam.sentence, []);
-        for (let j = 0; j < k; j++) {
-          candidates.get(beam.sentence).push({
-            total: beam.score + out.top_log_probs.data[position * k + j], position,
-            token: Number(out.top_ids.data[position * k + j]),
-          });
-        }
-      });
-      const next = [];
-      for (const [sentence, options] of candidates) {
-        options.sort((a, b) => b.total - a.total);  // stable, as Python's sort
-        let live = 0;
-        for (const { total, position, token } of options) {
-          if (live === beamSize || finished[sentence].length >= beamSize) break;
-          const parent = beams[position];
-          const attention = keepAttention ? [...parent.attention, ...weights(position, sentence)] : [];
-          if (token === this.eosId) {
-            finished[sentence].push({ rank: total / Math.max(parent.tokens.length + 1, 1) ** lengthPenalty, tokens: parent.tokens, attention });
-            continue;
-          }
-          const tokens = [...parent.tokens, token];
-          if (tokens.length >= limits[sentence]) {
-            finished[sentence].push({ rank: total / Math.max(tokens.length, 1) ** lengthPenalty, tokens, attention });
-            continue;
-          }
-          next.push({ beam: { sentence, tokens, score: total, attention }, parent: position });
-          live++;
-        }
-      }
-      const kept = next.filter(({ beam }) => finished[beam.sentence].length < beamSize);
-      if (!kept.length) break;
-      const rows = kept.map(({ parent }) => parent);
-      beams = kept.map(({ beam }) => beam);
-      state = { hidden: selectRows(ort, out.next_hidden, rows, 1) };
-      if (this.cell === "lstm") state.cell = selectRows(ort, out.next_cell, rows, 1);
-      for (const name of Object.keys(context)) context[name] = selectRows(ort, context[name], rows, 0);
-      previous = BigInt64Array.from(beams.map((b) => BigInt(b.tokens.at(-1))));
-    }
-    return finished.map((done) => {
-      let best = done[0];
-      for (const hypothesis of done) if (hypothesis.rank > best.rank) best = hypothesis;
-      return { tokens: best.tokens, attention: keepAttention ? best.attention : undefined };
-    });
+    return search(this, batch, new BeamSearch(limits, this.sosId, this.eosId, beamSize, keepAttention, lengthPenalty));
   }
 }
