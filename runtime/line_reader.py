@@ -118,3 +118,24 @@ def read_lines(path: Path) -> list[str]:
             return list(LineReader(handle, str(path)))
         except OSError as exc:  # e.g. EIO half-way through
             raise InputError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def read_pairs(path: Path, second: str = "target") -> list[tuple[str, str]]:
+    """The `source<TAB>second[<TAB>...]` pairs of the TSV file `path`, one a line; a blank line is
+    an empty pair, a line without a tab an `InputError` naming it (the one TSV reader: training
+    corpora and test sets)."""
+    pairs = []
+    for number, line in enumerate(read_lines(path), start=1):
+        if not line.strip():
+            pairs.append(("", ""))
+            continue
+        columns = line.split("\t")
+        if len(columns) < 2:
+            raise InputError(f"{path}, line {number}: no tab; expected source<TAB>{second}")
+        pairs.append((columns[0], columns[1]))
+    return pairs
+
+
+def read_sources(path: Path) -> list[str]:
+    """Source sentences: the first column of a TSV file, or every line of a text file."""
+    return [line.split("\t")[0] for line in read_lines(path)]

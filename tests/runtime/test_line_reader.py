@@ -59,3 +59,15 @@ def test_memory_stays_bounded_on_an_endless_line():
 def test_invalid_utf8_names_the_line():
     with pytest.raises(InputError, match="line 2: invalid UTF-8"):
         list(LineReader(io.BytesIO(b"ok\n\xff\n"), "x"))
+
+
+def test_the_one_tsv_reader_gives_pairs_and_sources(tmp_path):
+    from s2s.runtime.line_reader import read_pairs, read_sources
+
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("one\tun\textra\n\ntwo\tdeux\n", encoding="utf-8")
+    assert read_pairs(tsv) == [("one", "un"), ("", ""), ("two", "deux")]  # a blank line: an empty pair
+    assert read_sources(tsv) == ["one", "", "two"]
+    tsv.write_text("one\tun\nno tab here\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"pairs.tsv, line 2: no tab; expected source<TAB>reference"):
+        read_pairs(tsv, "reference")

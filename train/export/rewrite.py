@@ -9,13 +9,19 @@ from typing import Callable
 
 import click
 import onnx
-
 from s2s.runtime.bundle.contract import (
-    DECODER, ENCODER, GREEDY, MANIFEST, MODEL_CARD, SOURCE_TOKENIZER, WEIGHTS, Bundle, load_bundle,
+    DECODER,
+    ENCODER,
+    GREEDY,
+    MANIFEST,
+    MODEL_CARD,
+    SOURCE_TOKENIZER,
+    WEIGHTS,
+    Bundle,
+    load_bundle,
 )
-from s2s.runtime.decoding.tokenizer import Tokenizer
-
 from s2s.runtime.cli.command import CONTEXT_SETTINGS, Command, output_option
+from s2s.runtime.decoding.tokenizer import Tokenizer
 
 from .errors import ExportError
 from .manifest import finalise
@@ -57,9 +63,9 @@ def rewrite_step_graphs(directory: Path, manifest: dict, transform: Callable[[on
 
 def read_sample(path: Path, size: int) -> list[str]:
     """The first `size` source sentences of `path`: one a line, or a TSV of pairs (first column)."""
-    from s2s.runtime.line_reader import read_lines
+    from s2s.runtime.line_reader import read_sources
 
-    return [line.split("\t")[0] for line in read_lines(path)[:size]]
+    return read_sources(path)[:size]
 
 
 def encoded_sample(directory: Path, manifest: dict, sample: list[str], purpose: str) -> list[list[int]]:

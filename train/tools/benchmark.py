@@ -13,6 +13,7 @@ from pathlib import Path
 
 from s2s.runtime.decoding.translator import Translator
 from s2s.runtime.errors import InputError
+from s2s.runtime.line_reader import read_sources
 
 
 @dataclass
@@ -28,13 +29,7 @@ class BenchmarkResult:
 
 def read_sentences(path: Path) -> list[str]:
     """Source sentences: the first column of a TSV, or every line of a text file."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise InputError(f"file not found: {path}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text") from None
-    sentences = [line.split("\t")[0] for line in lines]
+    sentences = read_sources(path)
     if not any(s.strip() for s in sentences):
         raise InputError(f"{path} holds no sentences")
     return sentences

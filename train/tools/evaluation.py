@@ -9,7 +9,7 @@ from pathlib import Path
 
 from s2s.runtime.decoding.translator import Translator
 from s2s.runtime.errors import InputError
-from s2s.runtime.line_reader import read_lines
+from s2s.runtime.line_reader import read_lines, read_pairs
 from s2s.training.errors import TRAIN_INSTALL
 
 
@@ -59,14 +59,8 @@ def read_test_set(source: Path, reference: Path | None = None) -> tuple[list[str
     """Sources and references: from a TSV of source<TAB>reference lines, or from two
     line-aligned files (`source` and `reference`)."""
     if reference is None:
-        sources, references = [], []
-        for number, line in enumerate(read_lines(source), start=1):
-            columns = line.split("\t")
-            if len(columns) < 2:
-                raise InputError(f"{source}, line {number}: no tab; expected source<TAB>reference "
-                                 "(or give the references as a file with --reference)")
-            sources.append(columns[0])
-            references.append(columns[1])
+        pairs = read_pairs(source, "reference (or give the references as a file with --reference)")
+        sources, references = [s for s, _ in pairs], [r for _, r in pairs]
     else:
         sources, references = read_lines(source), read_lines(reference)
         if len(sources) != len(references):

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-
 from s2s.runtime.errors import InputError
-from s2s.runtime.line_reader import read_lines
+from s2s.runtime.line_reader import read_lines, read_pairs
 
 from .errors import TrainingInputError
 from .tokenization import EOS_ID, PAD_ID, SOS_ID
@@ -49,17 +48,11 @@ def read_parallel(path: str | Path, source_lang: str | None = None, target_lang:
                 f"line counts differ: {source_path} has {len(sources)}, {target_path} has {len(targets)}"
             )
     else:
-        sources, targets = [], []
-        for number, line in enumerate(_read_lines(path), start=1):
-            if not line.strip():
-                sources.append("")
-                targets.append("")
-                continue
-            columns = line.split("\t")
-            if len(columns) < 2:
-                raise TrainingInputError(f"{path}, line {number}: no tab; expected source<TAB>target")
-            sources.append(columns[0])
-            targets.append(columns[1])
+        try:
+            pairs = read_pairs(path)
+        except InputError as exc:
+            raise TrainingInputError(str(exc)) from None
+        sources, targets = [source for source, _ in pairs], [target for _, target in pairs]
     kept_sources, kept_targets = [], []
     for source, target in zip(sources, targets):
         if source.strip() and target.strip():
