@@ -99,31 +99,11 @@ def renamed(old: str, new: str, metavar: str = "VALUE"):
     return click.option(old, name, metavar=metavar, hidden=True, expose_value=False, callback=refuse)
 
 
-_LEGACY_OUTPUT = "s2s_legacy_output"
-
-
 def output_option(help: str, metavar: str = "DIR", **kwargs):
-    """`-o/--output`, required, for commands that spelled it `--out` before: `--out` still works
-    for now, with a deprecation note on stderr."""
-
-    def remember_legacy(ctx: click.Context, param: click.Parameter, value):
-        if value is not None:
-            click.echo(f"{ctx.find_root().info_name}: warning: --out is deprecated: use -o/--output", err=True)
-            ctx.meta[_LEGACY_OUTPUT] = value
-
-    def merge(ctx: click.Context, param: click.Parameter, value):
-        # Click processes the options given on the command line first, so a given --out is known here.
-        legacy = ctx.meta.get(_LEGACY_OUTPUT)
-        if value is not None and legacy is not None:
-            raise click.UsageError("give -o/--output once (--out is its old spelling)", ctx)
-        value = legacy if value is None else value
-        if value is None:
-            raise click.MissingParameter(ctx=ctx, param=param)
-        return value
+    """`-o/--output`, required; `--out`, its old spelling, is a one-line error naming it."""
 
     def decorate(function):
-        function = click.option("--out", "legacy_out", hidden=True, expose_value=False, callback=remember_legacy,
-                                **kwargs)(function)
-        return click.option("-o", "--output", "out", metavar=metavar, help=help, callback=merge, **kwargs)(function)
+        function = renamed("--out", "-o/--output", metavar)(function)
+        return click.option("-o", "--output", "out", metavar=metavar, help=help, required=True, **kwargs)(function)
 
     return decorate

@@ -94,13 +94,13 @@ def test_one_wrapper_turns_project_errors_and_ctrl_c_into_one_line():
     assert isinstance(bug.exception, KeyError)  # a bug keeps its traceback
 
 
-def test_the_old_out_spelling_still_works_with_a_note(checkpoint_factory, tmp_path):
+def test_the_old_out_spelling_is_one_line_naming_the_new_one(checkpoint_factory, tmp_path):
     from s2s.export.cli import main as export_cli
 
-    result = CliRunner().invoke(export_cli, [str(checkpoint_factory("gru", "luong")), "--out", str(tmp_path / "b"),
-                                             "--sample-size", "5"])
-    assert result.exit_code == 0, result.output
-    assert "--out is deprecated: use -o/--output" in result.stderr and (tmp_path / "b" / "model.json").is_file()
+    result = CliRunner().invoke(export_cli, [str(checkpoint_factory("gru", "luong")), "--out", str(tmp_path / "b")])
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1 and lines[0].endswith("error: --out was renamed: use -o/--output")
+    assert not (tmp_path / "b").exists()
     missing = CliRunner().invoke(export_cli, [str(checkpoint_factory("gru", "luong"))])
     assert missing.exit_code == 2 and "Missing option '-o' / '--output'" in missing.output
 
