@@ -11,13 +11,17 @@ right words; everything else is left as it was.
   it as a placeholder and the restore step puts it back (by the attention alignment if the model
   drops it). A translation whose tags do not come back well nested keeps its text without the
   inline tags (counted: `markup_dropped`); the page stays valid.
-- `<html lang>` becomes the target language. The output is written as UTF-8 with only the
-  characters HTML needs escaped (&amp; &lt; &gt;), so entities such as &eacute; come out as the
-  characters they stand for.
+- `<html lang>` becomes the target language.
+- The page's character encoding is kept: its byte order mark, else its declared charset (`<meta
+  charset>`), else UTF-8; a character the encoding cannot hold is written as a numeric reference.
+  So are its entities: a character the page wrote as an entity (&eacute;, &nbsp;, &#8217;) is
+  written with that entity wherever it appears, translations included; & < > are always escaped.
 """
 
 from __future__ import annotations
 
+import codecs
+import re
 from dataclasses import dataclass, field
 
 from . import DocumentError, Extracted, require
@@ -48,10 +52,8 @@ class HtmlFormat:
 
     def extract(self, data: bytes) -> Extracted:
         bs4 = require("bs4")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise DocumentError(f"not a readable HTML file: not UTF-8 (byte {exc.start + 1})") from None
+        text, encoding, bom = _decoded(data)
+        formatter = _entity_formatter(_entities_of(text))
         soup = bs4.BeautifulSoup(text, "html.parser")
         runs: list[_Run] = []
         attributes: list[tuple] = []  # (element, attribute name)
@@ -141,7 +143,9 @@ class HtmlFormat:
             for (element, name), translation in zip(attributes, translations[len(runs):]):
                 element[name] = translation
             extracted.counts["markup_dropped"] = dropped
-            return soup.decode(formatter="minimal").encode("utf-8")
+            # eventual_encoding=None: the page's charset declaration stays as written (it is still true).
+            return bom + soup.decode(eventual_encoding=None, formatter=formatter).encode(encoding,
+                                                                                         errors="xmlcharrefreplace")
 
         def set_language(language: str) -> None:
             if soup.html is not None and soup.html.get("lang"):
@@ -149,6 +153,53 @@ class HtmlFormat:
 
         extracted = Extracted(segments, rebuild, set_language=set_language)
         return extracted
+
+
+def _decoded(data: bytes) -> tuple[str, str, bytes]:
+    """(text, encoding, byte order mark) of a page: by its byte order mark, else the charset it
+    declares, else UTF-8; bytes the encoding cannot read are a DocumentError."""
+    from bs4.dammit import EncodingDetector
+
+    body, bom_encoding = EncodingDetector.strip_byte_order_mark(data)
+    bom = data[: len(data) - len(body)]
+    encoding = bom_encoding or EncodingDetector.find_declared_encoding(body, is_html=True) or "utf-8"
+    try:
+        encoding = codecs.lookup(encoding).name
+    except LookupError:
+        raise DocumentError(f"not a readable HTML file: unknown character encoding {encoding!r}") from None
+    try:
+        return body.decode(encoding), encoding, bom
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"not a readable HTML file: not {encoding} (byte {exc.start + 1})") from None
+
+
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+
+
+def _entities_of(text: str) -> dict[str, str]:
+    """Each character the page writes as an entity (but & < >, always escaped), with the first
+    entity it uses for it."""
+    import html
+
+    written: dict[str, str] = {}
+    for match in _ENTITY.finditer(text):
+        char = html.unescape(match.group(0))
+        if len(char) == 1 and char not in "&<>" and char not in written:
+            written[char] = match.group(0)
+    return written
+
+
+def _entity_formatter(written: dict[str, str]):
+    """Beautiful Soup's minimal formatter (& < > escaped), writing `written`'s characters as the
+    page's own entities."""
+    from bs4.dammit import EntitySubstitution
+    from bs4.formatter import HTMLFormatter
+
+    def substitute(value: str) -> str:
+        value = EntitySubstitution.substitute_xml(value)
+        return "".join(written.get(char, char) for char in value) if written else value
+
+    return HTMLFormatter(entity_substitution=substitute)
 
 
 def _holds_block(element) -> bool:

@@ -189,6 +189,30 @@ def test_inline_markup_comes_back_around_the_words_when_the_model_carries_it(pro
     assert "Kanar" in out.data.decode()
 
 
+def test_a_page_keeps_its_encoding_and_its_entities(translator):
+    pytest.importorskip("bs4")
+    page = ('<html lang="en"><head><meta charset="iso-8859-1"></head><body><p>one two .</p>'
+            '<pre>caf&eacute;&nbsp;\xe9 &lt;b&gt; &#8217;</pre><p data-note="three &quot;four&quot;">five .</p>'
+            '</body></html>').encode("latin-1")
+    out = translate_document(translator, page, "html").data
+    text = out.decode("latin-1")  # still Latin-1, as the page declares
+    assert '<meta charset="iso-8859-1"/>' in text
+    # Untouched text as written: every character the page wrote as an entity is that entity
+    # again (a raw é of the page too), and a character Latin-1 cannot hold stays a reference.
+    assert "<pre>caf&eacute;&nbsp;&eacute; &lt;b&gt; &#8217;</pre>" in text
+    assert 'data-note="three &quot;four&quot;"' in text
+    with_bom = translate_document(translator, b"\xef\xbb\xbf<p>one two .</p>", "html").data
+    assert with_bom.startswith(b"\xef\xbb\xbf<p>")  # the byte order mark stays
+
+
+def test_a_page_in_an_encoding_it_does_not_declare_is_one_line(translator):
+    pytest.importorskip("bs4")
+    with pytest.raises(DocumentError, match="not utf-8"):
+        translate_document(translator, "<p>caf\xe9 .</p>".encode("latin-1"), "html")
+    with pytest.raises(DocumentError, match="unknown character encoding"):
+        translate_document(translator, b'<meta charset="klingon"><p>one .</p>', "html")
+
+
 MARKDOWN = """---
 title: one two
 ---
