@@ -8,9 +8,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from ..atomic import write_atomically
 from ..decoding.translator import TranslationResult
 from ..errors import InputError
-from ..atomic import write_atomically
 
 _SPACE_MARKER = "\u2581"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..atomic import replace_directory
 from ..errors import BundleError, InputError
-from .contract import MANIFEST, load_bundle
+from .contract import MANIFEST, load_bundle, read_manifest
 
 MODELS_ENV = "S2S_MODELS_DIR"
 DEFAULT_MODEL = "eng-fra"
@@ -58,12 +58,12 @@ class ModelInfo:
 
 def _info(path: Path, bundled: bool) -> ModelInfo | None:
     try:
-        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-        languages, onnx_info = manifest.get("languages") or {}, manifest.get("onnx") or {}
-        return ModelInfo(path.name, path, languages.get("source"), languages.get("target"), onnx_info.get("precision"),
-                         bundled)
-    except (OSError, ValueError, AttributeError):
+        manifest = read_manifest(path)
+    except BundleError:
         return None  # not a bundle (or a damaged one): `load_bundle` says why when it is used
+    languages, onnx_info = manifest.get("languages") or {}, manifest.get("onnx") or {}
+    return ModelInfo(path.name, path, languages.get("source"), languages.get("target"), onnx_info.get("precision"),
+                     bundled)
 
 
 def installed_models() -> list[ModelInfo]:

@@ -12,7 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from ..bundle.contract import BATCH_INVARIANT_ACTIVATIONS, SOURCE_TOKENIZER, TARGET_TOKENIZER, Bundle, load_bundle
+from ..bundle.contract import (
+    BATCH_INVARIANT_ACTIVATIONS,
+    ONE_CALL_MAX_BATCH,
+    SOURCE_TOKENIZER,
+    TARGET_TOKENIZER,
+    Bundle,
+    load_bundle,
+)
 from ..bundle.placeholders import PLACEHOLDER_PATTERN, placeholder_number
 from ..bundle.store import pick_model, pick_route, resolve
 from ..errors import BundleError, InputError
@@ -25,12 +32,6 @@ from .search import BeamSearch, GreedySearch, Hypothesis, pad_batch, search
 from .tokenizer import Tokenizer
 
 log = logging.getLogger("s2s.runtime")
-
-# Up to this many sentences a batch, greedy decoding runs the bundle's one-call graph when it
-# has one (no Python between steps); above it, the step loop, where finished rows leave the batch
-# and cost nothing. Measured (docs/speed-levers.md): the one call is 4-10% faster for one
-# sentence; from 4 sentences up the step loop is as fast or faster, with 2 threads.
-ONE_CALL_MAX_BATCH = 1
 
 @dataclass
 class Translation:

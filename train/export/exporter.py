@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -13,9 +12,15 @@ from pathlib import Path
 
 import onnx
 import torch
-
 from s2s.runtime.bundle.contract import (
-    ACTIVATIONS_FIXED_OR_PER_ROW, DECODER, ENCODER, GREEDY, MANIFEST, SOURCE_TOKENIZER, TARGET_TOKENIZER, load_bundle,
+    ACTIVATIONS_FIXED_OR_PER_ROW,
+    DECODER,
+    ENCODER,
+    GREEDY,
+    SOURCE_TOKENIZER,
+    TARGET_TOKENIZER,
+    load_bundle,
+    read_manifest,
 )
 from s2s.runtime.decoding.tokenizer import Tokenizer as RuntimeTokenizer
 from s2s.training.checkpoint import Checkpoint, load_checkpoint
@@ -23,15 +28,15 @@ from s2s.training.data import read_parallel
 from s2s.training.errors import TrainingInputError
 from s2s.training.tokenization import encode
 
+from .bounds import bounded_decoder_inputs
 from .data_card import training_data_summary
 from .errors import ExportError
 from .graphs import export_graphs
-from .opsets import DEFAULT_OPSET, SUPPORTED_OPSETS
-from .manifest import attribution_for, build_manifest, finalise
 from .greedy_graph import build_greedy_graph
+from .manifest import attribution_for, build_manifest, finalise
+from .opsets import DEFAULT_OPSET, SUPPORTED_OPSETS
 from .parity import batch_variant_sentences, check_fp32, greedy_agreement, one_call_mismatches, tokenizer_mismatches
 from .publish import check_output, publish
-from .bounds import bounded_decoder_inputs
 from .quantize import activation_counts, quantize_int8
 from .shared_weights import share_weights
 
@@ -267,7 +272,7 @@ def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportR
 def add_greedy_graph(directory: Path, sources: list[list[int]], limits: list[int]) -> dict:
     """Write greedy.onnx into the bundle `directory` (manifest already final for its other
     files) and check it decodes `sources` exactly as the step loop does -> the verification entry."""
-    manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))  # the check below verifies the files
+    manifest = read_manifest(directory)  # the check below verifies the files
     architecture = manifest["architecture"]
     graph = build_greedy_graph(onnx.load(str(directory / ENCODER)), onnx.load(str(directory / DECODER)),
                                architecture["cell"], architecture["attention"], manifest["special_ids"],

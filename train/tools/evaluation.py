@@ -120,11 +120,12 @@ def evaluate(
 
 def record_in_bundle(bundle_dir: Path, result: EvaluationResult) -> None:
     """Add (or replace) this evaluation in the bundle's manifest and regenerate its model card."""
-    from s2s.runtime.bundle.contract import MANIFEST, MODEL_CARD, sha256_file
+    from s2s.runtime.atomic import write_atomically
+    from s2s.runtime.bundle.contract import MANIFEST, MODEL_CARD, read_manifest, sha256_file
     from s2s.runtime.bundle.model_card import render_model_card
 
     manifest_path = bundle_dir / MANIFEST
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest = read_manifest(bundle_dir)
     key = (result.test, result.beam_size, result.lowercase, result.protected)
     entries = [e for e in manifest.get("evaluation", [])
                if (e["test"], e["beam_size"], e.get("lowercase", False), e.get("protected")) != key]
@@ -132,6 +133,6 @@ def record_in_bundle(bundle_dir: Path, result: EvaluationResult) -> None:
     manifest["evaluation"] = sorted(entries, key=lambda e: (e["test"], e.get("lowercase", False), e["beam_size"],
                                                             not e.get("protected", True)))
     card = bundle_dir / MODEL_CARD
-    card.write_text(render_model_card(manifest), encoding="utf-8")
+    write_atomically(card, render_model_card(manifest))
     manifest["files"][MODEL_CARD] = {"sha256": sha256_file(card), "bytes": card.stat().st_size}
-    manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_atomically(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")

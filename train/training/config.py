@@ -8,11 +8,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from s2s.runtime.bundle.contract import length_limit
+from s2s.runtime.bundle.contract import ATTENTIONS, CELLS, length_limit
 
 from .errors import ConfigError
 
-Cell = Literal["rnn", "lstm", "gru"]
+Cell = Literal["rnn", "gru", "lstm"]
 AttentionKind = Literal["none", "bahdanau", "luong"]
 TokenizerKind = Literal["bpe", "word", "char"]
 LrSchedule = Literal["plateau", "step"]
@@ -20,8 +20,7 @@ Selection = Literal["loss", "bleu"]
 Bridge = Literal["tanh", "relu", "copy"]
 Precision = Literal["fp32", "bf16"]
 
-CELLS: tuple[str, ...] = ("rnn", "lstm", "gru")
-ATTENTIONS: tuple[str, ...] = ("none", "bahdanau", "luong")
+# CELLS and ATTENTIONS: the bundle contract's lists (s2s.runtime.bundle.contract), imported above.
 TOKENIZERS: tuple[str, ...] = ("bpe", "word", "char")
 LR_SCHEDULES: tuple[str, ...] = ("plateau", "step")
 SELECTIONS: tuple[str, ...] = ("loss", "bleu")

@@ -7,6 +7,26 @@ export const LIMITS = {
   "maxBundleBytes": 1073741824,
   "maxLineBytes": 1048576
 };
+export const BUNDLE = {
+  "manifest": "model.json",
+  "requiredFiles": [
+    "encoder.onnx",
+    "decoder.onnx",
+    "source.tokenizer.json",
+    "target.tokenizer.json"
+  ],
+  "cells": [
+    "rnn",
+    "gru",
+    "lstm"
+  ],
+  "attentions": [
+    "none",
+    "bahdanau",
+    "luong"
+  ],
+  "oneCallMaxBatch": 1
+};
 export const PROTECTION = {
   "placeholders": [
     "\ue001",

@@ -3,17 +3,15 @@
 // (bundle.js) and the browser loader (browser.js) both use it.
 import { BundleError } from "./errors.js";
 
-import { LIMITS, PROTECTION } from "./contract.js";
+import { BUNDLE, LIMITS, PROTECTION } from "./contract.js";
 
 // 2 adds weights.bin (the graphs' shared weights), 3 the `protection` block (the placeholders
 // the model was trained to carry); older bundles still load. The limits come from the Python
-// runtime (contract.js, generated).
+// runtime (contract.js, generated), as are the file names, cells and attentions.
 export const FORMAT_VERSION = LIMITS.formatVersion;
 export const { maxManifestBytes: MAX_MANIFEST_BYTES, maxBundleBytes: MAX_BUNDLE_BYTES } = LIMITS;
-export const MANIFEST = "model.json";
-export const REQUIRED_FILES = ["encoder.onnx", "decoder.onnx", "source.tokenizer.json", "target.tokenizer.json"];
-const CELLS = ["rnn", "gru", "lstm"];
-const ATTENTIONS = ["none", "bahdanau", "luong"];
+export const { manifest: MANIFEST, requiredFiles: REQUIRED_FILES } = BUNDLE;
+const { cells: CELLS, attentions: ATTENTIONS } = BUNDLE;
 const MAX_FILE_BYTES = LIMITS.maxFileBytes;
 
 function fail(where, field, problem) {

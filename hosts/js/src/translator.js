@@ -2,6 +2,7 @@
 // and decoding by the one search driver of search.js (greedy and beam search as strategies) or
 // greedy.onnx in one call. The ONNX Runtime module is given by the entry point: onnxruntime-node
 // (index.js) or onnxruntime-web (browser.js).
+import { BUNDLE } from "./contract.js";
 import { BundleError, InputError } from "./errors.js";
 import { parseJson } from "./manifest.js";
 import { Protector, namesFor, placeholderNumber, restore } from "./protection.js";
@@ -16,9 +17,8 @@ const GRAPH_IO = {
 };
 
 // Greedy batches up to this size run the bundle's one-call graph (greedy.onnx) when it has one,
-// as the Python runtime does (one sentence: where it was measured faster); larger ones the step
-// loop, where finished rows leave the batch.
-const ONE_CALL_MAX_BATCH = 1;
+// as the Python runtime does (the bundle contract's threshold, contract.js).
+const ONE_CALL_MAX_BATCH = BUNDLE.oneCallMaxBatch;
 
 export class Translator {
   constructor(ort, bundle, encoder, decoder, source, target, greedy = null) {
