@@ -131,7 +131,7 @@ def main() -> None:
     sources = [line.split("\t")[0] for line in args.input.read_text(encoding="utf-8").splitlines() if line.strip()]
 
     translator = Translator.load(args.model, threads=2)
-    results = translator.translate(sources, return_scores=True, split_sentences=False)
+    results = translator.translate_results(sources, split_sentences=False)
     source_tokens = [len(ids) for ids in translator.source_tokenizer.encode_batch(sources)]
     target_steps = [len(r.hypotheses[0].tokens) + 1 for r in results]  # + <eos>: one step each
     mean_source = statistics.mean(source_tokens)

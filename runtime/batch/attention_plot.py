@@ -24,7 +24,7 @@ def _label(token: str) -> str:
 
 
 def plot_attention(result: TranslationResult, path: Path) -> None:
-    """Write the best hypothesis's attention of `result` (made with `return_attention=True`) as
+    """Write the best hypothesis's attention of `result` (made by `translate_results(..., attention=True)`) as
     a labelled PNG heat-map at `path`, atomically."""
     try:
         import matplotlib
@@ -35,7 +35,7 @@ def plot_attention(result: TranslationResult, path: Path) -> None:
 
     best = result.hypotheses[0]
     if best.attention is None:
-        raise InputError("no attention weights: translate with return_attention=True (and a model with attention)")
+        raise InputError("no attention weights: use translate_results(..., attention=True) (and a model with attention)")
     weights = best.attention
     rows = [_label(t) for t in best.tokens] + ["</s>"] * (weights.shape[0] - len(best.tokens))
     columns = [_label(t) for t in result.source_tokens]

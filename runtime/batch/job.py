@@ -192,8 +192,7 @@ def translate_lines(translator: Translator, lines: list[str], options: JobOption
     """The output line, target token count and repaired protected items of each input line
     (`first_line`: the 1-based number of `lines[0]` in the input, which names the attention pictures)."""
     pictures = options.plot_attention is not None
-    results = translator.translate(lines, options.decoding, return_scores=True,
-                                   return_attention=options.alignment is not None or pictures)
+    results = translator.translate_results(lines, options.decoding, attention=options.alignment is not None or pictures)
     if pictures:
         from .attention_plot import plot_attention
 

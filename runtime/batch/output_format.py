@@ -16,7 +16,7 @@ ALIGNMENTS = ("argmax", "full")
 
 def format_line(result: "TranslationResult", output_format: str = "text", alignment: str | None = None) -> str:
     """`result` as one line (no newline). `alignment` ("argmax" or "full") needs a result made
-    with `return_attention=True`."""
+    by `translate_results(..., attention=True)`."""
     if output_format == "text":
         return result.text
     record: dict = {"source": result.source, "source_tokens": result.source_tokens}

@@ -52,30 +52,33 @@ class PivotTranslator:
         return (f"{self.first.bundle.origin.name} then {self.second.bundle.origin.name}, through "
                 f"{self.pivot_language or '?'}")
 
-    def translate(self, texts: str | Iterable[str], options: DecodeOptions | None = None, *,
-                  return_scores: bool = False, return_attention: bool = False,
-                  **changes: Any) -> "list[str] | list[TranslationResult]":
-        if return_attention:
+    def translate(self, texts: str | Iterable[str], options: DecodeOptions | None = None,
+                  **changes: Any) -> list[str]:
+        return [result.text for result in self._translated(texts, options, changes, details=False)]
+
+    def translate_results(self, texts: str | Iterable[str], options: DecodeOptions | None = None, *,
+                          attention: bool = False, **changes: Any) -> "list[TranslationResult]":
+        if attention:
             raise InputError(f"no attention weights through a pivot ({self.describe()}): translate with one model")
+        return self._translated(texts, options, changes, details=True)
+
+    def _translated(self, texts: str | Iterable[str], options: DecodeOptions | None, changes: dict[str, Any],
+                    details: bool) -> "list[TranslationResult]":
         texts = [texts] if isinstance(texts, str) else list(texts)
         options = DecodeOptions.of(options, **changes)
         first = dataclasses.replace(options, n_best=1)
         # The first leg wrote the glossary's target terms: the second must not translate them again.
         second = dataclasses.replace(options, glossary=(), keep=(*options.keep, *(t for _, t in options.glossary)))
         middle = self.first.translate(texts, first)
-        details = return_scores or options.n_best > 1
-        results = self.second.translate(middle, second, return_scores=details)
-        if not details:
-            return results
+        results = self.second._translated(middle, second, {}, attention=False, details=details)
         for result, text, pivot in zip(results, texts, middle):
             result.source, result.pivot = text, pivot
         return results
 
     def translate_iterable(self, texts: Iterable[str], options: DecodeOptions | None = None, *,
-                           chunk_size: int | None = None, return_scores: bool = False,
-                           **changes: Any) -> "Iterator[str] | Iterator[TranslationResult]":
+                           chunk_size: int | None = None, **changes: Any) -> Iterator[str]:
         from .translator import _chunks
 
         options = DecodeOptions.of(options, **changes)
         for chunk in _chunks(texts, chunk_size or options.batch_size * 16):
-            yield from self.translate(chunk, options, return_scores=return_scores)
+            yield from self.translate(chunk, options)

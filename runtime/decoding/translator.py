@@ -48,9 +48,9 @@ class Translation:
 
     def alignment(self) -> list[int]:
         """For each target token, the source token it attends to most (an index into the
-        result's `source_tokens`); needs `return_attention=True`."""
+        result's `source_tokens`); needs `translate_results(..., attention=True)`."""
         if self.attention is None:
-            raise InputError("no attention weights: translate with return_attention=True (and a model with attention)")
+            raise InputError("no attention weights: use translate_results(..., attention=True) (and a model with attention)")
         if not self.tokens:  # an empty input (no source token to point at) or an immediate <eos>
             return []
         return [int(i) for i in self.attention[: len(self.tokens)].argmax(axis=1)]
@@ -119,42 +119,42 @@ class Translator:
         return cls(load_bundle(resolve(pick_model(model, source_lang, target_lang))), device=device, threads=threads)
 
     # ---- public API ----------------------------------------------------------------------
-    def translate(
-        self,
-        texts: str | Iterable[str],
-        options: DecodeOptions | None = None,
-        *,
-        return_scores: bool = False,
-        return_attention: bool = False,
-        **changes: Any,
-    ) -> list[str] | list[TranslationResult]:
-        """Translate each text, in input order (a single str counts as one text).
+    def translate(self, texts: str | Iterable[str], options: DecodeOptions | None = None,
+                  **changes: Any) -> list[str]:
+        """Translate each text, in input order (a single str counts as one text): one string per
+        text, the best hypothesis. `translate_results` gives the hypotheses, tokens, scores and
+        attention; both take the same options.
 
         How is `options` (a `DecodeOptions`), with any of its fields given by keyword on top:
         `beam_size`, `n_best`, `length_penalty`, `max_length`, `batch_size`, `split_sentences`,
         `protect`, `glossary`, `keep`.
 
-        Returns one string per text; with `return_scores`, `return_attention` or `n_best` > 1,
-        one `TranslationResult` per text instead (hypotheses with tokens, scores and, when
-        asked, attention matrices), best first by `score / length ** length_penalty`.
-
         With `split_sentences`, a text holding several sentences is translated sentence by
-        sentence and joined back with the whitespace that separated them; its hypotheses are
-        the best joins of the sentences' own (scores summed, attention block-diagonal).
-        `max_length` caps the target tokens of each sentence (default: the bundle's rule by
-        source length); `batch_size` changes speed only, never a translation.
+        sentence and joined back with the whitespace that separated them. `max_length` caps the
+        target tokens of each sentence (default: the bundle's rule by source length);
+        `batch_size` changes speed only, never a translation.
 
         With `protect` (and a bundle trained with placeholders: `Bundle.protects`), numbers,
         names, codes, URLs, e-mail addresses and paths come through unchanged; `glossary` (source
         term -> target term, whole words, any case) puts the user's terms in, `keep` leaves the
         given terms untranslated (s2s.runtime.decoding.protection).
         """
-        texts = _as_list(texts)
+        return [result.text for result in self._translated(texts, options, changes, attention=False, details=False)]
+
+    def translate_results(self, texts: str | Iterable[str], options: DecodeOptions | None = None, *,
+                          attention: bool = False, **changes: Any) -> list[TranslationResult]:
+        """`translate`, with one `TranslationResult` per text: its `n_best` hypotheses (tokens,
+        score, rank score), best first by `score / length ** length_penalty`, and with
+        `attention` each hypothesis's attention matrix (a bundle with attention). A text split
+        into sentences has the best joins of its sentences' own hypotheses (scores summed,
+        attention block-diagonal)."""
+        return self._translated(texts, options, changes, attention=attention, details=True)
+
+    def _translated(self, texts: str | Iterable[str], options: DecodeOptions | None, changes: dict[str, Any],
+                    attention: bool, details: bool) -> list[TranslationResult]:
         options = DecodeOptions.of(options, **changes)
-        details = return_scores or return_attention or options.n_best > 1
         protector = self.protector(options.protect, Terms.of(options.glossary, options.keep))
-        results = self._results(texts, options, return_attention, details, protector)
-        return results if details else [r.text for r in results]
+        return self._results(_as_list(texts), options, attention, details, protector)
 
     def protector(self, protect: bool = True, terms: Terms = Terms()) -> Protector | None:
         """What `translate` protects with (None: nothing). Glossary and keep terms need a bundle
@@ -172,21 +172,13 @@ class Translator:
         return Protector(lambda word: vocabulary.token_to_id("\u2581" + word) is not None, terms,
                          names=(self.source_language or "")[:2].lower() not in NOUN_CAPITALISING)
 
-    def translate_iterable(
-        self,
-        texts: Iterable[str],
-        options: DecodeOptions | None = None,
-        *,
-        chunk_size: int | None = None,
-        return_scores: bool = False,
-        return_attention: bool = False,
-        **changes: Any,
-    ) -> Iterator[str] | Iterator[TranslationResult]:
+    def translate_iterable(self, texts: Iterable[str], options: DecodeOptions | None = None, *,
+                           chunk_size: int | None = None, **changes: Any) -> Iterator[str]:
         """`translate` over an iterable of any length, lazily, yielding in input order. Memory
         is bounded by `chunk_size` texts (default 16 batches) whatever the length of the input."""
         options = DecodeOptions.of(options, **changes)
         for chunk in _chunks(texts, chunk_size or options.batch_size * 16):
-            yield from self.translate(chunk, options, return_scores=return_scores, return_attention=return_attention)
+            yield from self.translate(chunk, options)
 
     @property
     def source_language(self) -> str | None:

@@ -32,8 +32,8 @@ def test_the_one_call_graph_decodes_as_the_step_loop(cell, attention, bundle_fac
     output, emitted, _ = one_call.model.decode_greedy(ids, lengths)
     assert one_call.target_tokenizer.decode_batch([output[r, : emitted[r]].tolist() for r in range(len(SENTENCES))]) \
         == stepped.translate(SENTENCES, split_sentences=False)
-    got = one_call.translate(SENTENCES, batch_size=1, return_scores=True)
-    want = stepped.translate(SENTENCES, batch_size=1, return_scores=True)
+    got = one_call.translate_results(SENTENCES, batch_size=1)
+    want = stepped.translate_results(SENTENCES, batch_size=1)
     np.testing.assert_allclose([r.hypotheses[0].score for r in got], [r.hypotheses[0].score for r in want], atol=1e-5)
 
 
@@ -63,7 +63,7 @@ def test_a_length_cap_or_attention_takes_the_step_loop(bundle_factory, tmp_path)
     assert calls  # one sentence at a time uses it
     calls.clear()
     capped = translator.translate(SENTENCES, batch_size=1, max_length=2)
-    translator.translate(SENTENCES, batch_size=1, return_attention=True)
+    translator.translate_results(SENTENCES, batch_size=1, attention=True)
     translator.translate(SENTENCES, batch_size=4)  # batches of more than one: the step loop
     assert not calls and all(len(t.split()) <= 3 for t in capped)
 

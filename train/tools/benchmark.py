@@ -52,7 +52,7 @@ def measure(translator: Translator, sentences: list[str], batch_sizes: list[int]
     )
     for batch_size in batch_sizes:
         started = time.perf_counter()
-        outputs = translator.translate(sentences, batch_size=batch_size, return_scores=True)
+        outputs = translator.translate_results(sentences, batch_size=batch_size)
         seconds = time.perf_counter() - started
         result.throughput[str(batch_size)] = {
             "sentences_per_second": len(sentences) / seconds,

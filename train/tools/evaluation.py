@@ -89,8 +89,8 @@ def evaluate(
     except ImportError:
         raise InputError(f"s2s-eval needs sacreBLEU: {TRAIN_INSTALL}") from None
     started = time.perf_counter()
-    translations = translator.translate(sources, beam_size=beam_size, batch_size=batch_size, max_length=max_length,
-                                       split_sentences=split_sentences, return_scores=True, protect=protect)
+    translations = translator.translate_results(sources, beam_size=beam_size, batch_size=batch_size, max_length=max_length,
+                                       split_sentences=split_sentences, protect=protect)
     seconds = time.perf_counter() - started
     hypotheses = [t.text for t in translations]
     tokens = sum(len(t.hypotheses[0].tokens) for t in translations)

@@ -157,7 +157,7 @@ def test_a_megabyte_line_tokenises_in_linear_time(bundle, make_pairs, tmp_path):
     for text in texts[:50] + ["seven" * (limit // 4), "  four\tfive  ", "x" * limit]:
         assert tokenizer.encode(text, max_tokens=limit + 1) == tokenizer.encode(text)
     translator = Translator.load(bundle)
-    assert translator.translate(["one " * 300_000], return_scores=True)[0].truncated
+    assert translator.translate_results(["one " * 300_000])[0].truncated
 
 
 def test_resume_with_nothing_to_resume_keeps_an_existing_output(bundle, tmp_path):

@@ -20,7 +20,7 @@ def test_jsonl_lines_carry_the_n_best_hypotheses_with_tokens_and_scores(bundle_f
                                        "--n-best", "2", "-q"])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    expected = Translator.load(bundle).translate(LINES, beam_size=3, n_best=2)
+    expected = Translator.load(bundle).translate_results(LINES, beam_size=3, n_best=2)
     assert [r["source"] for r in records] == LINES
     for record, reference in zip(records, expected):
         assert record["source_tokens"] == reference.source_tokens
@@ -34,7 +34,7 @@ def test_jsonl_lines_carry_the_n_best_hypotheses_with_tokens_and_scores(bundle_f
 
 def test_alignment_argmax_and_full(bundle_factory):
     bundle = bundle_factory("gru", "bahdanau")
-    [reference] = Translator.load(bundle).translate(["one two three."], return_attention=True)
+    [reference] = Translator.load(bundle).translate_results(["one two three."], attention=True)
     best = reference.hypotheses[0]
     argmax = CliRunner().invoke(main, ["-m", str(bundle), "--format", "jsonl", "--alignment", "argmax", "one two three."])
     [hypothesis] = json.loads(argmax.stdout)["n_best"]
@@ -66,7 +66,7 @@ def test_one_attention_picture_per_line(bundle_factory, tmp_path):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in pictures.iterdir()) == ["line-000001.png", "line-000003.png"]  # none for a blank
-    [translation] = Translator.load(bundle).translate(["four five six seven."], return_attention=True)
+    [translation] = Translator.load(bundle).translate_results(["four five six seven."], attention=True)
     picture = image.imread(pictures / "line-000003.png")
     # Labelled axes around the heat-map: wider than tall for 5 source tokens and a short output.
     assert picture.shape[1] > 200 and picture.shape[0] > 150

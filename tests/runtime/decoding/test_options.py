@@ -38,7 +38,7 @@ def test_n_best_lists_come_in_the_order_of_the_rank_score_they_print(bundle_fact
     translator = Translator.load(bundle_factory("gru", "bahdanau"))
     sources = ["one two three four five .", "two .", "nine eight seven six ."]
     for penalty in (0.0, 0.5, 1.0):
-        results = translator.translate(sources, beam_size=5, n_best=5, length_penalty=penalty)
+        results = translator.translate_results(sources, beam_size=5, n_best=5, length_penalty=penalty)
         for result in results:
             lines = json.loads(format_line(result, "jsonl"))["n_best"]
             ranks = [entry["rank_score"] for entry in lines]
@@ -47,6 +47,6 @@ def test_n_best_lists_come_in_the_order_of_the_rank_score_they_print(bundle_fact
                 length = len(hypothesis.tokens) + 1  # with <eos>, as the search counts
                 assert hypothesis.ranking == pytest.approx(hypothesis.score / length ** penalty, abs=1e-4)
     # length_penalty 0 ranks by the printed score itself
-    for result in translator.translate(sources, beam_size=5, n_best=5, length_penalty=0.0):
+    for result in translator.translate_results(sources, beam_size=5, n_best=5, length_penalty=0.0):
         scores = [h.score for h in result.hypotheses]
         assert scores == sorted(scores, reverse=True)

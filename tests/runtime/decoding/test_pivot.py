@@ -44,11 +44,11 @@ def test_two_models_chain_through_the_language_they_share(store, caplog):
     texts = ["one two three .", "four five ."]
     middle = Translator.load(first).translate(texts)
     assert translator.translate(texts) == Translator.load(second).translate(middle)
-    results = translator.translate(texts, beam_size=3, n_best=2)
+    results = translator.translate_results(texts, beam_size=3, n_best=2)
     assert [r.pivot for r in results] == middle and [r.source for r in results] == texts
     assert all(len(r.hypotheses) == 2 for r in results)
     with pytest.raises(InputError, match="pivot"):
-        translator.translate(texts, return_attention=True)
+        translator.translate_results(texts, attention=True)
 
 
 def test_a_direct_model_wins_and_a_missing_route_is_one_line(store, bundle_factory, tmp_path):

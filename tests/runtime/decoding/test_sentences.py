@@ -35,9 +35,9 @@ def test_a_line_of_sentences_translates_to_one_line(bundle_factory):
     line = "One two.  Three four! Five."
     alone = translator.translate(["One two.", "Three four!", "Five."], split_sentences=False)
     assert translator.translate([line]) == [f"{alone[0]}  {alone[1]} {alone[2]}"]
-    detailed = translator.translate([line], return_attention=True)[0].hypotheses[0]
-    singles = [r.hypotheses[0] for r in translator.translate(["One two.", "Three four!", "Five."],
-                                                              split_sentences=False, return_attention=True)]
+    detailed = translator.translate_results([line], attention=True)[0].hypotheses[0]
+    singles = [r.hypotheses[0] for r in translator.translate_results(["One two.", "Three four!", "Five."],
+                                                              split_sentences=False, attention=True)]
     assert detailed.tokens == [t for s in singles for t in s.tokens]
     # One row per target token (and the last sentence's <eos>), one column per source token.
     assert detailed.attention.shape == (sum(len(s.tokens) for s in singles[:-1]) + singles[-1].attention.shape[0],

@@ -25,7 +25,7 @@ def test_runtime_greedy_equals_the_pytorch_reference(cell, attention, checkpoint
     reference_ids = torch_greedy_decode(checkpoint.model, encode(checkpoint.source_tokenizer, SENTENCES))
     reference = checkpoint.target_tokenizer.decode_batch(reference_ids)
     assert translator.translate(SENTENCES) == reference
-    detailed = translator.translate(SENTENCES, return_scores=True)
+    detailed = translator.translate_results(SENTENCES)
     assert [[translator.target_tokenizer.token_to_id(t) for t in d.hypotheses[0].tokens] for d in detailed] == reference_ids
 
 
@@ -47,8 +47,8 @@ def test_beam_one_is_greedy_and_batched_is_one_by_one(cell, attention, bundle_fa
 
 def test_beam_search_scores_at_least_as_well_as_greedy(bundle_factory):
     translator = Translator.load(bundle_factory("gru", "bahdanau"))
-    greedy = translator.translate(SENTENCES, return_scores=True)
-    beam = translator.translate(SENTENCES, beam_size=4, return_scores=True)
+    greedy = translator.translate_results(SENTENCES)
+    beam = translator.translate_results(SENTENCES, beam_size=4)
     assert len(beam) == len(SENTENCES)
     for g_result, b_result in zip(greedy, beam):
         g, b = g_result.hypotheses[0], b_result.hypotheses[0]
@@ -59,7 +59,7 @@ def test_beam_search_scores_at_least_as_well_as_greedy(bundle_factory):
 
 def test_detailed_output_has_attention_per_token(bundle_factory):
     translator = Translator.load(bundle_factory("gru", "bahdanau"))
-    [result] = translator.translate(["one two three."], return_attention=True)
+    [result] = translator.translate_results(["one two three."], attention=True)
     best = result.hypotheses[0]
     assert best.attention.shape[1] == len(result.source_tokens)
     assert best.attention.shape[0] in (len(best.tokens), len(best.tokens) + 1)
@@ -85,7 +85,7 @@ def test_awkward_inputs_translate_without_error(bundle_factory, caplog):
     # Control and zero-width characters are dropped by the normaliser: the text around them translates
     # as if they were not there; unknown scripts become <unk> and still give an output line.
     assert out[5] == translator.translate(["abc"])[0] and out[6] == translator.translate(["one two."])[0]
-    assert translator.translate(texts[7:], return_scores=True)[0].truncated
+    assert translator.translate_results(texts[7:])[0].truncated
 
 
 def test_any_iterable_of_texts_and_a_single_string(bundle_factory):
@@ -105,7 +105,7 @@ def test_bad_options(bundle_factory):
     for kwargs in ({"n_best": 0}, {"n_best": 2}, {"n_best": 4, "beam_size": 3}):
         with pytest.raises(InputError, match="n-best"):
             translator.translate(["one."], **kwargs)
-    assert all(len(t.hypotheses[0].tokens) <= 2 for t in translator.translate(SENTENCES, max_length=2, return_scores=True))
+    assert all(len(t.hypotheses[0].tokens) <= 2 for t in translator.translate_results(SENTENCES, max_length=2))
 
 
 def test_thread_safe(bundle_factory):
@@ -164,7 +164,7 @@ def test_runtime_never_imports_torch_or_tokenizers(bundle_factory):
 
 def test_n_best_lists_are_beam_search_finished_hypotheses_best_first(bundle_factory):
     translator = Translator.load(bundle_factory("gru", "luong"))
-    results = translator.translate(SENTENCES, beam_size=4, n_best=3, split_sentences=False)
+    results = translator.translate_results(SENTENCES, beam_size=4, n_best=3, split_sentences=False)
     assert [r.text for r in results] == translator.translate(SENTENCES, beam_size=4, split_sentences=False)
     for result in results:
         assert 1 <= len(result.hypotheses) <= 3
@@ -178,8 +178,8 @@ def test_n_best_lists_are_beam_search_finished_hypotheses_best_first(bundle_fact
 def test_n_best_of_a_line_of_sentences_joins_each_sentence_s_own(bundle_factory):
     translator = Translator.load(bundle_factory("gru", "luong"))
     line, parts = "One two. Three four!", ["One two.", "Three four!"]
-    [whole] = translator.translate([line], beam_size=3, n_best=3, return_attention=True)
-    alone = translator.translate(parts, beam_size=3, n_best=3, split_sentences=False, return_attention=True)
+    [whole] = translator.translate_results([line], beam_size=3, n_best=3, attention=True)
+    alone = translator.translate_results(parts, beam_size=3, n_best=3, split_sentences=False, attention=True)
     assert whole.text == translator.translate([line], beam_size=3)[0]
     joins = {(a.text + " " + b.text): a.score + b.score for a in alone[0].hypotheses for b in alone[1].hypotheses}
     for hypothesis in whole.hypotheses:
@@ -196,4 +196,4 @@ def test_n_best_of_a_line_of_sentences_joins_each_sentence_s_own(bundle_factory)
 def test_attention_from_a_model_without_attention_is_a_clear_error(bundle_factory):
     translator = Translator.load(bundle_factory("gru", "none"))
     with pytest.raises(InputError, match="no attention"):
-        translator.translate(["one."], return_attention=True)
+        translator.translate_results(["one."], attention=True)
