@@ -205,13 +205,18 @@ def _encoded(lines: list[str]) -> Iterator[bytes]:
     yield "".join(line + "\n" for line in lines).encode("utf-8")
 
 
+def block_layout(lines: int, actors: int, rows_per_block: int) -> tuple[int, int]:
+    """(blocks, rows per batch) for a chunk of `lines`: at least one block per actor when there
+    are lines enough (one file in one block kept every actor but one idle), else blocks of
+    `rows_per_block`."""
+    blocks = max(1, min(lines, max(actors, -(-lines // rows_per_block))))
+    return blocks, -(-lines // blocks)
+
+
 def _translate_lines(lines: list[str], job: RayJob) -> list[str]:
     import ray
 
-    # At least one block per actor (when there are lines enough): one file in one block kept every
-    # actor but one idle.
-    blocks = max(1, min(len(lines), max(job.actors, -(-len(lines) // job.rows_per_block))))
-    rows = -(-len(lines) // blocks)
+    blocks, rows = block_layout(len(lines), job.actors, job.rows_per_block)
     dataset = ray.data.from_items([{"text": line} for line in lines], override_num_blocks=blocks)
     kwargs: dict[str, Any] = dict(model=job.model, threads=job.threads, **asdict(job.options))
     translated = dataset.map_batches(TranslateBatch, fn_constructor_kwargs=kwargs,

@@ -68,6 +68,15 @@ def test_cli_on_ray_writes_the_local_bytes_and_resumes_by_file(cluster, bundle, 
     assert (tmp_path / "out" / "b.txt").read_bytes() == (tmp_path / "local-b.txt").read_bytes()
 
 
+def test_every_actor_gets_blocks_of_a_single_file():
+    from s2s.runtime.batch.ray_job import block_layout
+
+    assert block_layout(10, actors=2, rows_per_block=1024) == (2, 5)  # one small file: both actors work
+    assert block_layout(3000, actors=2, rows_per_block=1024) == (3, 1000)
+    assert block_layout(1, actors=8, rows_per_block=1024) == (1, 1)
+    assert block_layout(100_000, actors=4, rows_per_block=1024)[0] == 98
+
+
 @pytest.mark.parametrize("address,fragment", [("127.0.0.1:1", "cannot reach"), ("nonsense", "HOST:PORT")])
 def test_bad_addresses_are_one_line(bundle, tmp_path, address, fragment):
     (tmp_path / "in.txt").write_text("one.\n")
