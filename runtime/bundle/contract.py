@@ -143,6 +143,42 @@ class Bundle:
     def special_ids(self) -> dict[str, int]:
         return self.manifest["special_ids"]
 
+    @property
+    def source_language(self) -> str | None:
+        return (self.manifest.get("languages") or {}).get("source")
+
+    @property
+    def target_language(self) -> str | None:
+        return (self.manifest.get("languages") or {}).get("target")
+
+    @property
+    def precision(self) -> str | None:
+        """"fp32" or "int8" (None: not recorded)."""
+        return (self.manifest.get("onnx") or {}).get("precision")
+
+    @property
+    def activation_quantisation(self) -> str | None:
+        return (self.manifest.get("onnx") or {}).get("activation_quantisation")
+
+    @property
+    def max_source_length(self) -> int:
+        """Most source tokens a sentence may have (longer ones are truncated)."""
+        return int(self.manifest["decoding"]["max_source_length"])
+
+    @property
+    def longest_training_source(self) -> int | None:
+        """Source tokens of the longest training sentence (None: not recorded)."""
+        data = self.manifest.get("training_data") or {}
+        return (data.get("source_tokens") or {}).get("max")
+
+    def lists(self, name: str) -> bool:
+        """Whether the manifest lists the file `name` (greedy.onnx and weights.bin are optional)."""
+        return name in self.manifest["files"]
+
+    def file_digests(self) -> dict[str, str]:
+        """File name -> sha256, of every file the manifest lists."""
+        return {name: entry["sha256"] for name, entry in self.manifest["files"].items()}
+
     def decode_length_limit(self, source_length: int) -> int:
         """Most target tokens decoding may emit for a source of `source_length` tokens."""
         rule = self.manifest["decoding"]

@@ -79,9 +79,8 @@ class OnnxSeq2Seq:
         self.bundle = bundle
         self.device, self.threads = device, threads
         cell, attention = bundle.cell, bundle.attention
-        files = bundle.manifest["files"]
-        self._external = {WEIGHTS: bundle.read(WEIGHTS)} if WEIGHTS in files else None
-        self.has_one_call = GREEDY in files
+        self._external = {WEIGHTS: bundle.read(WEIGHTS)} if bundle.lists(WEIGHTS) else None
+        self.has_one_call = bundle.lists(GREEDY)
         self._encoder_outputs = encoder_output_names(cell, attention)
         self._decoder_inputs = decoder_input_names(cell, attention)
         self._decoder_outputs = decoder_output_names(cell, attention)

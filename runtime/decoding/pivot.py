@@ -46,7 +46,7 @@ class PivotTranslator:
 
     @property
     def pivot_language(self) -> str | None:
-        return (self.first.bundle.manifest.get("languages") or {}).get("target")
+        return self.first.bundle.target_language
 
     def describe(self) -> str:
         return (f"{self.first.bundle.origin.name} then {self.second.bundle.origin.name}, through "

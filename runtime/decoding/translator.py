@@ -90,13 +90,11 @@ class Translator:
                 )
         ids = bundle.special_ids
         self.pad_id, self.sos_id, self.eos_id = ids["pad"], ids["sos"], ids["eos"]
-        self.max_source_length = int(bundle.manifest["decoding"]["max_source_length"])
+        self.max_source_length = bundle.max_source_length
         # Inputs longer than every training sentence get one warning per Translator.
-        data = bundle.manifest.get("training_data") or {}
-        self.longest_seen = (data.get("source_tokens") or {}).get("max")
+        self.longest_seen = bundle.longest_training_source
         self._warned_length = False
-        onnx_info = bundle.manifest.get("onnx", {})
-        if onnx_info.get("precision") == "int8" and onnx_info.get("activation_quantisation") not in BATCH_INVARIANT_ACTIVATIONS:
+        if bundle.precision == "int8" and bundle.activation_quantisation not in BATCH_INVARIANT_ACTIVATIONS:
             log.warning("%s quantises activations per tensor: a sentence's translation may change with its batch; "
                         "rewrite it with python -m s2s.export.requantize", bundle.origin)
 
@@ -183,7 +181,7 @@ class Translator:
     @property
     def source_language(self) -> str | None:
         """The bundle's source language code (it picks the sentence splitter's abbreviations)."""
-        return (self.bundle.manifest.get("languages") or {}).get("source")
+        return self.bundle.source_language
 
     # ---- internals -----------------------------------------------------------------------
     def _results(self, texts: list[str], options: DecodeOptions, attention: bool, details: bool,

@@ -115,7 +115,7 @@ def translate_document(translator: "Translator", source: bytes | str | Path, for
         if any(translations[index].count(s) != source.count(s) for s in strings):
             translations[index] = source
             kept_source += 1
-    target = (translator.bundle.manifest.get("languages") or {}).get("target")
+    target = translator.bundle.target_language
     if extracted.set_language is not None and target:
         extracted.set_language(target)
     data = extracted.rebuild(translations)
