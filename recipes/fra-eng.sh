@@ -3,8 +3,8 @@
 # train-extra.tsv (their columns swapped into runs/fra-eng/data/) plus Multi30k train.fr/train.en,
 # validated on valid.tsv, valid-long.tsv (swapped) and Multi30k val, with placeholders (names,
 # numbers and codes survive), then exported and scored on Tatoeba test.tsv and test-long.tsv
-# (swapped) and Multi30k test_2016_flickr fr->en. Run from the repository root with the train
-# extra installed; an interrupted run resumes when the script is run again.
+# (swapped) and Multi30k test_2016_flickr fr->en. Run from the repository root with train/ installed
+# (pip install . ./train); an interrupted run resumes when the script is run again.
 #   bash recipes/fra-eng.sh && s2s-models install models/fra-eng
 # Not package data (the runtime install stays small): installed from the repository path.
 set -euo pipefail
