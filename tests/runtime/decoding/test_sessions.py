@@ -33,6 +33,7 @@ def test_a_graph_naming_a_file_outside_what_it_was_given_cannot_read_it(tmp_path
 
     secret = tmp_path / "secret.bin"
     secret.write_bytes(b"\x00" * 16)
+
     def model_with(weight):
         graph = helper.make_graph([helper.make_node("Add", ["x", "w"], ["y"])], "g",
                                   [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
