@@ -132,12 +132,15 @@ class HtmlFormat:
         def rebuild(translations: list[str]) -> bytes:
             dropped = 0
             for run, translation in zip(runs, translations):
-                html, ok = _with_markup(translation, run)
-                dropped += not ok
-                fragment = bs4.BeautifulSoup(run.before + html + run.after, "html.parser")
                 anchor = run.nodes[0]
-                for node in list(fragment.contents):
-                    anchor.insert_before(node.extract())
+                if not run.markers:  # text alone (most blocks): no markup to parse back
+                    anchor.insert_before(bs4.NavigableString(run.before + translation + run.after))
+                else:
+                    html, ok = _with_markup(translation, run)
+                    dropped += not ok
+                    fragment = bs4.BeautifulSoup(run.before + html + run.after, "html.parser")
+                    for node in list(fragment.contents):
+                        anchor.insert_before(node.extract())
                 for node in run.nodes:
                     node.extract()
             for (element, name), translation in zip(attributes, translations[len(runs):]):
