@@ -5,7 +5,7 @@ user's input file."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -72,6 +72,21 @@ class LineReader:
     def digest(self) -> str:
         """sha256 of every byte of the lines yielded so far."""
         return self._hash.hexdigest()
+
+
+def batched(lines: Iterable[str], max_lines: int, max_chars: int | None = None) -> Iterator[list[str]]:
+    """`lines` in lists of at most `max_lines` lines (and, with `max_chars`, about that many
+    characters): what a job holds in memory at once, whatever the length of its input."""
+    batch: list[str] = []
+    size = 0
+    for line in lines:
+        batch.append(line)
+        size += len(line)
+        if len(batch) >= max_lines or (max_chars is not None and size >= max_chars):
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 def _cut(data: bytes) -> bytes:

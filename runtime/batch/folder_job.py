@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 from ..atomic import write_atomically
 from ..documents import DocumentError, format_for, translate_document
 from ..errors import InputError, OutputError
-from ..line_reader import LineReader, open_input
-from . import job
-from .job import JobOptions, in_order, translate_lines, worker_count, worker_pool
+from ..line_reader import LineReader, batched, open_input
+from .job import JobOptions, in_order, translate_lines, worker_count, worker_pool, worker_translator
 
 if TYPE_CHECKING:
     from ..decoding.translator import Translator
+
 
 @dataclass
 class FolderResult:
@@ -116,17 +116,10 @@ def _translated_files(translator: "Translator", files: list[Path], task: _FileTa
 
 
 def _run_in_worker(task: _FileTask, path: Path) -> str | None:
-    return task.run(job.worker_translator(), path)
+    return task.run(worker_translator(), path)
 
 
 def _text_lines(translator: "Translator", path: Path, options: JobOptions, encoding_errors: str):
     with open_input(path) as stream:
-        reader = LineReader(stream, str(path), encoding_errors)
-        chunk: list[str] = []
-        for line in reader:
-            chunk.append(line)
-            if len(chunk) >= options.chunk_size:
-                yield "".join(text + "\n" for text, _, _ in translate_lines(translator, chunk, options)).encode()
-                chunk = []
-        if chunk:
+        for chunk in batched(LineReader(stream, str(path), encoding_errors), options.chunk_size):
             yield "".join(text + "\n" for text, _, _ in translate_lines(translator, chunk, options)).encode()

@@ -30,7 +30,7 @@ import numpy as np
 from ..atomic import write_atomically
 from ..decoding.translator import Translator
 from ..errors import InputError
-from ..line_reader import LineReader, open_input
+from ..line_reader import LineReader, batched, open_input
 from .job import JobOptions, translate_lines
 from .output_file import check_output_path
 
@@ -185,24 +185,12 @@ def _translated(source: Path, job: RayJob, counted: list[int]) -> Iterator[bytes
     `counted` when the file is done."""
     with open_input(source) as handle:
         reader = LineReader(handle, str(source))
-        lines: list[str] = []
-        size = 0
         try:
-            for line in reader:
-                lines.append(line)
-                size += len(line)
-                if len(lines) >= RAY_CHUNK_LINES or size >= RAY_CHUNK_BYTES:
-                    yield from _encoded(_translate_lines(lines, job))
-                    lines, size = [], 0
+            for chunk in batched(reader, RAY_CHUNK_LINES, RAY_CHUNK_BYTES):
+                yield "".join(line + "\n" for line in _translate_lines(chunk, job)).encode("utf-8")
         except OSError as exc:  # e.g. EIO half-way through: the input's fault, not the output's
             raise InputError(f"cannot read {source}: {exc.strerror}") from None
-        if lines:
-            yield from _encoded(_translate_lines(lines, job))
         counted.append(reader.lines_read)
-
-
-def _encoded(lines: list[str]) -> Iterator[bytes]:
-    yield "".join(line + "\n" for line in lines).encode("utf-8")
 
 
 def block_layout(lines: int, actors: int, rows_per_block: int) -> tuple[int, int]:

@@ -71,3 +71,11 @@ def test_the_one_tsv_reader_gives_pairs_and_sources(tmp_path):
     tsv.write_text("one\tun\nno tab here\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"pairs.tsv, line 2: no tab; expected source<TAB>reference"):
         read_pairs(tsv, "reference")
+
+
+def test_batched_bounds_lines_and_characters():
+    from s2s.runtime.line_reader import batched
+
+    assert list(batched(["a", "b", "c"], 2)) == [["a", "b"], ["c"]]
+    assert list(batched(["aaaa", "b", "cccc", "d"], 10, max_chars=4)) == [["aaaa"], ["b", "cccc"], ["d"]]
+    assert list(batched([], 3)) == []
