@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--check", type=Path, default=Path("../shared/data/tatoeba-eng-fra/test.tsv"))
     args = parser.parse_args()
     bundle = load_bundle(args.bundle)
-    arch, decoding = bundle.architecture, bundle.manifest["decoding"]
+    arch, decoding = bundle.manifest.document["architecture"], bundle.manifest.document["decoding"]
     if (arch["cell"], arch["attention"], arch["layers"], arch["bidirectional"]) != ("gru", "luong", 1, True):
         raise SystemExit("only one-layer bidirectional GRU bundles with Luong attention are mapped")
     config = ModelConfig(source_vocab_size=arch["source_vocab_size"], target_vocab_size=arch["target_vocab_size"],

@@ -138,8 +138,8 @@ def main() -> None:
     mean_steps = statistics.mean(target_steps)
 
     decoder_macs, decoder_bytes = graph_work(args.model / "decoder.onnx", 0, 1)
-    memory_dim = translator.bundle.architecture.get("memory_dim", 0)
-    attention_macs = 2 * mean_source * memory_dim if translator.bundle.attention != "none" else 0
+    memory_dim = translator.bundle.manifest.document["architecture"].get("memory_dim", 0)
+    attention_macs = 2 * mean_source * memory_dim if translator.bundle.manifest.architecture.attention != "none" else 0
     # Every encoder product counted once per source token: an upper bound (the bridge runs once).
     encoder_macs, _ = graph_work(args.model / "encoder.onnx", mean_source, mean_source)
     per_sentence_int8 = mean_steps * (decoder_macs + attention_macs)

@@ -45,7 +45,7 @@ def main() -> None:
 
                 def step_loop() -> None:
                     for batch in batches:
-                        limits = [translator.bundle.decode_length_limit(len(s)) for s in batch]
+                        limits = [translator.bundle.manifest.decoding.limit(len(s)) for s in batch]
                         search(model, batch, translator.pad_id, GreedySearch(limits, translator.sos_id, translator.eos_id))
 
                 def one_call() -> None:

@@ -10,8 +10,18 @@
 # OpenNMT-py lives in its own virtual environment; it is never a dependency of s2s-onnx.
 # Run from the repository root:   bash recipes/opennmt_baseline.sh
 # Smoke test (a few steps):       STEPS=30 MINUTES=3 TEST_LINES=50 bash recipes/opennmt_baseline.sh
+#
+# CORPUS picks the training set:
+#   tatoeba   Tatoeba train.tsv, validated on valid.tsv, scored on test.tsv (the earlier peer run);
+#   extended  the set models/eng-fra trains on (recipes/eng-fra.sh): Tatoeba train.tsv and
+#             train-extra.tsv plus Multi30k train, validated on valid.tsv, valid-long.tsv and Multi30k
+#             val (one file), scored on test.tsv and test-long.tsv, with eng-fra.sh's schedule (the
+#             rate halves every 2,500 steps from step 11,000) and its 120 minutes:
+#             CORPUS=extended MINUTES=120 WORK=runs/opennmt-extended bash recipes/opennmt_baseline.sh
 set -euo pipefail
 DATA="${DATA:-../shared/data/tatoeba-eng-fra}"
+MULTI30K="${MULTI30K:-../shared/data/multi30k}"
+CORPUS="${CORPUS:-tatoeba}"
 WORK="${WORK:-runs/opennmt}"
 VENV="${VENV:-$WORK/venv}"
 MINUTES="${MINUTES:-72}"
@@ -45,12 +55,31 @@ PY="$VENV/bin/python"
 export TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1   # OpenNMT-py 3.5 checkpoints hold pickled options
 
 # Plain text sides, sentencepiece BPE models (8,000 per side).
-for split in train valid test; do
-  cut -f1 "$DATA/$split.tsv" > "$WORK/$split.en"
-  cut -f2 "$DATA/$split.tsv" > "$WORK/$split.fr"
-done
+case "$CORPUS" in
+  tatoeba)
+    TESTS="test"; START_DECAY="${START_DECAY:-8000}"; DECAY_STEPS="${DECAY_STEPS:-2000}"
+    for split in train valid test; do
+      cut -f1 "$DATA/$split.tsv" > "$WORK/$split.en"
+      cut -f2 "$DATA/$split.tsv" > "$WORK/$split.fr"
+    done ;;
+  extended)
+    TESTS="test test-long"; START_DECAY="${START_DECAY:-11000}"; DECAY_STEPS="${DECAY_STEPS:-2500}"
+    cut -f1 "$DATA/train.tsv" "$DATA/train-extra.tsv" | cat - "$MULTI30K/train.en" > "$WORK/train.en"
+    cut -f2 "$DATA/train.tsv" "$DATA/train-extra.tsv" | cat - "$MULTI30K/train.fr" > "$WORK/train.fr"
+    cut -f1 "$DATA/valid.tsv" "$DATA/valid-long.tsv" | cat - "$MULTI30K/val.en" > "$WORK/valid.en"
+    cut -f2 "$DATA/valid.tsv" "$DATA/valid-long.tsv" | cat - "$MULTI30K/val.fr" > "$WORK/valid.fr"
+    for split in test test-long; do
+      cut -f1 "$DATA/$split.tsv" > "$WORK/$split.en"
+      cut -f2 "$DATA/$split.tsv" > "$WORK/$split.fr"
+    done ;;
+  *) echo "CORPUS must be tatoeba or extended, not '$CORPUS'" >&2; exit 2 ;;
+esac
 if [ "$TEST_LINES" -gt 0 ]; then
-  for lang in en fr; do head -n "$TEST_LINES" "$WORK/test.$lang" > "$WORK/test.$lang.tmp" && mv "$WORK/test.$lang.tmp" "$WORK/test.$lang"; done
+  for split in $TESTS; do
+    for lang in en fr; do
+      head -n "$TEST_LINES" "$WORK/$split.$lang" > "$WORK/$split.$lang.tmp" && mv "$WORK/$split.$lang.tmp" "$WORK/$split.$lang"
+    done
+  done
 fi
 for lang in en fr; do
   [ -f "$WORK/spm.$lang.model" ] || "$PY" -c "import sentencepiece as s; s.SentencePieceTrainer.train(input='$WORK/train.$lang', model_prefix='$WORK/spm.$lang', vocab_size=8000, model_type='bpe', character_coverage=1.0)"
@@ -82,8 +111,8 @@ dropout: [0.3]
 label_smoothing: 0.1
 optim: adam
 learning_rate: 0.001
-start_decay_steps: 8000
-decay_steps: 2000
+start_decay_steps: $START_DECAY
+decay_steps: $DECAY_STEPS
 learning_rate_decay: 0.5
 batch_size: 64
 batch_type: sents
@@ -126,15 +155,17 @@ fi
 model="$WORK/model_step_${best_step}.pt"
 echo "best validation perplexity at step $best_step: $model"
 
-for beam in 1 5; do
-  start=$(date +%s.%N)
-  OMP_NUM_THREADS="$THREADS" /usr/bin/time -f "%M" -o "$WORK/translate.beam$beam.rss_kb" \
-      "$VENV/bin/onmt_translate" -model "$model" -src "$WORK/test.en" \
-      -output "$WORK/test.beam$beam.fr" -beam_size "$beam" -batch_size 64 \
-      -transforms sentencepiece -src_subword_model "$WORK/spm.en.model" -tgt_subword_model "$WORK/spm.fr.model" \
-      > "$WORK/translate.beam$beam.log" 2>&1
-  seconds=$(echo "$(date +%s.%N) - $start" | bc)
-  echo "beam $beam: $(wc -l < "$WORK/test.en") sentences in $seconds s (model load included)," \
-       "peak RSS $(( $(cat "$WORK/translate.beam$beam.rss_kb") / 1024 )) MiB"
-  "$VENV/bin/sacrebleu" "$WORK/test.fr" -i "$WORK/test.beam$beam.fr" -m bleu chrf -b -w 2
+for split in $TESTS; do
+  for beam in 1 5; do
+    start=$(date +%s.%N)
+    OMP_NUM_THREADS="$THREADS" /usr/bin/time -f "%M" -o "$WORK/translate.$split.beam$beam.rss_kb" \
+        "$VENV/bin/onmt_translate" -model "$model" -src "$WORK/$split.en" \
+        -output "$WORK/$split.beam$beam.fr" -beam_size "$beam" -batch_size 64 \
+        -transforms sentencepiece -src_subword_model "$WORK/spm.en.model" -tgt_subword_model "$WORK/spm.fr.model" \
+        > "$WORK/translate.$split.beam$beam.log" 2>&1
+    seconds=$(echo "$(date +%s.%N) - $start" | bc)
+    echo "$split, beam $beam: $(wc -l < "$WORK/$split.en") sentences in $seconds s (model load included)," \
+         "peak RSS $(( $(cat "$WORK/translate.$split.beam$beam.rss_kb") / 1024 )) MiB"
+    "$VENV/bin/sacrebleu" "$WORK/$split.fr" -i "$WORK/$split.beam$beam.fr" -m bleu chrf -b -w 2
+  done
 done

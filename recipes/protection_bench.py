@@ -128,12 +128,12 @@ def main() -> None:
     glossary_sources = [s for s in sentences
                         if any(re.search(rf"(?<!\w){t}(?!\w)", s, re.IGNORECASE) for t in GLOSSARY)][:300]
     glossary_out = translator.translate(glossary_sources, glossary=GLOSSARY if protect else None, protect=protect) \
-        if translator.bundle.protects or not protect else []
+        if translator.bundle.manifest.protects or not protect else []
     wanted_terms = [[target for source, target in GLOSSARY.items() if re.search(rf"(?<!\w){source}(?!\w)", s, re.IGNORECASE)]
                     for s in glossary_sources]
     glossary_hits = sum(all(t in out for t in terms) for out, terms in zip(glossary_out, wanted_terms))
     summary = {
-        "model": str(translator.bundle.origin), "protect": protect and translator.bundle.protects,
+        "model": str(translator.bundle.origin), "protect": protect and translator.bundle.manifest.protects,
         "lines": len(cases), "items": items, "items_kept": kept, "items_kept_percent": round(100 * kept / items, 2),
         "lines_keeping_all": lines_all, "lines_keeping_all_percent": round(100 * lines_all / len(cases), 2),
         "template_items_kept_percent": round(100 * by_kind["template"][1] / by_kind["template"][0], 2),

@@ -21,7 +21,6 @@ Needs `npm ci` in hosts/js. Prints Markdown; run it on an otherwise idle machine
 from __future__ import annotations
 
 import argparse
-import copy
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,7 @@ from s2s.export.manifest import finalise
 from s2s.export.parity import greedy_agreement
 from s2s.export.quantize import _FIXED as FIXED, _RUN_TIME_FIXED as FIXED_AT_RUN_TIME  # the graphs' names
 from s2s.export.rewrite import encoded_sample, publish_rewritten, read_sample, rewrite_step_graphs, unpack
-from s2s.runtime.bundle.contract import load_bundle
+from s2s.runtime.bundle.reader import load_bundle
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -159,7 +158,7 @@ def float_activations(model: onnx.ModelProto) -> int:
 def variant(bundle_path: Path, out: Path, transform, sample: list[str]) -> float:
     """Write `transform`ed graphs of the bundle to `out` -> share of `sample` translated as before."""
     bundle = load_bundle(bundle_path)
-    manifest = copy.deepcopy(bundle.manifest)
+    manifest = bundle.manifest.editable()
     with tempfile.TemporaryDirectory() as work:
         directory = Path(work)
         unpack(bundle, directory)
@@ -167,7 +166,7 @@ def variant(bundle_path: Path, out: Path, transform, sample: list[str]) -> float
         manifest.pop("evaluation", None)
         finalise(directory, manifest)
         sources = encoded_sample(directory, manifest, sample, "the rewrite")
-        limits = [bundle.decode_length_limit(len(s)) for s in sources]
+        limits = [bundle.manifest.decoding.limit(len(s)) for s in sources]
         agreement = greedy_agreement(bundle, load_bundle(directory), sources, limits)
         if one_call:
             add_greedy_graph(directory, sources, limits)

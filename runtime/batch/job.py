@@ -85,7 +85,7 @@ def bundle_fingerprint(translator: Translator) -> str:
     from ..bundle.contract import MODEL_CARD
 
     bundles = getattr(translator, "bundles", (translator.bundle,))  # two through a pivot language
-    files = [{name: digest for name, digest in bundle.file_digests().items() if name != MODEL_CARD}
+    files = [{name: entry.sha256 for name, entry in bundle.manifest.files.items() if name != MODEL_CARD}
              for bundle in bundles]
     return hashlib.sha256(json.dumps(files[0] if len(files) == 1 else files, sort_keys=True).encode()).hexdigest()
 

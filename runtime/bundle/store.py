@@ -9,7 +9,6 @@ picks the one installed model that translates it.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -20,7 +19,9 @@ from pathlib import Path
 
 from ..atomic import replace_directory
 from ..errors import BundleError, InputError
-from .contract import MANIFEST, load_bundle, read_manifest
+from .contract import MANIFEST
+from .manifest import Manifest, serialise
+from .reader import load_bundle
 
 MODELS_ENV = "S2S_MODELS_DIR"
 DEFAULT_MODEL = "eng-fra"
@@ -58,12 +59,10 @@ class ModelInfo:
 
 def _info(path: Path, bundled: bool) -> ModelInfo | None:
     try:
-        manifest = read_manifest(path)
+        manifest = Manifest.read(path)
     except BundleError:
         return None  # not a bundle (or a damaged one): `load_bundle` says why when it is used
-    languages, onnx_info = manifest.get("languages") or {}, manifest.get("onnx") or {}
-    return ModelInfo(path.name, path, languages.get("source"), languages.get("target"), onnx_info.get("precision"),
-                     bundled)
+    return ModelInfo(path.name, path, manifest.source_language, manifest.target_language, manifest.precision, bundled)
 
 
 def installed_models() -> list[ModelInfo]:
@@ -177,7 +176,7 @@ def pick_route(source_lang: str, target_lang: str) -> list[Path]:
 def install(bundle: Path, name: str | None = None, force: bool = False) -> Path:
     """Verify `bundle` (directory or .zip) and copy it into the model folder as NAME."""
     loaded = load_bundle(bundle)
-    name = check_name(name or loaded.manifest.get("name") or Path(bundle).stem)
+    name = check_name(name or loaded.manifest.name or Path(bundle).stem)
     if name == default_bundle_path().name and (default_bundle_path() / MANIFEST).is_file():
         raise InputError(f"{name} is the name of the model packaged with s2s-onnx; install this one under another "
                          "name (--name)")
@@ -194,8 +193,7 @@ def install(bundle: Path, name: str | None = None, force: bool = False) -> Path:
     try:
         for file_name, data in loaded.files.items():
             (staging / file_name).write_bytes(data)
-        (staging / MANIFEST).write_text(json.dumps(loaded.manifest, indent=2, ensure_ascii=False) + "\n",
-                                        encoding="utf-8")
+        (staging / MANIFEST).write_text(serialise(loaded.manifest.document), encoding="utf-8")
         load_bundle(staging)  # the copy verifies
         os.chmod(staging, 0o755)
     except BaseException:

@@ -34,11 +34,11 @@ from ..bundle.contract import (
     TOP_K,
     TOP_LOG_PROBS,
     WEIGHTS,
-    Bundle,
     decoder_input_names,
     decoder_output_names,
     encoder_output_names,
 )
+from ..bundle.reader import Bundle
 from .sessions import create_session
 
 
@@ -78,9 +78,9 @@ class OnnxSeq2Seq:
     def __init__(self, bundle: Bundle, device: str = "cpu", threads: int | None = None) -> None:
         self.bundle = bundle
         self.device, self.threads = device, threads
-        cell, attention = bundle.cell, bundle.attention
-        self._external = {WEIGHTS: bundle.read(WEIGHTS)} if bundle.lists(WEIGHTS) else None
-        self.has_one_call = bundle.lists(GREEDY)
+        cell, attention = bundle.manifest.architecture.cell, bundle.manifest.architecture.attention
+        self._external = {WEIGHTS: bundle.read(WEIGHTS)} if bundle.manifest.lists(WEIGHTS) else None
+        self.has_one_call = bundle.manifest.lists(GREEDY)
         self._encoder_outputs = encoder_output_names(cell, attention)
         self._decoder_inputs = decoder_input_names(cell, attention)
         self._decoder_outputs = decoder_output_names(cell, attention)

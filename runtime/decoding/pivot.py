@@ -19,7 +19,7 @@ from ..errors import InputError
 from .options import DecodeOptions
 
 if TYPE_CHECKING:
-    from ..bundle.contract import Bundle
+    from ..bundle.reader import Bundle
     from .translator import TranslationResult, Translator
 
 log = logging.getLogger("s2s.runtime")
@@ -46,7 +46,7 @@ class PivotTranslator:
 
     @property
     def pivot_language(self) -> str | None:
-        return self.first.bundle.target_language
+        return self.first.bundle.manifest.target_language
 
     def describe(self) -> str:
         return (f"{self.first.bundle.origin.name} then {self.second.bundle.origin.name}, through "

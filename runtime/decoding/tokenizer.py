@@ -128,7 +128,7 @@ class Tokenizer:
     @classmethod
     def from_bytes(cls, data: bytes, name: str) -> "Tokenizer":
         """A tokenizer from the bytes of a `tokenizer.json`; any problem is a BundleError naming `name`."""
-        from ..bundle.contract import parse_json
+        from ..bundle.manifest import parse_json
 
         spec = parse_json(data, f"tokenizer {name}")
         if not isinstance(spec, dict):

@@ -17,9 +17,8 @@ from ..bundle.contract import (
     ONE_CALL_MAX_BATCH,
     SOURCE_TOKENIZER,
     TARGET_TOKENIZER,
-    Bundle,
-    load_bundle,
 )
+from ..bundle.reader import Bundle, load_bundle
 from ..bundle.placeholders import PLACEHOLDER_PATTERN, placeholder_number
 from ..bundle.store import pick_model, pick_route, resolve
 from ..errors import BundleError, InputError
@@ -81,20 +80,18 @@ class Translator:
         self.model = OnnxSeq2Seq(bundle, device=device, threads=threads)
         self.source_tokenizer = Tokenizer.from_bytes(bundle.read(SOURCE_TOKENIZER), SOURCE_TOKENIZER)
         self.target_tokenizer = Tokenizer.from_bytes(bundle.read(TARGET_TOKENIZER), TARGET_TOKENIZER)
-        architecture = bundle.architecture
-        for side, tokenizer, key in (("source", self.source_tokenizer, "source_vocab_size"),
-                                     ("target", self.target_tokenizer, "target_vocab_size")):
-            if tokenizer.vocab_size != architecture[key]:
-                raise BundleError(
-                    f"{side} tokenizer has {tokenizer.vocab_size} tokens, the model expects {architecture[key]}"
-                )
-        ids = bundle.special_ids
-        self.pad_id, self.sos_id, self.eos_id = ids["pad"], ids["sos"], ids["eos"]
-        self.max_source_length = bundle.max_source_length
+        manifest = bundle.manifest
+        for side, tokenizer, expected in (("source", self.source_tokenizer, manifest.architecture.source_vocab_size),
+                                          ("target", self.target_tokenizer, manifest.architecture.target_vocab_size)):
+            if tokenizer.vocab_size != expected:
+                raise BundleError(f"{side} tokenizer has {tokenizer.vocab_size} tokens, the model expects {expected}")
+        ids = manifest.special_ids
+        self.pad_id, self.sos_id, self.eos_id = ids.pad, ids.sos, ids.eos
+        self.max_source_length = manifest.decoding.max_source_length
         # Inputs longer than every training sentence get one warning per Translator.
-        self.longest_seen = bundle.longest_training_source
+        self.longest_seen = manifest.longest_training_source
         self._warned_length = False
-        if bundle.precision == "int8" and bundle.activation_quantisation not in BATCH_INVARIANT_ACTIVATIONS:
+        if manifest.precision == "int8" and manifest.activation_quantisation not in BATCH_INVARIANT_ACTIVATIONS:
             log.warning("%s quantises activations per tensor: a sentence's translation may change with its batch; "
                         "rewrite it with python -m s2s.export.requantize", bundle.origin)
 
@@ -132,7 +129,7 @@ class Translator:
         target tokens of each sentence (default: the bundle's rule by source length);
         `batch_size` changes speed only, never a translation.
 
-        With `protect` (and a bundle trained with placeholders: `Bundle.protects`), numbers,
+        With `protect` (and a bundle trained with placeholders: `Manifest.protects`), numbers,
         names, codes, URLs, e-mail addresses and paths come through unchanged; `glossary` (source
         term -> target term, whole words, any case) puts the user's terms in, `keep` leaves the
         given terms untranslated (s2s.runtime.decoding.protection).
@@ -161,7 +158,7 @@ class Translator:
             if terms:
                 raise InputError("a glossary or keep terms need protection on (drop --no-protect)")
             return None
-        if not self.bundle.protects:
+        if not self.bundle.manifest.protects:
             if terms:
                 raise InputError(f"{self.bundle.origin} was not trained with placeholders (s2s-train --placeholders), "
                                  "so it cannot take a glossary or keep terms")
@@ -181,7 +178,7 @@ class Translator:
     @property
     def source_language(self) -> str | None:
         """The bundle's source language code (it picks the sentence splitter's abbreviations)."""
-        return self.bundle.source_language
+        return self.bundle.manifest.source_language
 
     # ---- internals -----------------------------------------------------------------------
     def _results(self, texts: list[str], options: DecodeOptions, attention: bool, details: bool,
@@ -216,7 +213,7 @@ class Translator:
         attention (what repairs a dropped placeholder). A sentence's translation never depends
         on which group it is decoded in."""
         with_items = [i for i, p in enumerate(protected) if p.items]
-        if not with_items or attention or self.bundle.attention == "none":
+        if not with_items or attention or self.bundle.manifest.architecture.attention == "none":
             return self._run([p.text for p in protected], options, attention)
         plain = [i for i, p in enumerate(protected) if not p.items]
         sources: list = [None] * len(protected)
@@ -272,7 +269,7 @@ class Translator:
         if options.beam_size > self.target_tokenizer.vocab_size:
             raise InputError(f"beam size {options.beam_size} is larger than the target vocabulary "
                              f"({self.target_tokenizer.vocab_size} tokens)")
-        if attention and self.bundle.attention == "none":
+        if attention and self.bundle.manifest.architecture.attention == "none":
             raise InputError(f"{self.bundle.origin} has no attention, so no attention weights or alignments")
         # One token over the limit is enough to know an input is cut; encoding stops there.
         encodings = self.source_tokenizer.encode_batch([str(t) for t in texts], max_tokens=self.max_source_length + 1)
@@ -300,13 +297,13 @@ class Translator:
         return sources, hypotheses, truncated
 
     def _limit(self, source_length: int, max_length: int | None) -> int:
-        limit = self.bundle.decode_length_limit(source_length)
+        limit = self.bundle.manifest.decoding.limit(source_length)
         return min(limit, max_length) if max_length is not None else limit
 
     def _decode(self, batch: list[list[int]], limits: list[int], options: DecodeOptions,
                 attention: bool) -> list[list[Hypothesis]]:
         if (options.beam_size == 1 and not attention and self.model.has_one_call and len(batch) <= ONE_CALL_MAX_BATCH
-                and all(limit == self.bundle.decode_length_limit(len(ids)) for ids, limit in zip(batch, limits))):
+                and all(limit == self.bundle.manifest.decoding.limit(len(ids)) for ids, limit in zip(batch, limits))):
             ids, lengths = pad_batch(batch, self.pad_id)
             output, emitted, scores = self.model.decode_greedy(ids, lengths)
             return [[Hypothesis(output[row, : emitted[row]].tolist(), float(scores[row]))] for row in range(len(batch))]

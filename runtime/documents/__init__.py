@@ -106,7 +106,7 @@ def translate_document(translator: "Translator", source: bytes | str | Path, for
     options = options or DecodeOptions()
     required = extracted.required or [[] for _ in extracted.segments]
     keep = sorted({text for strings in required for text in strings})
-    if keep and translator.bundle.protects and options.protect:
+    if keep and translator.bundle.manifest.protects and options.protect:
         # Format placeholders go through the model as placeholders and come back unchanged.
         options = DecodeOptions.of(options, keep=(*options.keep, *keep))
     translations = translator.translate(extracted.segments, options) if extracted.segments else []
@@ -115,7 +115,7 @@ def translate_document(translator: "Translator", source: bytes | str | Path, for
         if any(translations[index].count(s) != source.count(s) for s in strings):
             translations[index] = source
             kept_source += 1
-    target = translator.bundle.target_language
+    target = translator.bundle.manifest.target_language
     if extracted.set_language is not None and target:
         extracted.set_language(target)
     data = extracted.rebuild(translations)

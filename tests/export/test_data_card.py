@@ -7,7 +7,7 @@ from s2s.runtime import Translator, load_bundle
 
 def test_manifest_and_card_describe_the_training_data(bundle_factory, task_data):
     path = bundle_factory("gru", "luong", quantize="int8")
-    data = load_bundle(path).manifest["training_data"]
+    data = load_bundle(path).manifest.document["training_data"]
     assert [c["path"] for c in data["corpora"]] == [str(task_data["train"])] and data["pairs"] == 1500
     tokens = data["source_tokens"]
     # The task's sources are 2 to 6 digit words and a full stop (word tokenizer: 3 to 7 tokens).

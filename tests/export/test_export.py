@@ -21,7 +21,7 @@ VARIANTS = list(itertools.product(CELLS, ATTENTIONS))
 @pytest.mark.parametrize("cell,attention", VARIANTS)
 def test_every_variant_exports_with_parity(cell, attention, checkpoint_factory, bundle_factory, task_data):
     bundle = load_bundle(bundle_factory(cell, attention))
-    report = bundle.manifest["verification"]["fp32_parity"]
+    report = bundle.manifest.document["verification"]["fp32_parity"]
     assert report["greedy_identical"] == report["sentences"] > 0
     assert report["max_log_prob_error"] <= 1e-4 and report["max_encoder_error"] <= 1e-4
     # Independently of the exporter's own check: fresh sentences, batch sizes 1/3/16.
@@ -57,8 +57,8 @@ def test_parity_check_catches_a_wrong_graph(checkpoint_factory, bundle_factory):
 def test_int8_export_loads_and_reports_agreement(bundle_factory):
     path = bundle_factory("gru", "bahdanau", quantize="int8")
     bundle = load_bundle(path)
-    assert bundle.manifest["onnx"]["precision"] == "int8"
-    int8 = bundle.manifest["verification"]["int8"]
+    assert bundle.manifest.document["onnx"]["precision"] == "int8"
+    int8 = bundle.manifest.document["verification"]["int8"]
     assert int8["greedy_agreement"] >= 0.8 and int8["int8_bytes"] < int8["fp32_bytes"]
     fp32 = Translator.load(bundle_factory("gru", "bahdanau"))
     sentences = ["one two.", "three four five.", "nine eight seven six."]
@@ -77,7 +77,7 @@ def test_int8_agreement_threshold_fails_the_export(checkpoint_factory, tmp_path)
 def test_manifest_checksums_verify(bundle_factory, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(bundle_factory("gru", "luong"), copy)
-    manifest = load_bundle(copy).manifest
+    manifest = load_bundle(copy).manifest.document
     assert set(manifest["files"]) == {"encoder.onnx", "decoder.onnx", "source.tokenizer.json",
                                       "target.tokenizer.json", "README.md"}
     with open(copy / "decoder.onnx", "ab") as handle:
@@ -148,7 +148,7 @@ def test_cli_refuses_to_overwrite_without_force(checkpoint_factory, bundle_facto
     assert (out / "model.json").read_bytes() == before
     result = run_cli(checkpoint_factory("gru", "none"), "-o", out, "--force", "--sample-size", "10")
     assert result.exit_code == 0, result.output
-    assert load_bundle(out).attention == "none"
+    assert load_bundle(out).manifest.architecture.attention == "none"
 
 
 def test_cli_unsupported_opset(checkpoint_factory, tmp_path):
@@ -163,7 +163,7 @@ def test_export_prints_no_unexplained_warnings(checkpoint_factory, tmp_path, rec
 
 def test_tokenizer_check_records_and_catches_a_runtime_difference(checkpoint_factory, bundle_factory, tmp_path,
                                                                  monkeypatch):
-    manifest = load_bundle(bundle_factory("gru", "luong")).manifest
+    manifest = load_bundle(bundle_factory("gru", "luong")).manifest.document
     assert manifest["verification"]["tokenizers"]["identical_sentences"]["source"] > 0
 
     from s2s.runtime.decoding.tokenizer import Tokenizer

@@ -42,11 +42,11 @@ def test_export_writes_and_checks_it_with_int8(checkpoint_factory, tmp_path):
                            ExportOptions(out=tmp_path / "b", quantize="int8", one_call=True, sample_size=30))
     assert result.manifest["verification"]["one_call"]["identical"] == 30
     bundle = load_bundle(tmp_path / "b")
-    assert GREEDY in bundle.manifest["files"] and WEIGHTS in bundle.manifest["files"]
-    assert bundle.manifest["format_version"] == 2
+    assert GREEDY in bundle.manifest.document["files"] and WEIGHTS in bundle.manifest.document["files"]
+    assert bundle.manifest.document["format_version"] == 2
     # One copy of the weights for the three graphs: each weight of greedy.onnx is one of the others'.
     shared = result.manifest["verification"]["one_call"]["shared_weights"]
-    assert shared["tensors"] == 2 * shared["distinct"] and shared["bytes"] == bundle.manifest["files"][WEIGHTS]["bytes"]
+    assert shared["tensors"] == 2 * shared["distinct"] and shared["bytes"] == bundle.manifest.document["files"][WEIGHTS]["bytes"]
     translator = Translator.load(tmp_path / "b")
     reference = Translator.load(tmp_path / "b")
     reference.model.has_one_call = False  # the step loop alone

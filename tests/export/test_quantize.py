@@ -57,10 +57,10 @@ def test_an_unbounded_row_is_quantised_alone(tmp_path, rank):
 def test_int8_bundle_translates_the_same_in_any_batch(bundle_factory, make_pairs):
     path = bundle_factory("gru", "luong", quantize="int8")
     bundle = load_bundle(path)
-    assert bundle.manifest["onnx"]["activation_quantisation"] == ACTIVATIONS_FIXED_OR_PER_ROW
-    assert bundle.manifest["verification"]["int8"]["batch_invariant_sentences"] > 0
+    assert bundle.manifest.document["onnx"]["activation_quantisation"] == ACTIVATIONS_FIXED_OR_PER_ROW
+    assert bundle.manifest.document["verification"]["int8"]["batch_invariant_sentences"] > 0
     # Every activation a GRU + Luong model quantises is a state, a tanh or a context.
-    assert bundle.manifest["verification"]["int8"]["activations"]["per_row"] == 0
+    assert bundle.manifest.document["verification"]["int8"]["activations"]["per_row"] == 0
     for graph in ("encoder.onnx", "decoder.onnx"):
         assert count_tensor_quantisers(onnx.load(str(path / graph))) == 0
     translator = Translator.load(path)

@@ -57,11 +57,11 @@ def test_requantize_keeps_the_weights_and_removes_the_batch_dependence(bundle_fa
     result = CliRunner().invoke(requantize_cli, [str(old), "-o", str(out), "--sample", str(sample)])
     assert result.exit_code == 0, result.output
     bundle = load_bundle(out)
-    assert bundle.manifest["onnx"]["activation_quantisation"] == ACTIVATIONS_FIXED_OR_PER_ROW
-    assert bundle.manifest["verification"]["int8"]["batch_invariant_sentences"] == 80
-    assert bundle.manifest["verification"]["int8"]["activations"] == {"fixed": 5, "per_row": 0}
-    assert "evaluation" not in bundle.manifest  # figures of the old graphs no longer hold
-    assert "s2s.export.requantize" in bundle.manifest["provenance"]["requantize_command"]
+    assert bundle.manifest.document["onnx"]["activation_quantisation"] == ACTIVATIONS_FIXED_OR_PER_ROW
+    assert bundle.manifest.document["verification"]["int8"]["batch_invariant_sentences"] == 80
+    assert bundle.manifest.document["verification"]["int8"]["activations"] == {"fixed": 5, "per_row": 0}
+    assert "evaluation" not in bundle.manifest.document  # figures of the old graphs no longer hold
+    assert "s2s.export.requantize" in bundle.manifest.document["provenance"]["requantize_command"]
     assert "python -m s2s.export.requantize" in (out / "README.md").read_text()  # the card says how it was made
     for graph in ("encoder.onnx", "decoder.onnx"):
         assert count_tensor_quantisers(onnx.load(str(out / graph))) == 0
@@ -75,7 +75,7 @@ def test_requantize_keeps_the_weights_and_removes_the_batch_dependence(bundle_fa
     # In place, with --force, the way the shipped bundles were rewritten.
     result = CliRunner().invoke(requantize_cli, [str(old), "-o", str(old), "--force", "--sample", str(sample)])
     assert result.exit_code == 0, result.output
-    assert load_bundle(old).manifest["onnx"]["activation_quantisation"] == ACTIVATIONS_FIXED_OR_PER_ROW
+    assert load_bundle(old).manifest.document["onnx"]["activation_quantisation"] == ACTIVATIONS_FIXED_OR_PER_ROW
 
 
 def _elementwise_per_row(model):
@@ -158,7 +158,7 @@ def test_requantize_rewrites_the_per_row_quantisers_of_older_bundles(bundle_fact
     out = tmp_path / "fixed"
     result = CliRunner().invoke(requantize_cli, [str(old), "-o", str(out), "--sample", str(sample)])
     assert result.exit_code == 0, result.output
-    manifest = load_bundle(out).manifest
+    manifest = load_bundle(out).manifest.document
     assert {"greedy.onnx", "weights.bin"} <= manifest["files"].keys()  # composed again, weights shared
     assert manifest["verification"]["int8"]["activations"] == {"fixed": 5, "per_row": 0}
     for graph in ("encoder.onnx", "decoder.onnx", "greedy.onnx"):
@@ -184,5 +184,5 @@ def test_requantize_rewrites_the_per_row_quantisers_of_older_bundles(bundle_fact
     fused = tmp_path / "fused"
     result = CliRunner().invoke(requantize_cli, [str(old), "-o", str(fused), "--sample", str(sample)])
     assert result.exit_code == 0, result.output
-    assert load_bundle(fused).manifest["verification"]["int8"]["activations"] == {"fixed": 0, "per_row": 5}
+    assert load_bundle(fused).manifest.document["verification"]["int8"]["activations"] == {"fixed": 0, "per_row": 5}
     assert Translator.load(fused).translate(sources) == Translator.load(old).translate(sources)

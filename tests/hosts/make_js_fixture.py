@@ -122,7 +122,7 @@ def main() -> None:
                       for p_input, p in zip(PROTECTION_TEXTS + strings[:400], protected)],
             "restore": restore_cases([p for p in protected if p.items]),
         }
-        if translator.bundle.protects:
+        if translator.bundle.manifest.protects:
             entry["protection"]["translations"] = {
                 "expected": translator.translate(PROTECTION_TEXTS, glossary=GLOSSARY, keep=KEEP),
                 "beam5": translator.translate(PROTECTION_TEXTS, glossary=GLOSSARY, keep=KEEP, beam_size=5),

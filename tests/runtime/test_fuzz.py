@@ -85,7 +85,7 @@ def test_fuzz_bundles_and_text(bundle, tmp_path):
             name = rng.choice(["source.tokenizer.json", "target.tokenizer.json"])
             (work / name).write_text(json.dumps(_mutate_json(originals[name], rng)))
             manifest = json.loads((work / "model.json").read_text())
-            from s2s.runtime.bundle.contract import sha256_file
+            from s2s.runtime.bundle.reader import sha256_file
             manifest["files"][name] = {"sha256": sha256_file(work / name), "bytes": (work / name).stat().st_size}
             (work / "model.json").write_text(json.dumps(manifest))
         elif kind == "zip":

@@ -13,7 +13,7 @@ import signal
 import pytest
 
 from s2s.runtime import Translator
-from s2s.runtime.bundle.contract import load_bundle
+from s2s.runtime.bundle.reader import load_bundle
 from s2s.runtime.errors import BundleError, S2SRuntimeError
 from s2s.runtime.decoding.protection import Protector, Terms, read_glossary, restore
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from s2s.runtime.bundle.contract import load_bundle
+from s2s.runtime.bundle.reader import load_bundle
 from s2s.runtime.errors import BundleError
 from s2s.runtime.cli.models import main as models_cli
 

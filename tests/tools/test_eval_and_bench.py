@@ -49,8 +49,8 @@ def test_eval_record_updates_manifest_and_card(bundle_factory, test_tsv, tmp_pat
     result = CliRunner().invoke(evaluate, ["-m", str(copy), "-i", str(test_tsv), "--record"])
     assert result.exit_code == 0, result.output
     bundle = load_bundle(copy)  # checksums still verify
-    assert bundle.manifest["evaluation"][0]["sentences"] == 3
-    assert bundle.manifest["evaluation"][0]["threads"] >= 1  # the sessions' real thread count, default or not
+    assert bundle.manifest.document["evaluation"][0]["sentences"] == 3
+    assert bundle.manifest.document["evaluation"][0]["threads"] >= 1  # the sessions' real thread count, default or not
     assert "## Evaluation" in (copy / "README.md").read_text(encoding="utf-8")
 
 

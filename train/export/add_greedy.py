@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from s2s.runtime.bundle.contract import load_bundle
+from s2s.runtime.bundle.reader import load_bundle
 from s2s.runtime.cli.command import log_to_stderr, user_errors
 
 from .exporter import add_greedy_graph
@@ -33,14 +33,14 @@ def add_greedy_to_bundle(bundle_path: Path, out: Path, sample: list[str], force:
     """Copy the bundle at `bundle_path` to `out` with greedy.onnx added -> the new manifest."""
     check_output(out, force)
     bundle = load_bundle(bundle_path)
-    manifest = bundle.manifest
+    manifest = bundle.manifest.editable()
     with tempfile.TemporaryDirectory(prefix="s2s-add-greedy-") as work:
         directory = Path(work)
         unpack(bundle, directory)
         manifest.setdefault("provenance", {})["one_call_command"] = command
         finalise(directory, manifest)
         sources = encoded_sample(directory, manifest, sample, "the one-call graph")
-        limits = [bundle.decode_length_limit(len(s)) for s in sources]
+        limits = [bundle.manifest.decoding.limit(len(s)) for s in sources]
         manifest["verification"]["one_call"] = add_greedy_graph(directory, sources, limits)
         manifest = publish_rewritten(directory, manifest, out)
     return manifest

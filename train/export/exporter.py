@@ -19,9 +19,9 @@ from s2s.runtime.bundle.contract import (
     GREEDY,
     SOURCE_TOKENIZER,
     TARGET_TOKENIZER,
-    load_bundle,
-    read_manifest,
 )
+from s2s.runtime.bundle.manifest import Manifest
+from s2s.runtime.bundle.reader import load_bundle
 from s2s.runtime.decoding.tokenizer import Tokenizer as RuntimeTokenizer
 from s2s.training.checkpoint import Checkpoint, load_checkpoint
 from s2s.training.data import read_parallel
@@ -272,16 +272,15 @@ def export_bundle(checkpoint_dir: str | Path, options: ExportOptions) -> ExportR
 def add_greedy_graph(directory: Path, sources: list[list[int]], limits: list[int]) -> dict:
     """Write greedy.onnx into the bundle `directory` (manifest already final for its other
     files) and check it decodes `sources` exactly as the step loop does -> the verification entry."""
-    manifest = read_manifest(directory)  # the check below verifies the files
-    architecture = manifest["architecture"]
+    manifest = Manifest.read(directory)  # the check below verifies the files
     graph = build_greedy_graph(onnx.load(str(directory / ENCODER)), onnx.load(str(directory / DECODER)),
-                               architecture["cell"], architecture["attention"], manifest["special_ids"],
-                               manifest["decoding"])
+                               manifest.architecture.cell, manifest.architecture.attention, manifest.special_ids,
+                               manifest.decoding)
     onnx.save(graph, str(directory / GREEDY))
     shared = share_weights(directory, [ENCODER, DECODER, GREEDY])
     log.info("weights.bin: %d initializers, %d distinct, %.1f MB", shared["tensors"], shared["distinct"],
              shared["bytes"] / 1e6)
-    finalise(directory, manifest)
+    finalise(directory, manifest.editable())
     mismatches = one_call_mismatches(load_bundle(directory), sources, limits)
     if mismatches:
         raise ExportError(f"the one-call graph decodes {len(mismatches)} of {len(sources)} sample sentences differently "

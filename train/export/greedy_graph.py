@@ -19,6 +19,7 @@ from s2s.runtime.bundle.contract import (
     ATTENTION_KEYS, CELL, HIDDEN, INITIAL_CELL, INITIAL_HIDDEN, MEMORY, NEXT_CELL, NEXT_HIDDEN, OUTPUT_IDS,
     OUTPUT_LENGTHS, PREVIOUS_IDS, SCORES, SOURCE_IDS, SOURCE_LENGTHS, SOURCE_MASK, TOP_IDS, TOP_K, TOP_LOG_PROBS,
 )
+from s2s.runtime.bundle.manifest import LengthRule, SpecialIds
 
 
 def _renamed(graph: onnx.GraphProto, prefix: str, keep: dict[str, str]) -> tuple[list, list]:
@@ -67,7 +68,7 @@ def _renamed(graph: onnx.GraphProto, prefix: str, keep: dict[str, str]) -> tuple
 
 
 def build_greedy_graph(encoder: onnx.ModelProto, decoder: onnx.ModelProto, cell: str, attention: str,
-                       special_ids: dict[str, int], decoding: dict) -> onnx.ModelProto:
+                       special_ids: SpecialIds, decoding: LengthRule) -> onnx.ModelProto:
     """The one-call greedy graph of a bundle whose graphs are `encoder` and `decoder`."""
     lstm = cell == "lstm"
     encoder_outputs = [o.name for o in encoder.graph.output]
@@ -81,7 +82,7 @@ def build_greedy_graph(encoder: onnx.ModelProto, decoder: onnx.ModelProto, cell:
                NEXT_HIDDEN: "step/next_hidden", NEXT_CELL: "step/next_cell",
                **{n: "encoded/" + n for n in context}}
     step_nodes, step_init = _renamed(decoder.graph, "step/", carried)
-    eos, pad, sos = special_ids["eos"], special_ids["pad"], special_ids["sos"]
+    eos, pad, sos = special_ids.eos, special_ids.pad, special_ids.sos
 
     def const(name: str, value, dtype=TensorProto.INT64, dims=()):
         return helper.make_node("Constant", [], [name], value=helper.make_tensor(name + "/value", dtype, dims,
@@ -139,13 +140,13 @@ def build_greedy_graph(encoder: onnx.ModelProto, decoder: onnx.ModelProto, cell:
     main_nodes = [
         *enc_nodes,
         helper.make_node("Cast", [SOURCE_LENGTHS], ["rule/lengths"], to=TensorProto.DOUBLE),
-        const("rule/ratio", float(decoding["length_ratio"]), TensorProto.DOUBLE),
+        const("rule/ratio", decoding.length_ratio, TensorProto.DOUBLE),
         helper.make_node("Mul", ["rule/lengths", "rule/ratio"], ["rule/scaled"]),
         helper.make_node("Ceil", ["rule/scaled"], ["rule/ceiling"]),
         helper.make_node("Cast", ["rule/ceiling"], ["rule/ceiling_int"], to=TensorProto.INT64),
-        const("rule/offset", int(decoding["length_offset"])),
+        const("rule/offset", decoding.length_offset),
         helper.make_node("Add", ["rule/ceiling_int", "rule/offset"], ["rule/unbounded"]),
-        const("rule/maximum", int(decoding["max_target_length"])),
+        const("rule/maximum", decoding.max_target_length),
         helper.make_node("Min", ["rule/unbounded", "rule/maximum"], ["limits"]),
         helper.make_node("ReduceMax", ["limits"], ["steps"], keepdims=0),
         helper.make_node("Shape", [SOURCE_LENGTHS], ["rule/batch"]),

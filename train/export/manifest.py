@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import platform
 from pathlib import Path
 from typing import Any
 
-from s2s.runtime.bundle.contract import ACTIVATIONS_FIXED_OR_PER_ROW, MANIFEST, MODEL_CARD, WEIGHTS, sha256_file
+from s2s.runtime.bundle.contract import ACTIVATIONS_FIXED_OR_PER_ROW, MANIFEST, MODEL_CARD, WEIGHTS
+from s2s.runtime.bundle.manifest import serialise
+from s2s.runtime.bundle.reader import sha256_file
 from s2s.runtime.bundle.model_card import render_model_card
 from s2s.runtime.bundle.placeholders import PLACEHOLDERS
 from s2s.training.placeholder_training import RULES as PLACEHOLDER_RULES
@@ -144,5 +145,5 @@ def finalise(directory: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     (directory / MODEL_CARD).write_text(render_model_card(manifest), encoding="utf-8")
     card = directory / MODEL_CARD
     manifest["files"][MODEL_CARD] = {"sha256": sha256_file(card), "bytes": card.stat().st_size}
-    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (directory / MANIFEST).write_text(serialise(manifest), encoding="utf-8")
     return manifest

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from s2s.runtime.bundle.contract import SOURCE_IDS, SOURCE_LENGTHS, Bundle, encoder_output_names
+from s2s.runtime.bundle.contract import SOURCE_IDS, SOURCE_LENGTHS, encoder_output_names
+from s2s.runtime.bundle.reader import Bundle
 from s2s.runtime.decoding.onnx_model import OnnxSeq2Seq
 from s2s.runtime.decoding.search import GreedySearch, Hypothesis, pad_batch, search
 from s2s.runtime.decoding.tokenizer import Tokenizer as RuntimeTokenizer

@@ -15,7 +15,6 @@ same output) and published the same way; evaluations recorded for the old graphs
 
 from __future__ import annotations
 
-import copy
 import logging
 import shlex
 import sys
@@ -25,7 +24,8 @@ from pathlib import Path
 import click
 import onnx
 
-from s2s.runtime.bundle.contract import ACTIVATIONS_FIXED_OR_PER_ROW, DECODER, ENCODER, load_bundle
+from s2s.runtime.bundle.contract import ACTIVATIONS_FIXED_OR_PER_ROW, DECODER, ENCODER
+from s2s.runtime.bundle.reader import load_bundle
 from s2s.runtime.cli.command import log_to_stderr, user_errors
 from s2s.runtime.errors import S2SRuntimeError
 
@@ -49,7 +49,7 @@ def requantize_bundle(bundle_path: Path, out: Path, sample: list[str], force: bo
         bundle = load_bundle(bundle_path)
     except S2SRuntimeError as exc:
         raise ExportError(str(exc)) from None
-    manifest = copy.deepcopy(bundle.manifest)  # `bundle` must keep describing its own files
+    manifest = bundle.manifest.editable()  # `bundle` keeps describing its own files
     if manifest["onnx"].get("precision") != "int8":
         raise ExportError(f"{bundle_path} is not an int8 bundle; fp32 graphs are batch-invariant already")
     with tempfile.TemporaryDirectory(prefix="s2s-requantize-") as work:
@@ -67,7 +67,7 @@ def requantize_bundle(bundle_path: Path, out: Path, sample: list[str], force: bo
         manifest.setdefault("provenance", {})["requantize_command"] = command
         finalise(directory, manifest)
         sources = encoded_sample(directory, manifest, sample, "batch invariance")
-        limits = [bundle.decode_length_limit(len(s)) for s in sources]
+        limits = [bundle.manifest.decoding.limit(len(s)) for s in sources]
         if one_call:
             manifest["verification"]["one_call"] = add_greedy_graph(directory, sources, limits)
         rewritten = load_bundle(directory)

@@ -17,9 +17,8 @@ from s2s.runtime.bundle.contract import (
     MODEL_CARD,
     SOURCE_TOKENIZER,
     WEIGHTS,
-    Bundle,
-    load_bundle,
 )
+from s2s.runtime.bundle.reader import Bundle, load_bundle
 from s2s.runtime.cli.command import CONTEXT_SETTINGS, Command, output_option
 from s2s.runtime.decoding.tokenizer import Tokenizer
 
@@ -30,7 +29,7 @@ from .publish import publish
 
 def unpack(bundle: Bundle, directory: Path) -> None:
     """Write the bundle's verified files (all but its manifest and card) into `directory`."""
-    for name in bundle.manifest["files"]:
+    for name in bundle.manifest.files:
         if name not in (MANIFEST, MODEL_CARD):
             (directory / name).write_bytes(bundle.read(name))
 

@@ -45,7 +45,7 @@ def measure(translator: Translator, sentences: list[str], batch_sizes: list[int]
         latencies.append(time.perf_counter() - started)
     result = BenchmarkResult(
         bundle=str(translator.bundle.origin),
-        precision=translator.bundle.manifest["onnx"]["precision"],
+        precision=translator.bundle.manifest.precision,
         threads=threads,
         latency_ms_p50=1000 * statistics.median(latencies),
         latency_ms_p95=1000 * statistics.quantiles(latencies, n=20)[-1] if len(latencies) > 1 else 1000 * latencies[0],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -112,7 +111,7 @@ def evaluate(
         tokens_per_second=round(tokens / seconds, 1),
         threads=threads,
         lowercase=lowercase,
-        protected=protect if translator.bundle.protects else None,
+        protected=protect if translator.bundle.manifest.protects else None,
         by_length=bleu_by_length(sources, hypotheses, references, lowercase),
     )
     return result, hypotheses
@@ -121,11 +120,13 @@ def evaluate(
 def record_in_bundle(bundle_dir: Path, result: EvaluationResult) -> None:
     """Add (or replace) this evaluation in the bundle's manifest and regenerate its model card."""
     from s2s.runtime.atomic import write_atomically
-    from s2s.runtime.bundle.contract import MANIFEST, MODEL_CARD, read_manifest, sha256_file
+    from s2s.runtime.bundle.contract import MANIFEST, MODEL_CARD
+    from s2s.runtime.bundle.manifest import Manifest, serialise
+    from s2s.runtime.bundle.reader import sha256_file
     from s2s.runtime.bundle.model_card import render_model_card
 
     manifest_path = bundle_dir / MANIFEST
-    manifest = read_manifest(bundle_dir)
+    manifest = Manifest.read(bundle_dir).editable()
     key = (result.test, result.beam_size, result.lowercase, result.protected)
     entries = [e for e in manifest.get("evaluation", [])
                if (e["test"], e["beam_size"], e.get("lowercase", False), e.get("protected")) != key]
@@ -135,4 +136,4 @@ def record_in_bundle(bundle_dir: Path, result: EvaluationResult) -> None:
     card = bundle_dir / MODEL_CARD
     write_atomically(card, render_model_card(manifest))
     manifest["files"][MODEL_CARD] = {"sha256": sha256_file(card), "bytes": card.stat().st_size}
-    write_atomically(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    write_atomically(manifest_path, serialise(manifest))

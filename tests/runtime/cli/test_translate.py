@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from s2s.runtime import Translator
-from s2s.runtime.bundle.contract import sha256_file
+from s2s.runtime.bundle.reader import sha256_file
 from s2s.runtime.cli.translate import main
 
 

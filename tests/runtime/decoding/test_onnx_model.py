@@ -3,7 +3,8 @@ match the manifest refused when it is first used."""
 
 import numpy as np
 import pytest
-from s2s.runtime.bundle.contract import DECODER, ENCODER, Bundle, load_bundle
+from s2s.runtime.bundle.contract import DECODER, ENCODER
+from s2s.runtime.bundle.reader import Bundle, load_bundle
 from s2s.runtime.decoding.onnx_model import OnnxSeq2Seq
 from s2s.runtime.errors import BundleError
 

@@ -121,7 +121,7 @@ def test_protected_items_come_through_unchanged(protecting_bundle):
     from s2s.runtime import Translator
 
     translator = Translator.load(protecting_bundle)
-    assert translator.bundle.protects
+    assert translator.bundle.manifest.protects
     names = ["Xylophonia", "B22", "Quixotl", "LH1234", "billing@example.com", "https://example.com/a"]
     sources = [f"{name} says two three ." for name in names]
     assert translator.translate(sources) == [f"{name} dit deux trois ." for name in names]
@@ -143,7 +143,7 @@ def test_glossary_on_a_bundle_without_placeholders_is_refused(bundle_factory):
     from s2s.runtime import Translator
 
     translator = Translator.load(bundle_factory("gru", "bahdanau"))
-    assert not translator.bundle.protects
+    assert not translator.bundle.manifest.protects
     assert translator.translate(["one two ."]) == translator.translate(["one two ."], protect=False)
     with pytest.raises(InputError, match="not trained with placeholders"):
         translator.translate(["one"], glossary={"one": "un"})

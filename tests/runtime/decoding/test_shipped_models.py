@@ -21,10 +21,10 @@ EXPECTED_WORD = {"eng-fra": ("I am a student.", "étudiant"), "deu-eng": ("Ein M
 @pytest.mark.parametrize("name", sorted(SENTENCES))
 def test_shipped_bundle_translates_the_same_in_any_batch(name):
     translator = Translator.load(MODELS / name)
-    onnx_info = translator.bundle.manifest["onnx"]
+    onnx_info = translator.bundle.manifest.document["onnx"]
     assert onnx_info["precision"] == "int8" and onnx_info["activation_quantisation"] == "fixed-or-per-row"
     # Every activation of these GRU + Luong models is proved to lie in [-1, 1]: one fixed scale.
-    assert translator.bundle.manifest["verification"]["int8"]["activations"] == {"fixed": 5, "per_row": 0}
+    assert translator.bundle.manifest.document["verification"]["int8"]["activations"] == {"fixed": 5, "per_row": 0}
     assert translator.model.greedy is not None  # each shipped bundle carries the one-call graph
     sentences = SENTENCES[name] * 3
     together = translator.translate(sentences, batch_size=64)  # the step loop

@@ -35,7 +35,7 @@ def test_beam_one_is_greedy_and_batched_is_one_by_one(cell, attention, bundle_fa
     greedy = translator.translate(SENTENCES)
     assert translator.translate(SENTENCES, beam_size=1) == greedy
     model, ids = translator.model, translator.source_tokenizer.encode_batch(SENTENCES)
-    limits = [translator.bundle.decode_length_limit(len(s)) for s in ids]
+    limits = [translator.bundle.manifest.decoding.limit(len(s)) for s in ids]
     args = (translator.sos_id, translator.eos_id)
     via_beam = [best for [best] in search(model, ids, translator.pad_id, BeamSearch(limits, *args, beam_size=1))]
     via_greedy = [best for [best] in search(model, ids, translator.pad_id, GreedySearch(limits, *args))]
@@ -54,7 +54,7 @@ def test_beam_search_scores_at_least_as_well_as_greedy(bundle_factory):
         g, b = g_result.hypotheses[0], b_result.hypotheses[0]
         g_norm = g.score / (len(g.tokens) + 1)
         b_norm = b.score / (len(b.tokens) + 1)
-        assert b_norm >= g_norm - 1e-5 or len(b.tokens) >= translator.bundle.decode_length_limit(len(b_result.source_tokens))
+        assert b_norm >= g_norm - 1e-5 or len(b.tokens) >= translator.bundle.manifest.decoding.limit(len(b_result.source_tokens))
 
 
 def test_detailed_output_has_attention_per_token(bundle_factory):
