@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from ..decoding.options import DecodeOptions
 from ..errors import InputError, S2SRuntimeError
 from ..line_reader import read_bounded
+from . import markers
 
 if TYPE_CHECKING:
     from ..decoding.translator import Translator
@@ -38,6 +39,9 @@ class Extracted:
     required: list[list[str]] = field(default_factory=list)
     set_language: Callable[[str], None] | None = None  # the document says its language (HTML lang)
     counts: dict[str, int] = field(default_factory=dict)  # what rebuild had to give up, by kind
+    # Each segment's paired markers (opening -> closing), put back by the attention alignment
+    # rather than carried through the model (alignment.py); empty: none, or a format without pairs.
+    pairs: list[dict[str, str]] = field(default_factory=list)
 
 
 class DocumentFormat(Protocol):
@@ -109,7 +113,7 @@ def translate_document(translator: "Translator", source: bytes | str | Path, for
     if keep and translator.bundle.manifest.protects and options.protect:
         # Format placeholders go through the model as placeholders and come back unchanged.
         options = DecodeOptions.of(options, keep=(*options.keep, *keep))
-    translations = translator.translate(extracted.segments, options) if extracted.segments else []
+    translations = _translated_segments(translator, extracted, options)
     kept_source = 0
     for index, (source, strings) in enumerate(zip(extracted.segments, required)):
         if any(translations[index].count(s) != source.count(s) for s in strings):
@@ -120,6 +124,28 @@ def translate_document(translator: "Translator", source: bytes | str | Path, for
         extracted.set_language(target)
     data = extracted.rebuild(translations)
     return DocumentResult(data, len(extracted.segments), kept_source, extracted.counts.get("markup_dropped", 0))
+
+
+def _translated_segments(translator: "Translator", extracted: Extracted, options: DecodeOptions) -> list[str]:
+    """The segments' translations: a segment with paired markup has its pairs put back by the
+    attention alignment (alignment.py); every other marker stands apart from the words it touches
+    while the model reads it, and is joined to them again after (markers.spaced)."""
+    from .alignment import can_align, translate_with_pairs
+
+    pairs = extracted.pairs or [{} for _ in extracted.segments]
+    aligned = [i for i, p in enumerate(pairs) if p] if can_align(translator) else []
+    translations = [""] * len(extracted.segments)
+    if aligned:
+        for i, text in zip(aligned, translate_with_pairs(translator, [extracted.segments[i] for i in aligned],
+                                                         [pairs[i] for i in aligned], options)):
+            translations[i] = text
+    chosen = set(aligned)
+    rest = [i for i in range(len(extracted.segments)) if i not in chosen]
+    spaced = [markers.spaced(extracted.segments[i]) for i in rest]
+    for i, (text, glue, _), translation in zip(rest, spaced, translator.translate([s[0] for s in spaced], options)
+                                                if spaced else []):
+        translations[i] = markers.glued(translation, glue)
+    return translations
 
 
 def require(module: str):

@@ -4,9 +4,9 @@ translated; every other part of the package is copied byte for byte.
 The package is a zip; its text parts (word/document.xml, word/header*.xml, word/footer*.xml) are
 edited with lxml, nothing else is parsed. In a paragraph, runs with the same formatting form a
 span; when a paragraph mixes formats (bold, italic, a link), each span but the longest is wrapped
-in private-use characters the runtime protects as items, so the model carries the formatting
-around the right words; runs that hold something other than text (a tab, a break, a picture) go
-through as one piece. If the spans do not come back in order, the paragraph keeps its text in the
+in private-use characters, put back around the words the attention aligns with its words
+(alignment.py); runs that hold something other than text (a tab, a break, a picture) go through
+the model as one piece the runtime protects. If the spans do not come back in order, the paragraph keeps its text in the
 longest span's format, its pieces after it (counted: `markup_dropped`). Paragraphs holding fields,
 comments or tracked changes are left as they are.
 """
@@ -20,6 +20,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from . import DocumentError, Extracted, require
+from .markers import marker
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _Q = f"{{{W}}}"
@@ -27,7 +28,6 @@ _TEXT_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
 # Children a translatable paragraph may have; anything else (fields, comments, tracked changes)
 # leaves the paragraph untouched.
 _PLAIN_CHILDREN = {_Q + n for n in ("pPr", "r", "hyperlink", "proofErr", "bookmarkStart", "bookmarkEnd")}
-_FIRST_MARKER = 0xF000
 # A .docx is refused unread beyond these (a zip bomb: small file, gigabytes inflated).
 MAX_UNPACKED_BYTES = 256 << 20
 MAX_RATIO = 200
@@ -96,7 +96,7 @@ class DocxFormat:
                         package.writestr(member, archive.read(member.filename), compress_type=member.compress_type)
             return out.getvalue()
 
-        extracted = Extracted(segments, rebuild)
+        extracted = Extracted(segments, rebuild, pairs=[_pairs(paragraph) for paragraph in paragraphs])
         return extracted
 
 
@@ -142,10 +142,22 @@ def _paragraph(element) -> _Paragraph | None:
 
 
 def _marker(paragraph: _Paragraph, span: int, role: str, counter: list[int]) -> str:
-    char = chr(_FIRST_MARKER + counter[0])
+    char = marker(counter[0])
     counter[0] += 1
     paragraph.markers[char] = (span, role)
     return char
+
+
+def _pairs(paragraph: _Paragraph) -> dict[str, str]:
+    """The paragraph's styled spans as (opening marker -> closing marker)."""
+    opening: dict[int, str] = {}
+    pairs = {}
+    for char, (span, role) in paragraph.markers.items():
+        if role == "open":
+            opening[span] = char
+        elif role == "close":
+            pairs[opening[span]] = char
+    return pairs
 
 
 def _marked_text(paragraph: _Paragraph, counter: list[int]) -> str:

@@ -1,16 +1,17 @@
 """Web pages (.html, .htm, .xhtml) with Beautiful Soup: only text is translated, block by block,
-with the inline markup inside a sentence carried through the model and put back around the
-right words; everything else is left as it was.
+with the inline markup inside a sentence put back around the right words; everything else is
+left as it was.
 
 - Segments: the text of each block element (p, li, td, h1...), split at nested blocks; and the
   attributes people read (alt, title, placeholder, aria-label).
 - Untouched: script, style, pre, textarea, code, kbd, samp, var, svg, math, comments, and any
   element marked translate="no" (with all it holds).
 - Inline markup (b, i, em, strong, a, span, br, ... and inline code as one piece) becomes
-  private-use characters, one per tag; the runtime protects each as an item, so the model carries
-  it as a placeholder and the restore step puts it back (by the attention alignment if the model
-  drops it). A translation whose tags do not come back well nested keeps its text without the
-  inline tags (counted: `markup_dropped`); the page stays valid.
+  private-use characters, one per tag. Paired tags are put back around the target words the
+  attention aligns with their words (alignment.py); the others (br, img, inline code) are
+  protected as items the model carries as placeholders. A translation whose tags do not come back
+  well nested keeps its text without the inline tags (counted: `markup_dropped`); the page stays
+  valid.
 - `<html lang>` becomes the target language.
 - The page's character encoding is kept: its byte order mark, else its declared charset (`<meta
   charset>`), else UTF-8; a character the encoding cannot hold is written as a numeric reference.
@@ -25,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import DocumentError, Extracted, require
-from .markers import well_nested
+from .markers import MAX_MARKERS, is_marker, marker, well_nested
 
 BLOCKS = frozenset("""address article aside blockquote body caption dd details dialog div dl dt fieldset figcaption
 figure footer form h1 h2 h3 h4 h5 h6 header hr html legend li main nav ol option p section summary table tbody
@@ -33,8 +34,6 @@ td tfoot th thead title tr ul button label""".split())
 UNTOUCHED = frozenset("script style pre textarea code kbd samp var svg math noscript template".split())
 VOID = frozenset("br img wbr".split())
 READ_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label")
-_FIRST_MARKER = 0xF000  # private use: protected by the runtime as items of their own
-_MAX_MARKERS = 0x800
 
 
 @dataclass
@@ -60,10 +59,10 @@ class HtmlFormat:
         segments: list[str] = []
         counter = [0]
 
-        def marker(html: str, run: _Run) -> str:
-            if counter[0] >= _MAX_MARKERS:
+        def carry(html: str, run: _Run) -> str:
+            if counter[0] >= MAX_MARKERS:
                 raise DocumentError("not translatable: more inline tags than a page can have")
-            char = chr(_FIRST_MARKER + counter[0])
+            char = marker(counter[0])
             counter[0] += 1
             run.markers[char] = html
             return char
@@ -72,12 +71,12 @@ class HtmlFormat:
             if isinstance(node, bs4.NavigableString):
                 return "" if isinstance(node, bs4.Comment) else str(node)
             if node.name in VOID:
-                return marker(str(node), run)
+                return carry(str(node), run)
             if node.name in UNTOUCHED or node.get("translate") == "no":
-                return marker(str(node), run)  # one piece, carried as it is
-            opening = marker(_opening_tag(node), run)
+                return carry(str(node), run)  # one piece, carried as it is
+            opening = carry(_opening_tag(node), run)
             inner = "".join(inline_text(child, run) for child in node.children)
-            closing = marker(f"</{node.name}>", run)
+            closing = carry(f"</{node.name}>", run)
             run.pairs.append((opening, closing))
             return opening + inner + closing
 
@@ -117,7 +116,7 @@ class HtmlFormat:
             content = "".join(inline_text(node, run) for node in nodes)
             for child in nodes:
                 collect_attributes(child)
-            words = "".join(c for c in content if not _FIRST_MARKER <= ord(c) < _FIRST_MARKER + _MAX_MARKERS)
+            words = "".join(c for c in content if not is_marker(c))
             if not words.strip():
                 return
             stripped = content.strip()
@@ -154,7 +153,8 @@ class HtmlFormat:
             if soup.html is not None and soup.html.get("lang"):
                 soup.html["lang"] = language
 
-        extracted = Extracted(segments, rebuild, set_language=set_language)
+        extracted = Extracted(segments, rebuild, set_language=set_language,
+                              pairs=[dict(run.pairs) for run in runs] + [{} for _ in attributes])
         return extracted
 
 

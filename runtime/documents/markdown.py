@@ -4,9 +4,10 @@ breaks, list markers, quote marks, indentation, table pipes) stays as it was; fr
 code blocks and fences, HTML blocks and everything outside the text are untouched.
 
 Inside the text, what is not language (inline code, link and image destinations, inline HTML and
-autolinks) and the markup around words (emphasis, link brackets) become private-use characters
-that the runtime protects as items, so they come back where the words went; link text and image
-alt text are translated. A block whose paired markup does not come back in order keeps its words
+autolinks) and the markup around words (emphasis, link brackets) become private-use characters:
+emphasis pairs are put back around the words the attention aligns with theirs (alignment.py),
+the rest the runtime protects as items the model carries; link text and image alt text are
+translated. A block whose paired markup does not come back in order keeps its words
 without that markup, and its atomic pieces (inline code, destinations) at the end: nothing that
 was not to be translated is lost (counted: `markup_dropped`). A paragraph spread over several
 source lines is translated whole and spread back over the same lines.
@@ -18,9 +19,9 @@ import re
 from dataclasses import dataclass, field
 
 from . import DocumentError, Extracted, require
+from .markers import marker
 from .subtitles import split_proportionally
 
-_FIRST_MARKER = 0xF000
 _ATOMIC = re.compile(
     r"(?P<code>(`+).+?(?<!`)\2(?!`))"              # inline code
     r"|(?P<dest>\]\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\))"  # ](destination "title")
@@ -86,7 +87,8 @@ class MarkdownFormat:
             extracted.counts["markup_dropped"] = dropped
             return "".join(out).encode("utf-8")
 
-        extracted = Extracted(segments, rebuild)
+        # Emphasis pairs are put back by the alignment; a link's text and its "](url)" are carried.
+        extracted = Extracted(segments, rebuild, pairs=[{o: c for o, c in b.paired.items() if c} for b in blocks])
         return extracted
 
 
@@ -113,7 +115,7 @@ def _locate(content: str, lines: list[str], line_range: list[int], cell: bool,
 
 
 def _marker(markup: str, block: _Block, counter: list[int]) -> str:
-    char = chr(_FIRST_MARKER + counter[0])
+    char = marker(counter[0])
     counter[0] += 1
     block.markers[char] = markup
     return char

@@ -1,9 +1,72 @@
-"""Markup carried through the model as private-use characters: whether paired markers came back
-in a shape the document can take (HTML tags, XLIFF codes)."""
+"""Markup carried through the model as private-use characters (HTML tags, XLIFF codes, Markdown
+emphasis and link brackets, docx runs): the characters themselves, the spacing that lets the model
+read them, and whether paired markers came back in a shape the document can take."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+
+# Markers are private-use characters from here on, one per piece of markup in a document; the
+# runtime protects each as an item of its own (decoding/protection.py).
+FIRST_MARKER = 0xF000
+MAX_MARKERS = 0x800
+_MARKER = re.compile(f"[{chr(FIRST_MARKER)}-{chr(FIRST_MARKER + MAX_MARKERS - 1)}]")
+
+
+def marker(index: int) -> str:
+    """The `index`-th marker character of a document."""
+    return chr(FIRST_MARKER + index)
+
+
+def is_marker(char: str) -> bool:
+    return bool(_MARKER.fullmatch(char))
+
+
+def _touches(char: str) -> bool:
+    return char.isalnum() or is_marker(char)
+
+
+def spaced(segment: str) -> tuple[str, dict[str, tuple[bool, bool]], list[int]]:
+    """The segment with a space between each marker and what it touches on its left, and a word or
+    marker it touches on its right; for each
+    marker whether it touched what came before and after it; and where each position of the
+    segment (its end included) lies in the spaced text.
+
+    The model reads a placeholder glued to a word ("<b>Tom</b>" is one word of three characters)
+    as one unknown word, cut into letters, and drops the word with it; it was trained on
+    placeholders standing as words of their own."""
+    glue: dict[str, tuple[bool, bool]] = {}
+    out: list[str] = []
+    index: list[int] = []
+    for position, char in enumerate(segment):
+        if not is_marker(char):
+            index.append(len(out))
+            out.append(char)
+            continue
+        # Left of a marker any character but a space: also what lets "end.<br>Next" split after "end.".
+        before = position > 0 and not segment[position - 1].isspace()
+        after = position + 1 < len(segment) and _touches(segment[position + 1])
+        glue.setdefault(char, (before, after))
+        if before and not (out and out[-1] == " "):
+            out.append(" ")
+        index.append(len(out))
+        out.append(char)
+        if after:
+            out.append(" ")
+    index.append(len(out))
+    return "".join(out), glue, index
+
+
+def glued(translation: str, glue: dict[str, tuple[bool, bool]]) -> str:
+    """The translation of a `spaced` segment with each marker joined again to its neighbours on
+    the sides where the source had it joined."""
+    for char, (before, after) in glue.items():
+        if before:
+            translation = re.sub(" +" + re.escape(char), char, translation)
+        if after:
+            translation = re.sub(re.escape(char) + " +", char, translation)
+    return translation
 
 
 def well_nested(text: Iterable[str], pairs: dict[str, str]) -> bool:

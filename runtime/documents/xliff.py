@@ -2,9 +2,10 @@
 (1.2: `state="needs-review-translation"`, 2.0: the segment's `state="translated"`); units marked
 translate="no" and existing targets are left alone; everything else in the file is kept.
 
-Inline codes go through the model as private-use characters the runtime protects: paired ones
-(1.2 `g`, `mrk`; 2.0 `pc`, `mrk`) around the words they hold, the others (`x`, `ph`, `bx`, `ex`,
-`bpt`, `ept`, `it`, `sc`, `ec`) as pieces. A target whose paired codes do not come back in order
+Inline codes become private-use characters: paired ones (1.2 `g`, `mrk`; 2.0 `pc`, `mrk`) are
+put back around the words the attention aligns with the words they hold (alignment.py), the
+others (`x`, `ph`, `bx`, `ex`, `bpt`, `ept`, `it`, `sc`, `ec`) go through the model as pieces the
+runtime protects. A target whose paired codes do not come back in order
 keeps its words with the pieces only (counted: `markup_dropped`).
 """
 
@@ -15,12 +16,11 @@ import io
 from dataclasses import dataclass, field
 
 from . import DocumentError, Extracted, require
-from .markers import well_nested
+from .markers import marker, well_nested
 
 XLIFF_12 = "urn:oasis:names:tc:xliff:document:1.2"
 XLIFF_20 = "urn:oasis:names:tc:xliff:document:2.0"
 _PAIRED = {"g", "mrk", "pc"}
-_FIRST_MARKER = 0xF000
 
 
 @dataclass
@@ -93,7 +93,8 @@ class XliffFormat:
             elif not root.get("trgLang"):
                 root.set("trgLang", language)
 
-        extracted = Extracted(segments, rebuild, set_language=set_language)
+        extracted = Extracted(segments, rebuild, set_language=set_language,
+                              pairs=[dict(entry.paired) for entry in entries])
         return extracted
 
 
@@ -102,7 +103,7 @@ def _has_text(element) -> bool:
 
 
 def _marker(entry: _Entry, role: str, element, counter: list[int]) -> str:
-    char = chr(_FIRST_MARKER + counter[0])
+    char = marker(counter[0])
     counter[0] += 1
     entry.markers[char] = (role, element)
     return char

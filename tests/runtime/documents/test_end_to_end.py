@@ -37,6 +37,13 @@ def test_a_web_page(translator):
         assert kept in text, kept
 
 
+def test_a_word_inside_inline_tags_comes_through_inside_them(translator):
+    # Markers glued to a word once made the model read "<b>Tom</b>" as an unknown word, cut into
+    # letters, and drop it: the page said "As-tu vu <b> </b> récemment ?".
+    result = translate_document(translator, b"<p>Have you seen <b>Tom</b> recently?</p>", format="html")
+    assert b"<b>Tom</b>" in result.data and result.markup_dropped == 0, result.data
+
+
 def test_a_readme(translator):
     pytest.importorskip("markdown_it")
     source = (HERE / "README.md").read_text(encoding="utf-8")

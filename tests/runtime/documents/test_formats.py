@@ -425,3 +425,20 @@ def test_well_nested_markers():
     assert not well_nested("a A b", pairs)  # a closing missing
     assert not well_nested("a A a A b B", pairs)  # written twice
     assert not well_nested("A a b B", pairs)  # closed before opened
+
+
+def test_markers_stand_apart_from_words_for_the_model_and_join_them_again():
+    from s2s.runtime.documents.markers import glued, marker, spaced
+
+    b, slash_b, br = marker(0), marker(1), marker(2)
+    segment = f"Have you seen {b}Tom{slash_b}, or{br}Mary?"
+    text, glue, index = spaced(segment)
+    assert text == f"Have you seen {b} Tom {slash_b}, or {br} Mary?"
+    assert text[index[segment.index("Tom")]:].startswith("Tom") and index[-1] == len(text)
+    assert glue == {b: (False, True), slash_b: (True, False), br: (True, True)}
+    # Joined on the sides the source joined, wherever the model put them.
+    assert glued(f"As-tu vu {b} Tom {slash_b}, ou {br} Marie ?", glue) == f"As-tu vu {b}Tom{slash_b}, ou{br}Marie ?"
+    assert glued(f"{b} Tom {slash_b} a vu {br} Marie.", glue) == f"{b}Tom{slash_b} a vu{br}Marie."
+    nested = f"{b}{br}x{slash_b}"
+    assert spaced(nested)[0] == f"{b} {br} x {slash_b}" and glued(spaced(nested)[0], spaced(nested)[1]) == nested
+    assert spaced("plain text") == ("plain text", {}, list(range(11)))
