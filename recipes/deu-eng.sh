@@ -20,7 +20,7 @@ else
   s2s-train --train "$DATA/tatoeba-deu-eng/train.tsv" --train "$DATA/multi30k/train" \
             --valid "$DATA/tatoeba-deu-eng/valid.tsv" --valid "$DATA/multi30k/val" \
             --source-lang de --target-lang en -o "$RUN" --epochs 10 --max-minutes "$MINUTES" \
-            --max-length 96 --placeholders 0.5 --device "$DEVICE" --precision "$PRECISION" \
+            --max-pair-tokens 96 --placeholders 0.5 --device "$DEVICE" --precision "$PRECISION" \
             --lr-decay-start 11000 --lr-decay-every 2500 --valid-bleu-samples 500
 fi
 s2s-export "$RUN/checkpoint-best" -o models/deu-eng --quantize int8 --one-call --name deu-eng --force

@@ -22,7 +22,7 @@ else
             --valid "$DATA/tatoeba-eng-fra/valid.tsv" --valid "$DATA/tatoeba-eng-fra/valid-long.tsv" \
             --valid "$DATA/multi30k/val" \
             --source-lang en --target-lang fr -o "$RUN" --epochs 10 --max-minutes "$MINUTES" \
-            --max-length 96 --placeholders 0.5 --precision "$PRECISION" \
+            --max-pair-tokens 96 --placeholders 0.5 --precision "$PRECISION" \
             --lr-decay-start 11000 --lr-decay-every 2500 --valid-bleu-samples 500
 fi
 s2s-export "$RUN/checkpoint-best" -o models/eng-fra --quantize int8 --source-lang en --target-lang fr \

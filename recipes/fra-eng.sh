@@ -24,7 +24,7 @@ else
   s2s-train --train "$SWAPPED/train.tsv" --train "$SWAPPED/train-extra.tsv" --train "$DATA/multi30k/train" \
             --valid "$SWAPPED/valid.tsv" --valid "$SWAPPED/valid-long.tsv" --valid "$DATA/multi30k/val" \
             --source-lang fr --target-lang en -o "$RUN" --epochs 10 --max-minutes "$MINUTES" \
-            --max-length 96 --placeholders 0.5 --precision "$PRECISION" \
+            --max-pair-tokens 96 --placeholders 0.5 --precision "$PRECISION" \
             --lr-decay-start 11000 --lr-decay-every 2500 --valid-bleu-samples 500
 fi
 s2s-export "$RUN/checkpoint-best" -o models/fra-eng --quantize int8 --source-lang fr --target-lang en \

@@ -32,7 +32,7 @@ def test_out_that_is_a_file_or_under_a_file(tmp_path, task_data):
 
 def test_a_run_that_cannot_start_leaves_no_directory(tmp_path, task_data):
     out = tmp_path / "run"
-    result = CliRunner().invoke(train_cli, ["--train", str(task_data["train"]), "-o", str(out), "--max-length", "1",
+    result = CliRunner().invoke(train_cli, ["--train", str(task_data["train"]), "-o", str(out), "--max-pair-tokens", "1",
                                             "--tokenizer", "word"])
     one_line_error(result, "s2s-train: error:", "no training pairs")
     assert not out.exists()

@@ -68,7 +68,7 @@ def test_empty_and_long_pairs_are_skipped_and_counted(tmp_path, make_pairs):
     pairs = make_pairs(40, seed=1)
     lines = [f"{s}\t{t}" for s, t in pairs] + ["\tonly target", "only source\t", " ".join(["one"] * 50) + "\tun"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = run("--train", str(path), "-o", str(tmp_path / "o"), "--max-length", "20", "--epochs", "1",
+    result = run("--train", str(path), "-o", str(tmp_path / "o"), "--max-pair-tokens", "20", "--epochs", "1",
                  "--tokenizer", "word", "--hidden-dim", "8", "--embedding-dim", "4")
     assert result.exit_code == 0, result.output
     assert "skipped: 2 empty, 1 too long" in result.output
@@ -107,3 +107,11 @@ def test_lr_patience_reaches_the_run(tmp_path, task_data):
     assert result.exit_code == 0, result.output
     assert load_checkpoint(out / "checkpoint-last").train_config.lr_patience == 0
     assert_user_error(run("--train", "x", "-o", str(tmp_path / "o"), "--lr-patience", "-1"), "-1")
+
+
+def test_the_former_name_of_the_length_filter_names_the_new_one(tmp_path):
+    # Model cards record commands with --max-length; the filter is --max-pair-tokens now, and
+    # --max-length is the translating commands' cap on a translation.
+    result = run("--train", "x", "-o", str(tmp_path / "o"), "--max-length", "96")
+    assert_user_error(result, "--max-length is now --max-pair-tokens")
+    assert len(result.output.strip().splitlines()) == 1

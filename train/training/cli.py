@@ -14,7 +14,7 @@ from .config import ATTENTIONS, BRIDGES, CELLS, LR_SCHEDULES, PRECISIONS, SELECT
 from .errors import TrainingInputError
 
 
-@click.command(cls=Command, context_settings=CONTEXT_SETTINGS)
+@click.command(cls=Command, context_settings=CONTEXT_SETTINGS, renamed={"--max-length": "--max-pair-tokens"})
 @version_option("s2s-train")
 @click.option("--train", "train_path", metavar="PATH", multiple=True,
               help="Training pairs: a TSV file (source<TAB>target), or a prefix read as PATH.<lang> with "
@@ -50,7 +50,9 @@ from .errors import TrainingInputError
 @click.option("--tokenizer", type=click.Choice(TOKENIZERS), default="bpe", show_default=True,
               help="Subword (BPE), word or character tokens, trained on the training text.")
 @click.option("--vocab-size", type=click.IntRange(min=8), default=8000, show_default=True, help="Per-side vocabulary size (upper bound).")
-@click.option("--max-length", type=click.IntRange(min=1), default=64, show_default=True, help="Skip training pairs longer than this many tokens.")
+@click.option("--max-pair-tokens", "max_length", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Leave out training pairs with more tokens than this on either side (s2s-translate's "
+                   "--max-length caps a translation's length instead).")
 @click.option("--epochs", type=click.IntRange(min=1), default=30, show_default=True,
               help="Passes over the training data at most (early stopping and --max-minutes may end it sooner).")
 @click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True), help="Stop cleanly (after saving) after this many minutes.")
