@@ -139,6 +139,9 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         lines += ["## Evaluation", ""]
         for result in evaluation:
             protection = {True: ", protected", False: ", unprotected (--no-protect)"}.get(result.get("protected"), "")
+            penalty = result.get("length_penalty", 1.0)
+            if result["beam_size"] > 1 and penalty != 1.0:
+                protection = f", length penalty {penalty:g}{protection}"
             lines.append(
                 f"- `{result['test']}` ({result['sentences']:,} sentences), beam {result['beam_size']}{protection}: "
                 f"BLEU {result['bleu']:.2f}, chrF {result['chrf']:.2f}; {result['sentences_per_second']:.0f} sentences/s "

@@ -54,6 +54,24 @@ def test_eval_record_updates_manifest_and_card(bundle_factory, test_tsv, tmp_pat
     assert "## Evaluation" in (copy / "README.md").read_text(encoding="utf-8")
 
 
+def test_eval_takes_the_length_penalty_and_records_it_beside_the_default(bundle_factory, test_tsv, tmp_path):
+    copy = tmp_path / "bundle"
+    shutil.copytree(bundle_factory("gru", "bahdanau"), copy)
+    sources = [s for s, _ in PAIRS]
+    for penalty in ("1", "0"):
+        result = CliRunner().invoke(evaluate, ["-m", str(copy), "-i", str(test_tsv), "--beam-size", "3",
+                                               "--length-penalty", penalty, "--record", "--output",
+                                               str(tmp_path / f"hyp{penalty}.txt")])
+        assert result.exit_code == 0, result.output
+        expected = Translator.load(copy).translate(sources, beam_size=3, length_penalty=float(penalty))
+        assert (tmp_path / f"hyp{penalty}.txt").read_text(encoding="utf-8").splitlines() == expected
+    assert "beam 3, length penalty 0" in result.output
+    entries = load_bundle(copy).manifest.document["evaluation"]
+    # Two records, the default's without the field (as every earlier record), 0 sorted first.
+    assert [e.get("length_penalty") for e in entries] == [0.0, None]
+    assert "beam 3, length penalty 0:" in (copy / "README.md").read_text(encoding="utf-8")
+
+
 def test_bench_reports_every_measurement(bundle_factory, checkpoint_factory, test_tsv, tmp_path):
     page = tmp_path / "performance.md"
     result = CliRunner().invoke(bench, [

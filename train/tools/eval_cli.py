@@ -30,6 +30,9 @@ from s2s.runtime.errors import InputError
               help="Sentences decoded together (speed only: the output is the same at any batch size).")
 @click.option("--beam-size", type=click.IntRange(min=1, max=64), default=1, show_default=True,
               help="1: greedy decoding; at most 64.")
+@click.option("--length-penalty", type=click.FloatRange(0, 10), default=1.0, show_default=True,
+              help="Beam search ranks hypotheses by score / length ** this (length with the end token): 1 the mean "
+                   "token log-probability, 0 the summed log-probability (favours short outputs).")
 @click.option("--max-length", type=click.IntRange(min=1), help="Most target tokens per sentence [default: from the model, by source length].")
 @click.option("--split-sentences/--no-split-sentences", default=True, show_default=True,
               help="Translate a line of several sentences sentence by sentence, as s2s-translate does.")
@@ -45,7 +48,7 @@ from s2s.runtime.errors import InputError
 @renamed("--test", "-i/--input", "FILE")
 @renamed("--source", "-i/--input (with --reference)", "FILE")
 def main(model_path, input_path, reference, output, overwrite, source_lang, target_lang, batch_size, beam_size,
-         max_length, split_sentences, protect, device, threads, lowercase, as_json, record, quiet) -> None:
+         length_penalty, max_length, split_sentences, protect, device, threads, lowercase, as_json, record, quiet) -> None:
     """Evaluate a bundle on a test set: sacreBLEU (13a, cased unless --lowercase) and chrF of the
     detokenised output against the raw references, plus sentences/s and target tokens/s.
 
@@ -71,7 +74,8 @@ def main(model_path, input_path, reference, output, overwrite, source_lang, targ
                                      threads=threads)
         name = str(input_path) if reference is None else f"{input_path} | {reference}"
         result, hypotheses = evaluate(translator, sources, references, name, beam_size=beam_size,
-                                      batch_size=batch_size, max_length=max_length, lowercase=lowercase,
+                                      length_penalty=length_penalty, batch_size=batch_size, max_length=max_length,
+                                      lowercase=lowercase,
                                       threads=threads or default_threads(), split_sentences=split_sentences,
                                       protect=protect)
         result.command = shlex.join(["s2s-eval", *sys.argv[1:]])
@@ -85,7 +89,7 @@ def main(model_path, input_path, reference, output, overwrite, source_lang, targ
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
     protection = {None: "", True: ", protected", False: ", --no-protect"}[result.protected]
-    click.echo(f"{result.test}: {result.sentences} sentences, beam {result.beam_size}{protection}")
+    click.echo(f"{result.test}: {result.sentences} sentences, beam {result.beam_size}{_penalty(result)}{protection}")
     click.echo(f"BLEU  {result.bleu:6.2f}   {result.signature}")
     click.echo(f"chrF  {result.chrf:6.2f}   {result.chrf_signature}")
     if result.by_length and len(result.by_length) > 1:
@@ -93,3 +97,8 @@ def main(model_path, input_path, reference, output, overwrite, source_lang, targ
                                                        for b in result.by_length))
     click.echo(f"speed {result.sentences_per_second:,.0f} sentences/s, {result.tokens_per_second:,.0f} target tokens/s "
                f"({result.seconds:.2f} s)")
+
+
+def _penalty(result) -> str:
+    """", length penalty X" where it changed what beam search picked (beam > 1, X not the default 1)."""
+    return f", length penalty {result.length_penalty:g}" if result.beam_size > 1 and result.length_penalty != 1.0 else ""

@@ -31,6 +31,7 @@ class EvaluationResult:
     protected: bool | None = None  # None: the bundle protects nothing; else whether protection was on
     # BLEU by source length in words (LENGTH_BUCKETS): where the model is good and where it is not.
     by_length: list[dict] | None = None
+    length_penalty: float = 1.0  # beam search's (decoding/options.py); 1 is the default
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -76,6 +77,7 @@ def evaluate(
     name: str,
     *,
     beam_size: int = 1,
+    length_penalty: float = 1.0,
     batch_size: int = 64,
     max_length: int | None = None,
     lowercase: bool = False,
@@ -88,7 +90,8 @@ def evaluate(
     except ImportError:
         raise InputError(f"s2s-eval needs sacreBLEU: {TRAIN_INSTALL}") from None
     started = time.perf_counter()
-    translations = translator.translate_results(sources, beam_size=beam_size, batch_size=batch_size, max_length=max_length,
+    translations = translator.translate_results(sources, beam_size=beam_size, length_penalty=length_penalty,
+                                                batch_size=batch_size, max_length=max_length,
                                        split_sentences=split_sentences, protect=protect)
     seconds = time.perf_counter() - started
     hypotheses = [t.text for t in translations]
@@ -113,6 +116,7 @@ def evaluate(
         lowercase=lowercase,
         protected=protect if translator.bundle.manifest.protects else None,
         by_length=bleu_by_length(sources, hypotheses, references, lowercase),
+        length_penalty=length_penalty,
     )
     return result, hypotheses
 
@@ -127,12 +131,15 @@ def record_in_bundle(bundle_dir: Path, result: EvaluationResult) -> None:
 
     manifest_path = bundle_dir / MANIFEST
     manifest = Manifest.read(bundle_dir).editable()
-    key = (result.test, result.beam_size, result.lowercase, result.protected)
+    key = (result.test, result.beam_size, result.lowercase, result.protected, result.length_penalty)
     entries = [e for e in manifest.get("evaluation", [])
-               if (e["test"], e["beam_size"], e.get("lowercase", False), e.get("protected")) != key]
-    entries.append({k: v for k, v in result.to_dict().items() if k != "protected" or v is not None})
+               if (e["test"], e["beam_size"], e.get("lowercase", False), e.get("protected"),
+                   e.get("length_penalty", 1.0)) != key]
+    # Only what differs from the defaults the earlier records assume.
+    entries.append({k: v for k, v in result.to_dict().items()
+                    if not (k == "protected" and v is None or k == "length_penalty" and v == 1.0)})
     manifest["evaluation"] = sorted(entries, key=lambda e: (e["test"], e.get("lowercase", False), e["beam_size"],
-                                                            not e.get("protected", True)))
+                                                            e.get("length_penalty", 1.0), not e.get("protected", True)))
     card = bundle_dir / MODEL_CARD
     write_atomically(card, render_model_card(manifest))
     manifest["files"][MODEL_CARD] = {"sha256": sha256_file(card), "bytes": card.stat().st_size}
