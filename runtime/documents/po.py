@@ -5,6 +5,8 @@ and the header are left alone; flags, comments, references and order are kept.""
 
 from __future__ import annotations
 
+import re
+
 from . import DocumentError, Extracted, require
 from .placeholders import format_placeholders
 
@@ -16,7 +18,8 @@ class PoFormat:
     def extract(self, data: bytes) -> Extracted:
         polib = require("polib")
         try:
-            catalogue = polib.pofile(data.decode("utf-8"), wrapwidth=78)
+            text = data.decode("utf-8")
+            catalogue = polib.pofile(text, wrapwidth=78)
         except (UnicodeDecodeError, OSError, ValueError) as exc:
             raise DocumentError(f"not a readable PO catalogue: {str(exc).splitlines()[0][:200]}") from None
         plurals = _plural_count(catalogue)
@@ -40,14 +43,24 @@ class PoFormat:
                     entry.msgstr = singular
                 if "fuzzy" not in entry.flags:
                     entry.flags.insert(0, "fuzzy")  # machine translated: for review (first, as msgmerge writes it)
-            return str(catalogue).encode("utf-8")
+            return _with_source_header(str(catalogue), text).encode("utf-8")
 
         return Extracted(segments, rebuild, [format_placeholders(s) for s in segments])
 
 
-def _plural_count(catalogue) -> int:
-    import re
+_HEADER = re.compile(r'\A(?:#[^\n]*\n)*msgid ""\nmsgstr ""\n(?:"[^\n]*\n)*')
 
+
+def _with_source_header(rendered: str, source: str) -> str:
+    """`rendered` with its header as the source wrote it: the header is never changed, and polib
+    writes it its own way (a lone "#" above a header without comments, its own line wrapping)."""
+    theirs, ours = _HEADER.match(source), _HEADER.match(rendered)
+    if theirs is None or ours is None or "\r" in source:
+        return rendered
+    return theirs.group() + rendered[ours.end():]
+
+
+def _plural_count(catalogue) -> int:
     forms = catalogue.metadata.get("Plural-Forms", "")
     match = re.search(r"nplurals\s*=\s*(\d+)", forms)
     return max(2, min(int(match.group(1)), 6)) if match else 2

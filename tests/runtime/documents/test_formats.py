@@ -80,6 +80,15 @@ def test_po_fills_what_is_untranslated_and_keeps_everything_else(translator):
     assert out.segments == 4
 
 
+
+@pytest.mark.parametrize("comment", ["", "# Demo catalogue.\n#, fuzzy\n"])
+def test_po_header_comes_out_as_written(translator, comment):
+    header = (comment + 'msgid ""\nmsgstr ""\n"Project-Id-Version: demo 1.0\\n"\n'
+              '"Content-Type: text/plain; charset=UTF-8\\n"\n"Plural-Forms: nplurals=2; plural=(n > 1);\\n"\n')
+    out = translate_document(translator, (header + '\n#: app.py:3\nmsgid "one two ."\nmsgstr ""\n').encode(), "po")
+    assert out.data.decode().startswith(header + "\n#: app.py:3\n#, fuzzy\n")  # no lone "#" above it
+
+
 def test_srt_keeps_numbering_and_timings_and_translates_sentences_across_cues(translator):
     out = translate_document(translator, SRT.encode(), "srt")
     before, after = list(srt.parse(SRT)), list(srt.parse(out.data.decode()))
