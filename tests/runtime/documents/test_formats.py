@@ -98,12 +98,21 @@ def test_srt_keeps_numbering_and_timings_and_translates_sentences_across_cues(tr
     assert "\n" in after[2].content or len(after[2].content.split()) < 2  # a two-line cue stays two lines
 
 
-def test_json_translates_values_never_keys_and_leaves_icu_choices(translator):
-    source = {"a": "one two .", "b": {"c": ["three .", 4, True, None]}, "d": "{n, plural, one {# x} other {# y}}"}
+def test_json_translates_values_never_keys_and_icu_choices_as_whole_sentences(translator):
+    from pyicumessageformat import Parser
+
+    source = {"a": "one two .", "b": {"c": ["three .", 4, True, None]},
+              "d": "four {n, plural, one {# five} other {# six}} .", "e": "{n, plural, one {# x}"}
     out = json.loads(translate_document(translator, json.dumps(source, indent=2).encode(), "json").data)
-    assert list(out) == ["a", "b", "d"] and list(out["b"]) == ["c"]
-    assert out["b"]["c"][1:] == [4, True, None] and out["d"] == source["d"]
+    assert list(out) == ["a", "b", "d", "e"] and list(out["b"]) == ["c"]
+    assert out["b"]["c"][1:] == [4, True, None] and out["e"] == source["e"]  # a broken message: as it was
     assert out["a"] == translator.translate(["one two ."])[0]
+    [plural] = Parser().parse(out["d"])  # the words around the choice went into its branches
+    assert plural["name"] == "n" and list(plural["options"]) == ["one", "other"]
+    # Each sentence translated (or kept, where the translation lost its #), in its branch.
+    sentences = ["four # five .", "four # six ."]
+    one, other = [t if t.count("#") == 1 else s for t, s in zip(translator.translate(sentences), sentences)]
+    assert out["d"] == f"{{n, plural, one {{{one}}} other {{{other}}}}}"
 
 
 def test_split_proportionally_keeps_every_word_in_order():
