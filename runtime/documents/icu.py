@@ -60,11 +60,11 @@ def sentences(message: str) -> tuple[list[str], list[list[str]], Callable[[list[
         ast = Parser().parse(message)
     except Exception as exc:  # the parser raises its own kinds, and Python's SyntaxError
         raise Unsupported(str(exc)) from None
-    tree = _expand(ast, in_plural=False)
     leaves: list[_Sentence] = []
-    _collect(tree, leaves)
-    if len(leaves) > MAX_SENTENCES:
-        raise Unsupported(f"{len(leaves)} sentences")
+    try:
+        tree = _expand(ast, False, leaves)
+    except RecursionError:  # thousands of choices in a row, each with one branch
+        raise Unsupported("too many choices") from None
 
     def write(translations: list[str]) -> str:
         texts = iter(translations)
@@ -83,12 +83,16 @@ def _holds_choice(items: list[Any]) -> bool:
                for item in items)
 
 
-def _expand(items: list[Any], in_plural: bool, depth: int = 0) -> _Tree:
-    if depth > 8:
-        raise Unsupported("choices nested too deeply")
+def _expand(items: list[Any], in_plural: bool, leaves: list[_Sentence]) -> _Tree:
+    """The choices of `items` raised to the top, each branch holding the words around it; the
+    sentences are added to `leaves` as they are made, so that a message multiplying into more than
+    MAX_SENTENCES stops there (nested choices multiply)."""
     index = next((i for i, item in enumerate(items) if _is_choice(item)), None)
     if index is None:
-        return _Sentence(items, in_plural)
+        if len(leaves) == MAX_SENTENCES:
+            raise Unsupported(f"more than {MAX_SENTENCES} sentences")
+        leaves.append(_Sentence(items, in_plural))
+        return leaves[-1]
     node = items[index]
     around = items[:index] + items[index + 1 :]
     numeric = node["type"] in ("plural", "selectordinal")
@@ -100,20 +104,12 @@ def _expand(items: list[Any], in_plural: bool, depth: int = 0) -> _Tree:
             if node.get("offset"):
                 raise Unsupported("a # under a plural offset")
             branch = [{"name": node["name"], "type": "number"} if _is_hash(item, node) else item for item in branch]
-        options[key] = _expand(items[:index] + branch + items[index + 1 :], in_plural or numeric, depth + 1)
+        options[key] = _expand(items[:index] + branch + items[index + 1 :], in_plural or numeric, leaves)
     return _Choice(node, options)
 
 
 def _is_hash(item: Any, node: dict[str, Any]) -> bool:
     return isinstance(item, dict) and item.get("hash") and item.get("name") == node["name"]
-
-
-def _collect(tree: _Tree, leaves: list[_Sentence]) -> None:
-    if isinstance(tree, _Sentence):
-        leaves.append(tree)
-    else:
-        for child in tree.options.values():
-            _collect(child, leaves)
 
 
 def _argument(item: dict[str, Any]) -> str:

@@ -54,3 +54,15 @@ def test_what_cannot_be_written_back_faithfully_is_left_as_it_is(message):
 def test_a_message_is_told_from_plain_text():
     assert icu.is_message(MESSAGE) and icu.is_message("{g,select,male{He}other{They}}")
     assert not icu.is_message("Hello {name}, {count} new.")
+
+
+def test_choices_that_multiply_without_end_stop_at_the_bound():
+    # 2 ** 40 sentences if expanded: refused after MAX_SENTENCES, at once.
+    message = "".join(f"{{s{i}, select, a {{A}} other {{B}}}}" for i in range(40))
+    with pytest.raises(icu.Unsupported, match="more than"):
+        icu.sentences(message)
+
+
+def test_thousands_of_one_branch_choices_are_refused_not_a_crash():
+    with pytest.raises(icu.Unsupported):
+        icu.sentences("".join(f"{{s{i}, select, other {{x}}}}" for i in range(5000)))
