@@ -18,7 +18,7 @@ from .onnx_model import OnnxSeq2Seq, StepOutput
 
 @dataclass
 class Hypothesis:
-    tokens: list[int]  # without <sos>/<eos>
+    token_ids: list[int]  # without <sos>/<eos>
     score: float  # sum of the emitted tokens' log-probabilities (including <eos> when emitted)
     attention: np.ndarray | None = None  # [target_steps, source_length]: one row per emitted token (and <eos>)
     ranking: float | None = None  # what orders a sentence's hypotheses (beam search: length-normalised score)
@@ -42,7 +42,7 @@ class NextStep:
     """What a strategy feeds the next decoder step: one token per row that goes on, and which of
     this step's rows those are, in order (None: all of them, as they are)."""
 
-    tokens: np.ndarray
+    token_ids: np.ndarray
     rows: np.ndarray | None = None
 
 
@@ -78,7 +78,7 @@ def search(model: OnnxSeq2Seq, sources: list[list[int]], pad_id: int,
             state = out.state
         else:
             state, context = out.state.select(step.rows), context.select(step.rows)
-        tokens = step.tokens
+        tokens = step.token_ids
 
 
 class GreedySearch(SearchStrategy):
@@ -135,7 +135,7 @@ class GreedySearch(SearchStrategy):
 @dataclass
 class _Beam:
     sentence: int
-    tokens: list[int]
+    token_ids: list[int]
     score: float
     attention: list[np.ndarray]
 
@@ -183,12 +183,12 @@ class BeamSearch(SearchStrategy):
                 if self.keep_attention and out.attention is not None:
                     attention = attention + [out.attention[position, : self.lengths[sentence]]]
                 if token == self.eos_id:
-                    done = _Beam(sentence, parent.tokens, total, attention)
-                    finished[sentence].append((self._normalised(total, len(parent.tokens) + 1), done))
+                    done = _Beam(sentence, parent.token_ids, total, attention)
+                    finished[sentence].append((self._normalised(total, len(parent.token_ids) + 1), done))
                     continue
-                beam = _Beam(sentence, parent.tokens + [token], total, attention)
-                if len(beam.tokens) >= self.limits[sentence]:
-                    finished[sentence].append((self._normalised(total, len(beam.tokens)), beam))
+                beam = _Beam(sentence, parent.token_ids + [token], total, attention)
+                if len(beam.token_ids) >= self.limits[sentence]:
+                    finished[sentence].append((self._normalised(total, len(beam.token_ids)), beam))
                     continue
                 next_beams.append(beam)
                 parents.append(position)
@@ -197,7 +197,7 @@ class BeamSearch(SearchStrategy):
         if not keep:
             return None
         self.beams = [next_beams[i] for i in keep]
-        return NextStep(np.asarray([b.tokens[-1] for b in self.beams], dtype=np.int64),
+        return NextStep(np.asarray([b.token_ids[-1] for b in self.beams], dtype=np.int64),
                         np.asarray([parents[i] for i in keep]))
 
     def hypotheses(self) -> list[list[Hypothesis]]:
@@ -206,7 +206,7 @@ class BeamSearch(SearchStrategy):
             # Stable sort: among equal scores, the hypothesis that finished first stays first.
             ranked = sorted(sentence_finished, key=lambda item: -item[0])[: self.n_best]
             results.append([
-                Hypothesis(beam.tokens, beam.score,
+                Hypothesis(beam.token_ids, beam.score,
                            np.stack(beam.attention) if self.keep_attention and beam.attention else None,
                            ranking=normalised)
                 for normalised, beam in ranked

@@ -229,7 +229,7 @@ class Translator:
 
     def _restored(self, protected: ProtectedText, source: list[int], hypothesis: Hypothesis, attention: bool) -> str:
         """The text of `hypothesis` with the protected items back in place (its `repaired` count set)."""
-        pieces = self.target_tokenizer.decode_pieces(hypothesis.tokens)
+        pieces = self.target_tokenizer.decode_pieces(hypothesis.token_ids)
         output = "".join(pieces)
         if not protected.items:
             return output
@@ -256,10 +256,10 @@ class Translator:
             text=text,
             repaired=repaired,
             ranking=None if None in rankings else sum(rankings),
-            tokens=[self.target_tokenizer.id_to_token(t) for part in parts for t in part.tokens],
+            tokens=[self.target_tokenizer.id_to_token(t) for part in parts for t in part.token_ids],
             score=sum(part.score for part in parts),
             # Rows are target tokens: an inner sentence's <eos> row has no token of the text.
-            attention=_block_diagonal([None if part.attention is None else part.attention[: len(part.tokens)]
+            attention=_block_diagonal([None if part.attention is None else part.attention[: len(part.token_ids)]
                                        for part in parts[:-1]] + [parts[-1].attention]),
         )
 

@@ -94,7 +94,7 @@ def check_fp32(
         )
         decoded = _stepped_greedy(onnx_model, batch, _limits(model, batch))
         for row, hypothesis in zip(batch_rows, decoded):
-            if hypothesis.tokens != reference[row]:
+            if hypothesis.token_ids != reference[row]:
                 report.greedy_mismatches.append(row)
     report.greedy_mismatches = sorted(set(report.greedy_mismatches))
     return report
@@ -150,7 +150,7 @@ def greedy_agreement(reference: Bundle, candidate: Bundle, sources: list[list[in
         batch, batch_limits = sources[start : start + batch_size], limits[start : start + batch_size]
         a = _stepped_greedy(first, batch, batch_limits)
         b = _stepped_greedy(second, batch, batch_limits)
-        same += sum(x.tokens == y.tokens for x, y in zip(a, b))
+        same += sum(x.token_ids == y.token_ids for x, y in zip(a, b))
     return same / max(len(sources), 1)
 
 
@@ -167,7 +167,7 @@ def batch_variant_sentences(bundle: Bundle, sources: list[list[int]], limits: li
         tokens: list[list[int]] = []
         for start in range(0, len(sources), size):
             batch, batch_limits = sources[start : start + size], limits[start : start + size]
-            tokens += [h.tokens for h in _stepped_greedy(model, batch, batch_limits)]
+            tokens += [h.token_ids for h in _stepped_greedy(model, batch, batch_limits)]
         results.append(tokens)
     return [i for i in range(len(sources)) if any(r[i] != results[0][i] for r in results[1:])]
 
@@ -194,6 +194,6 @@ def one_call_mismatches(bundle: Bundle, sources: list[list[int]], limits: list[i
         ids, lengths = pad_batch(batch, PAD_ID)
         output, emitted, scores = model.decode_greedy(ids, lengths)
         for row, hypothesis in enumerate(stepped):
-            if output[row, : emitted[row]].tolist() != hypothesis.tokens or abs(scores[row] - hypothesis.score) > 1e-4:
+            if output[row, : emitted[row]].tolist() != hypothesis.token_ids or abs(scores[row] - hypothesis.score) > 1e-4:
                 mismatches.append(start + row)
     return mismatches

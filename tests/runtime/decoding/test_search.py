@@ -48,7 +48,7 @@ class ScriptedModel:
 def test_greedy_takes_the_argmax_and_finished_rows_leave_the_batch():
     model = ScriptedModel()
     [[first], [second]] = search(model, [[7, 8], [9]], 0, GreedySearch([5, 1], SOS, EOS, keep_attention=True))
-    assert first.tokens == [A, C] and second.tokens == [A]  # C -> <eos>; the second stopped at its limit
+    assert first.token_ids == [A, C] and second.token_ids == [A]  # C -> <eos>; the second stopped at its limit
     assert first.score == pytest.approx(LOG(0.55) + LOG(0.34) + LOG(0.9))  # <eos> counts in the score
     assert model.steps == [2, 1, 1]  # the second row left after one token
     assert first.attention.shape == (3, 2) and second.attention.shape == (1, 1)  # per token, source length
@@ -57,9 +57,9 @@ def test_greedy_takes_the_argmax_and_finished_rows_leave_the_batch():
 def test_beam_search_finds_what_greedy_misses_and_beam_one_is_greedy():
     [[greedy]] = search(ScriptedModel(), [[7]], 0, GreedySearch([5], SOS, EOS))
     [[beam_one]] = search(ScriptedModel(), [[7]], 0, BeamSearch([5], SOS, EOS, beam_size=1))
-    assert beam_one.tokens == greedy.tokens and beam_one.score == pytest.approx(greedy.score)
+    assert beam_one.token_ids == greedy.token_ids and beam_one.score == pytest.approx(greedy.score)
     [[best, *others]] = search(ScriptedModel(), [[7]], 0, BeamSearch([5], SOS, EOS, beam_size=2, n_best=2))
-    assert best.tokens == [B] and best.score == pytest.approx(LOG(0.45) + LOG(0.99))
+    assert best.token_ids == [B] and best.score == pytest.approx(LOG(0.45) + LOG(0.99))
     assert best.rank == pytest.approx(best.score / 2)  # length normalised: one token and <eos>
     assert others and others[0].rank <= best.rank
 
@@ -68,8 +68,8 @@ def test_a_sentence_ends_when_beam_size_hypotheses_finished_and_its_neighbours_g
     model = ScriptedModel()
     results = search(model, [[7], [8, 9]], 0, BeamSearch([1, 4], SOS, EOS, beam_size=2, n_best=2))
     short, long = results
-    assert all(len(h.tokens) <= 1 for h in short) and len(short) == 2  # stopped by its limit of one token
-    assert long[0].tokens == [B]
+    assert all(len(h.token_ids) <= 1 for h in short) and len(short) == 2  # stopped by its limit of one token
+    assert long[0].token_ids == [B]
     assert model.steps[0] == 2 and max(model.steps[1:]) <= 2  # never more than beam_size rows a sentence
 
 
@@ -78,4 +78,4 @@ def test_the_length_penalty_decides_between_short_and_long():
     [[summed]] = search(ScriptedModel(), [[7]], 0, BeamSearch([5], SOS, EOS, beam_size=3, length_penalty=0.0))
     [[mean]] = search(ScriptedModel(), [[7]], 0, BeamSearch([5], SOS, EOS, beam_size=3, length_penalty=1.0))
     assert summed.rank == pytest.approx(summed.score)
-    assert len(summed.tokens) <= len(mean.tokens)
+    assert len(summed.token_ids) <= len(mean.token_ids)

@@ -39,7 +39,7 @@ def test_beam_one_is_greedy_and_batched_is_one_by_one(cell, attention, bundle_fa
     args = (translator.sos_id, translator.eos_id)
     via_beam = [best for [best] in search(model, ids, translator.pad_id, BeamSearch(limits, *args, beam_size=1))]
     via_greedy = [best for [best] in search(model, ids, translator.pad_id, GreedySearch(limits, *args))]
-    assert [h.tokens for h in via_beam] == [h.tokens for h in via_greedy]
+    assert [h.token_ids for h in via_beam] == [h.token_ids for h in via_greedy]
     np.testing.assert_allclose([h.score for h in via_beam], [h.score for h in via_greedy], rtol=1e-5)
     one_by_one = [translator.translate([s], batch_size=1)[0] for s in SENTENCES]
     assert translator.translate(SENTENCES, batch_size=4) == one_by_one == greedy
