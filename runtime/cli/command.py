@@ -26,11 +26,7 @@ class _OneLineErrors:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:
             name = exc.ctx.find_root().info_name if exc.ctx is not None else (prog_name or self.name)
-            message = exc.format_message()
-            renamed = getattr(self, "renamed", {})
-            if isinstance(exc, click.NoSuchOption) and exc.option_name in renamed:
-                message = f"{exc.option_name} is now {renamed[exc.option_name]}"
-            click.echo(f"{name}: error: {message} (see {name} --help)", err=True)
+            click.echo(f"{name}: error: {exc.format_message()} (see {name} --help)", err=True)
             sys.exit(2)
         except click.ClickException as exc:
             click.echo(f"{prog_name or self.name}: error: {exc.format_message()}", err=True)
@@ -42,12 +38,7 @@ class _OneLineErrors:
 
 
 class Command(_OneLineErrors, click.Command):
-    """A command of the project; `renamed` maps an option's former name to its name now, so that
-    a command recorded with the former (a model card's) says what to write instead."""
-
-    def __init__(self, *args, renamed: dict[str, str] | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.renamed = renamed or {}
+    pass
 
 
 class Group(_OneLineErrors, click.Group):

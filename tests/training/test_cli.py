@@ -113,5 +113,5 @@ def test_the_former_name_of_the_length_filter_names_the_new_one(tmp_path):
     # Model cards record commands with --max-length; the filter is --max-pair-tokens now, and
     # --max-length is the translating commands' cap on a translation.
     result = run("--train", "x", "-o", str(tmp_path / "o"), "--max-length", "96")
-    assert_user_error(result, "--max-length is now --max-pair-tokens")
+    assert_user_error(result, "--max-length was renamed: use --max-pair-tokens")
     assert len(result.output.strip().splitlines()) == 1

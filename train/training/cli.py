@@ -8,13 +8,22 @@ import sys
 from pathlib import Path
 
 import click
-from s2s.runtime.cli.command import CONTEXT_SETTINGS, Command, log_to_stderr, output_option, user_errors, version_option
+from s2s.runtime.cli.command import (
+    CONTEXT_SETTINGS,
+    Command,
+    log_to_stderr,
+    output_option,
+    renamed,
+    user_errors,
+    version_option,
+)
 
 from .config import ATTENTIONS, BRIDGES, CELLS, LR_SCHEDULES, PRECISIONS, SELECTIONS, TOKENIZERS, TrainConfig
 from .errors import TrainingInputError
 
 
-@click.command(cls=Command, context_settings=CONTEXT_SETTINGS, renamed={"--max-length": "--max-pair-tokens"})
+@click.command(cls=Command, context_settings=CONTEXT_SETTINGS)
+@renamed("--max-length", "--max-pair-tokens", "N")
 @version_option("s2s-train")
 @click.option("--train", "train_path", metavar="PATH", multiple=True,
               help="Training pairs: a TSV file (source<TAB>target), or a prefix read as PATH.<lang> with "
