@@ -14,9 +14,9 @@ import click
 
 from ..batch.output_format import ALIGNMENTS, FORMATS
 from ..bundle.store import pick_model
-from ..decoding.options import MAX_BEAM_SIZE, DecodeOptions
-from ..decoding.sessions import DEVICES
+from ..decoding.options import DecodeOptions
 from ..errors import InputError, OutputError
+from . import decode_options as options
 from .command import CONTEXT_SETTINGS, Command, log_to_stderr, user_errors, version_option
 
 log = logging.getLogger("s2s.runtime")
@@ -61,18 +61,13 @@ class _StreamSink:
 @click.option("--overwrite", is_flag=True, help="Replace an existing --output file when the run completes.")
 @click.option("--source-lang", metavar="LANG", help="Without -m: use the installed model from LANG (with --target-lang).")
 @click.option("--target-lang", metavar="LANG", help="Without -m: use the installed model into LANG (with --source-lang).")
-@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True,
-              help="Sentences decoded together (speed only: the output is the same at any batch size).")
-@click.option("--beam-size", type=click.IntRange(1, MAX_BEAM_SIZE), default=1, show_default=True,
-              help=f"1: greedy decoding; at most {MAX_BEAM_SIZE}.")
+@options.batch_size
+@options.beam_size
 @click.option("--n-best", type=click.IntRange(min=1), default=1, show_default=True,
               help="Hypotheses per line in --format jsonl, best first by rank_score (at most --beam-size).")
-@click.option("--length-penalty", type=click.FloatRange(0, 10), default=1.0, show_default=True,
-              help="Beam search ranks hypotheses by score / length ** this (length with the end token): 1 the mean "
-                   "token log-probability, 0 the summed log-probability (favours short outputs).")
-@click.option("--max-length", type=click.IntRange(min=1), help="Most target tokens per sentence [default: from the model, by source length].")
-@click.option("--split-sentences/--no-split-sentences", default=True, show_default=True,
-              help="Translate a line of several sentences sentence by sentence (one line in, one line out).")
+@options.length_penalty
+@options.max_length
+@options.split_sentences
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text: the translation; jsonl: one JSON object a line with the source, its tokens and the "
                    "--n-best hypotheses (text, tokens, score: the sum of token log-probabilities; with beam search "
@@ -89,9 +84,7 @@ class _StreamSink:
                    "(message files), html (web pages), markdown, docx (Word): documents, "
                    "translated with their structure kept (needs pip install 's2s-onnx[documents]') "
                    "[default: from the input file's suffix, else text].")
-@click.option("--protect/--no-protect", default=True, show_default=True,
-              help="Keep numbers, names, codes, URLs, e-mail addresses and file paths out of the model's reach and "
-                   "put them back unchanged (with a model trained with placeholders; others translate as they are).")
+@options.protect
 @click.option("--glossary", "glossary_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help="Your terms: 'source term<TAB>target term' a line; matched as whole words in any case, and the "
                    "target term written as given.")
@@ -99,9 +92,8 @@ class _StreamSink:
               help="Leave TERM untranslated (a product name, a code identifier); repeatable.")
 @click.option("--keep-file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help="Terms to leave untranslated, one a line.")
-@click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True,
-              help="cpu, cuda (needs onnxruntime-gpu and a GPU; never falls back silently) or auto.")
-@click.option("--threads", type=click.IntRange(min=1), help="Threads per ONNX Runtime session [default: cores, at most 4].")
+@options.device
+@options.threads
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Translate in this many processes (output identical to one); give each --threads cores / workers.")
 @click.option("--ray", "ray_address", metavar="ADDRESS",

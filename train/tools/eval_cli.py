@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 from s2s.runtime.cli.command import CONTEXT_SETTINGS, Command, log_to_stderr, renamed, user_errors, version_option
-from s2s.runtime.decoding.sessions import DEVICES
+from s2s.runtime.cli import decode_options as options
 from s2s.runtime.errors import InputError
 
 
@@ -26,21 +26,14 @@ from s2s.runtime.errors import InputError
 @click.option("--overwrite", is_flag=True, help="Replace an existing --output file.")
 @click.option("--source-lang", metavar="LANG", help="Without -m: use the installed model from LANG (with --target-lang).")
 @click.option("--target-lang", metavar="LANG", help="Without -m: use the installed model into LANG (with --source-lang).")
-@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True,
-              help="Sentences decoded together (speed only: the output is the same at any batch size).")
-@click.option("--beam-size", type=click.IntRange(min=1, max=64), default=1, show_default=True,
-              help="1: greedy decoding; at most 64.")
-@click.option("--length-penalty", type=click.FloatRange(0, 10), default=1.0, show_default=True,
-              help="Beam search ranks hypotheses by score / length ** this (length with the end token): 1 the mean "
-                   "token log-probability, 0 the summed log-probability (favours short outputs).")
-@click.option("--max-length", type=click.IntRange(min=1), help="Most target tokens per sentence [default: from the model, by source length].")
-@click.option("--split-sentences/--no-split-sentences", default=True, show_default=True,
-              help="Translate a line of several sentences sentence by sentence, as s2s-translate does.")
-@click.option("--protect/--no-protect", default=True, show_default=True,
-              help="Protect numbers, names, codes and addresses (with a model trained with placeholders).")
-@click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True,
-              help="cpu, cuda (needs onnxruntime-gpu and a GPU; never falls back silently) or auto.")
-@click.option("--threads", type=click.IntRange(min=1), help="Threads per ONNX Runtime session [default: cores, at most 4].")
+@options.batch_size
+@options.beam_size
+@options.length_penalty
+@options.max_length
+@options.split_sentences
+@options.protect
+@options.device
+@options.threads
 @click.option("--lowercase", is_flag=True, help="Case-insensitive BLEU and chrF (sacreBLEU -lc).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--record", is_flag=True, help="Write the result into the bundle's model.json and model card.")
