@@ -5,9 +5,9 @@ code blocks and fences, HTML blocks and everything outside the text are untouche
 
 Inside the text, what is not language (inline code, link and image destinations, inline HTML and
 autolinks) and the markup around words (emphasis, link brackets) become private-use characters:
-emphasis pairs are put back around the words the attention aligns with theirs (alignment.py),
-the rest the runtime protects as items the model carries; link text and image alt text are
-translated. A block whose paired markup does not come back in order keeps its words
+emphasis pairs and a link's brackets are put back around the words the attention aligns with
+theirs (alignment.py), the rest the runtime protects as items the model carries; link text and
+image alt text are translated. A block whose paired markup does not come back in order keeps its words
 without that markup, and its atomic pieces (inline code, destinations) at the end: nothing that
 was not to be translated is lost (counted: `markup_dropped`). A paragraph spread over several
 source lines is translated whole and spread back over the same lines.
@@ -87,8 +87,8 @@ class MarkdownFormat:
             extracted.counts["markup_dropped"] = dropped
             return "".join(out).encode("utf-8")
 
-        # Emphasis pairs are put back by the alignment; a link's text and its "](url)" are carried.
-        extracted = Extracted(segments, rebuild, pairs=[{o: c for o, c in b.paired.items() if c} for b in blocks])
+        # Emphasis and a link's "[" with its "](url)" are put back around their words by the alignment.
+        extracted = Extracted(segments, rebuild, pairs=[_pairs(s, b) for s, b in zip(segments, blocks)])
         return extracted
 
 
@@ -148,6 +148,19 @@ def _paired_markers(text: str, block: _Block, counter: list[int]) -> str:
         position = match.end()
     out.append(text[position:])
     return "".join(out)
+
+
+def _pairs(segment: str, block: _Block) -> dict[str, str]:
+    """The block's paired markers: emphasis, and each link's "[" with the "](...)" or "][...]"
+    that closes it."""
+    pairs = {opening: closing for opening, closing in block.paired.items() if closing}
+    links: list[str] = []
+    for char in segment:
+        if block.paired.get(char) == "":
+            links.append(char)
+        elif links and block.markers.get(char, "").startswith("]"):
+            pairs[links.pop()] = char
+    return pairs
 
 
 def _restore(parts: list[str], translation: str, block: _Block) -> tuple[list[str], bool]:
