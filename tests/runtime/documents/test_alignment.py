@@ -64,6 +64,13 @@ def test_the_shipped_model_puts_pairs_around_the_right_words():
     assert page("The <b>red</b> car is <i>very</i> fast.") == "<p>La voiture <b>rouge</b> est <i>très</i> rapide.</p>"
 
 
+@shipped
+def test_markdown_links_and_emphasis_go_around_their_words():
+    source = b"Read [the manual](https://example.com/manual) before you **call us**.\n"
+    result = translate_document(Translator.load(), source, format="markdown")
+    assert result.data == "Lisez [le manuel](https://example.com/manual) avant de **nous appeler** !\n".encode()
+
+
 def test_a_model_without_attention_carries_the_pairs(bundle_factory):
     translator = Translator.load(bundle_factory("gru", "none"))
     assert not can_align(translator)
