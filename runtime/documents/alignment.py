@@ -52,14 +52,38 @@ def translate_with_pairs(translator: "Translator", segments: list[str], pairs: l
     put back by the alignment, the other markers carried by the model."""
     prepared = [_prepare(segment, segment_pairs, translator.source_language if options.split_sentences else None,
                          options.split_sentences) for segment, segment_pairs in zip(segments, pairs)]
-    flat = [s for segment in prepared for s in segment.sentences]
+    # A segment whose pairs all hold the whole of it (<li><a>Home</a></li>) needs no alignment:
+    # its pairs go around the whole translation.
+    aligned = [i for i, segment in enumerate(prepared) if not all(_whole(segment, pair) for pair in segment.pairs)]
+    flat = [s for i in aligned for s in prepared[i].sentences]
     results = translator.translate_results(flat, options, attention=True, split_sentences=False, n_best=1) if flat else []
+    whole = [i for i in range(len(prepared)) if i not in set(aligned)]
+    plain = dict(zip(whole, translator.translate([prepared[i].text for i in whole], options))) if whole else {}
     out, position = [], 0
-    for segment in prepared:
+    for i, segment in enumerate(prepared):
+        if i in plain:
+            out.append(markers.glued(_around(plain[i], segment.pairs), segment.glue))
+            continue
         own = results[position : position + len(segment.sentences)]
         position += len(segment.sentences)
         out.append(markers.glued(_with_pairs(segment, own), segment.glue))
     return out
+
+
+def _whole(segment: _Segment, pair: tuple[str, str, int, int]) -> bool:
+    """Whether the pair holds every word of the segment."""
+    text = segment.text
+    return pair[2] == len(text) - len(text.lstrip()) and pair[3] == len(text.rstrip())
+
+
+def _around(translation: str, pairs: list[tuple[str, str, int, int]]) -> str:
+    """The translation with pairs that each held the whole source around the whole of it, outer
+    first (`pairs` comes outer first)."""
+    body = translation.strip()
+    start = len(translation) - len(translation.lstrip())
+    openings = "".join(opening for opening, _, _, _ in pairs)
+    closings = "".join(closing for _, closing, _, _ in reversed(pairs))
+    return translation[:start] + openings + body + closings + translation[start + len(body):]
 
 
 def _prepare(segment: str, pairs: dict[str, str], language: str | None, split: bool) -> _Segment:
@@ -184,6 +208,9 @@ def _with_pairs(segment: _Segment, results: list["TranslationResult"]) -> str:
         offset += len(best.text) + len(separator)
     hulls: list[tuple[int, int] | None] = []
     for opening, closing, start, end in segment.pairs:
+        if _whole(segment, (opening, closing, start, end)) and joined.strip():
+            hulls.append((len(joined) - len(joined.lstrip()), len(joined.rstrip())))
+            continue
         inside = {i for i, s in enumerate(source_spans) if s is not None and s[0] < end and s[1] > start}
         covered = [target[t] for t, s in enumerate(aligned_to) if s in inside and target[t] is not None]
         hulls.append((min(h[0] for h in covered), max(h[1] for h in covered)) if covered else None)

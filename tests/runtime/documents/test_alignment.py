@@ -71,6 +71,14 @@ def test_markdown_links_and_emphasis_go_around_their_words():
     assert result.data == "Lisez [le manuel](https://example.com/manual) avant de **nous appeler** !\n".encode()
 
 
+def test_pairs_that_hold_a_whole_block_go_around_its_whole_translation(bundle_factory):
+    translator = Translator.load(bundle_factory("gru", "bahdanau"))
+    page = b'<ul><li><a href="/">one two three .</a></li><li> <b><i>four five .</i></b> </li></ul>'
+    result = translate_document(translator, page, format="html")
+    first, second = translator.translate(["one two three .", "four five ."])
+    assert result.data.decode() == (f'<ul><li><a href="/">{first}</a></li><li> <b><i>{second}</i></b> </li></ul>')
+
+
 def test_a_model_without_attention_carries_the_pairs(bundle_factory):
     translator = Translator.load(bundle_factory("gru", "none"))
     assert not can_align(translator)
