@@ -10,7 +10,8 @@ theirs (alignment.py), the rest the runtime protects as items the model carries;
 image alt text are translated. A block whose paired markup does not come back in order keeps its words
 without that markup, and its atomic pieces (inline code, destinations) at the end: nothing that
 was not to be translated is lost (counted: `markup_dropped`). A paragraph spread over several
-source lines is translated whole and spread back over the same lines.
+source lines is translated whole and spread back over the same lines: sentence by sentence where
+each line held whole sentences (one sentence a line), else by the lines' lengths.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..decoding.sentences import split_sentences
 from . import DocumentError, Extracted, require
 from .markers import marker
 from .subtitles import split_proportionally
@@ -37,6 +39,9 @@ class _Block:
     spans: list[tuple[int, int]]  # (start, end) of the text on each of those lines
     markers: dict[str, str] = field(default_factory=dict)  # marker -> the markup it stands for
     paired: dict[str, str] = field(default_factory=dict)  # opening marker -> closing marker
+    # Sentences on each line, where every line holds whole sentences (one sentence a line, as
+    # "semantic line breaks" write it); None where a sentence runs over a line break.
+    sentences_per_line: list[int] | None = None
 
 
 class MarkdownFormat:
@@ -64,8 +69,9 @@ class MarkdownFormat:
             if located is None:
                 continue  # a construct whose text is not verbatim in the source: left as it is
             block = _Block(*located)
-            segments.append(_with_markers(" ".join(lines[n][s:e].strip() for n, (s, e) in
-                                                   zip(block.lines, block.spans)), block, counter))
+            texts = [lines[n][s:e].strip() for n, (s, e) in zip(block.lines, block.spans)]
+            block.sentences_per_line = _sentences_per_line(texts)
+            segments.append(_with_markers(" ".join(texts), block, counter))
             blocks.append(block)
 
         def rebuild(translations: list[str]) -> bytes:
@@ -74,7 +80,7 @@ class MarkdownFormat:
             for block, translation in zip(blocks, translations):
                 widths = [e - s for s, e in block.spans]
                 # Spread over the lines first (markers are one character each, never split), then restore.
-                parts, ok = _restore(split_proportionally(translation, widths), translation, block)
+                parts, ok = _restore(_spread(translation, widths, block), translation, block)
                 dropped += not ok
                 for n, (s, e), part in zip(block.lines, block.spans, parts):
                     edits.setdefault(n, []).append((s, e, part))
@@ -148,6 +154,28 @@ def _paired_markers(text: str, block: _Block, counter: list[int]) -> str:
         position = match.end()
     out.append(text[position:])
     return "".join(out)
+
+
+def _sentences_per_line(texts: list[str]) -> list[int] | None:
+    if len(texts) < 2:
+        return None
+    counts = [len(split_sentences(text)[0]) for text in texts]
+    return counts if sum(counts) == len(split_sentences(" ".join(texts))[0]) else None
+
+
+def _spread(translation: str, widths: list[int], block: _Block) -> list[str]:
+    """The translation over the block's lines: sentence by sentence where each source line held
+    whole sentences and the translation has as many, else by the lines' lengths."""
+    counts = block.sentences_per_line
+    if counts is not None:
+        translated = split_sentences(translation)[0]
+        if len(translated) == sum(counts):
+            parts, start = [], 0
+            for count in counts:
+                parts.append(" ".join(translated[start : start + count]))
+                start += count
+            return parts
+    return split_proportionally(translation, widths)
 
 
 def _pairs(segment: str, block: _Block) -> dict[str, str]:

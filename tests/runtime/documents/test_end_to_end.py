@@ -60,6 +60,13 @@ def test_a_readme(translator):
         assert kept in out, kept
 
 
+
+def test_a_paragraph_written_one_sentence_a_line_keeps_one_sentence_a_line(translator):
+    source = "The museum opens at nine.\nThe garden stays open until sunset.\nTickets cost twelve dollars.\n"
+    lines = translate_document(translator, source.encode(), format="markdown").data.decode().splitlines()
+    assert lines == translator.translate(source.splitlines())
+
+
 def test_fifty_cues(translator):
     srt = pytest.importorskip("srt")
     source = (HERE / "film.srt").read_text(encoding="utf-8")
