@@ -3,14 +3,22 @@ timings, cue settings and every block that is not a cue (WebVTT's header, NOTE, 
 stay as they are; a sentence running over several cues is translated as one sentence and its
 translation split back over the same cues, in proportion to their lengths, at word boundaries.
 
+Styling inside cues (`<i>`, `<b>`, `<u>`, `<font>`, WebVTT's `<c.class>`, `<v Speaker>`, `<lang>`,
+karaoke timestamps, SubRip's `{\an8}`) becomes markers: tags and override codes a cue opens with
+that nothing closes (a speaker, a position) stay in front of it; paired tags are put back around
+their words by the alignment and closed and opened again where a sentence's translation is
+split between cues; the others are carried by the model.
+
 WebVTT is read here (its blocks are lines between blank lines, which round-trip exactly), because
 the Python WebVTT libraries rewrite what they do not model (notes, styles, settings)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from . import DocumentError, Extracted, require
+from .markers import marker
 
 # A cue whose text ends like this closes a sentence; otherwise the sentence runs on.
 _SENTENCE_END = re.compile(r"[.!?…♪][\"'»”’)\]]*\s*$")
@@ -28,6 +36,91 @@ def _sentences(texts: list[str]) -> list[list[int]]:
     return groups
 
 
+# Tags in cue text: SubRip's and WebVTT's (<i>, </i>, <v Roger>, <c.yellow>, <00:01.000>) and
+# SubRip's override codes ({\an8}).
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d[\d:.]*>|\{\\[^{}]*\}")
+
+
+@dataclass
+class _StyledCue:
+    prefix: str  # what the cue opens with and nothing closes: written in front of its text again
+    text: str  # its words, one space between them, tags as markers
+
+
+@dataclass
+class _Styling:
+    """The markers of a subtitle file: what each stands for, and which pairs open and close."""
+
+    tags: dict[str, str] = field(default_factory=dict)
+    closing_of: dict[str, str] = field(default_factory=dict)  # opening marker -> closing marker
+    counter: int = 0
+
+    def cue(self, content: str) -> _StyledCue:
+        text = " ".join(content.split())
+        prefix = ""
+        while True:  # leading tags without a closing tag in the cue: a speaker, a position
+            match = _TAG.match(text)
+            if match is None or _closing(match.group()) in text[match.end():]:
+                break
+            prefix += match.group()
+            text = text[match.end():].lstrip()
+        out, open_tags, position = [], [], 0
+        for match in _TAG.finditer(text):
+            out.append(text[position : match.start()])
+            char = marker(self.counter)
+            self.counter += 1
+            self.tags[char] = match.group()
+            name = _name(match.group())
+            if match.group().startswith("</"):
+                opening = next((o for o in reversed(open_tags) if _name(self.tags[o]) == name), None)
+                if opening is not None:
+                    open_tags.remove(opening)
+                    self.closing_of[opening] = char
+            elif name:
+                open_tags.append(char)
+            out.append(char)
+            position = match.end()
+        out.append(text[position:])
+        return _StyledCue(prefix, "".join(out))
+
+    def pairs(self, text: str) -> dict[str, str]:
+        return {o: c for o, c in self.closing_of.items() if o in text and c in text}
+
+    def words(self, text: str) -> str:
+        """The text without its markers (what tells where a sentence ends)."""
+        return " ".join("".join(c for c in text if c not in self.tags).split())
+
+    def spread(self, translation: str, lengths: list[int]) -> list[str]:
+        """The translation over the cues, each cue's tags balanced (a pair split between cues is
+        closed at the end of one and opened again at the start of the next), as tags again."""
+        parts = split_proportionally(translation, lengths)
+        carried: list[str] = []  # openings still open at the end of the previous part
+        out = []
+        for part in parts:
+            opened = list(carried)
+            for char in part:
+                if char in self.closing_of:
+                    opened.append(char)
+                    continue
+                opening = next((o for o in reversed(opened) if self.closing_of[o] == char), None)
+                if opening is not None:
+                    opened.remove(opening)
+            text = "".join(carried) + part + "".join(self.closing_of[o] for o in reversed(opened))
+            carried = opened
+            out.append("".join(self.tags.get(c, c) for c in text))
+        return out
+
+
+def _name(tag: str) -> str:
+    match = re.match(r"</?([A-Za-z]+)", tag)
+    return match.group(1).lower() if match else ""
+
+
+def _closing(tag: str) -> str:
+    name = _name(tag)
+    return f"</{name}>" if name and not tag.startswith("</") else "\0"
+
+
 class SrtFormat:
     name = "srt"
     suffixes = (".srt",)
@@ -38,21 +131,22 @@ class SrtFormat:
             cues = list(srt.parse(data.decode("utf-8-sig")))
         except (UnicodeDecodeError, srt.SRTParseError, ValueError) as exc:
             raise DocumentError(f"not a readable SubRip file: {str(exc).splitlines()[0][:200]}") from None
-        groups = _sentences([cue.content for cue in cues])
-        segments = [" ".join(" ".join(cues[i].content.split()) for i in group) for group in groups]
+        styling = _Styling()
+        styled = [styling.cue(cue.content) for cue in cues]
+        groups = _sentences([styling.words(cue.text) for cue in styled])
+        segments = [" ".join(styled[i].text for i in group) for group in groups]
 
         def rebuild(translations: list[str]) -> bytes:
             for group, translation in zip(groups, translations):
-                lengths = [len(" ".join(cues[i].content.split())) for i in group]
-                for i, part in zip(group, split_proportionally(translation, lengths)):
-                    cues[i].content = _rewrap(part, cues[i].content)
+                lengths = [len(styling.words(styled[i].text)) for i in group]
+                for i, part in zip(group, styling.spread(translation, lengths)):
+                    cues[i].content = styled[i].prefix + _rewrap(part, cues[i].content)
             return srt.compose(cues, reindex=False).encode("utf-8")
 
-        return Extracted(segments, rebuild)
+        return Extracted(segments, rebuild, pairs=[styling.pairs(s) for s in segments])
 
 
 _TIMING = re.compile(r"^\s*(?:\d+:)?\d{2}:\d{2}\.\d{3}\s+-->\s+(?:\d+:)?\d{2}:\d{2}\.\d{3}")
-_VOICE_OR_TAG = re.compile(r"<[^>]+>")
 
 
 class VttFormat:
@@ -73,23 +167,23 @@ class VttFormat:
             timing = next((n for n, line in enumerate(lines[:2]) if _TIMING.match(line)), None)
             if timing is None or blocks[index].startswith(("NOTE", "STYLE", "REGION", "WEBVTT")):
                 continue
-            if any(_VOICE_OR_TAG.search(line) for line in lines[timing + 1:]):
-                continue  # styled cues (<v Name>, <b>): left as they are
             cues.append((index, lines, timing + 1))
-        texts = [" ".join(" ".join(lines[first:]).split()) for _, lines, first in cues]
-        groups = _sentences(texts)
-        segments = [" ".join(texts[i] for i in group) for group in groups]
+        styling = _Styling()
+        styled = [styling.cue("\n".join(lines[first:])) for _, lines, first in cues]
+        groups = _sentences([styling.words(cue.text) for cue in styled])
+        segments = [" ".join(styled[i].text for i in group) for group in groups]
 
         def rebuild(translations: list[str]) -> bytes:
             for group, translation in zip(groups, translations):
-                for i, part in zip(group, split_proportionally(translation, [len(texts[i]) for i in group])):
+                lengths = [len(styling.words(styled[i].text)) for i in group]
+                for i, part in zip(group, styling.spread(translation, lengths)):
                     index, lines, first = cues[i]
-                    payload = _rewrap(part, "\n".join(lines[first:])).split("\n")
+                    payload = (styled[i].prefix + _rewrap(part, "\n".join(lines[first:]))).split("\n")
                     ending = blocks[index][len(blocks[index].rstrip("\r\n")):]  # the file's last line end
                     blocks[index] = "\n".join([*lines[:first], *payload]) + ending
             return "".join(blocks).encode("utf-8")
 
-        return Extracted(segments, rebuild)
+        return Extracted(segments, rebuild, pairs=[styling.pairs(s) for s in segments])
 
 
 def split_proportionally(text: str, lengths: list[int]) -> list[str]:

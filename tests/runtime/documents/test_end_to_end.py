@@ -67,6 +67,27 @@ def test_a_paragraph_written_one_sentence_a_line_keeps_one_sentence_a_line(trans
     assert lines == translator.translate(source.splitlines())
 
 
+
+def test_styled_cues_keep_their_styling_balanced_in_every_cue(translator):
+    import re
+
+    srt = pytest.importorskip("srt")
+    source = ("1\n00:00:01,000 --> 00:00:03,000\n<i>Where are you going?</i>\n\n"
+              "2\n00:00:03,500 --> 00:00:05,000\n{\\an8}I am going <b>home</b>.\n\n"
+              "3\n00:00:05,500 --> 00:00:07,000\n<i>I have been waiting for you</i>\n\n"
+              "4\n00:00:07,500 --> 00:00:09,000\n<i>since this morning.</i>\n")
+    cues = list(srt.parse(translate_document(translator, source.encode(), format="srt").data.decode()))
+    assert cues[0].content == "<i>Où vas-tu ?</i>"
+    assert cues[1].content.startswith("{\\an8}") and "<b>" in cues[1].content
+    for cue in cues:  # each cue opens and closes its own tags, in order
+        tags = re.findall(r"<(/?)([ib])>", cue.content)
+        depth = 0
+        for closing, _ in tags:
+            depth += -1 if closing else 1
+            assert depth >= 0, cue.content
+        assert depth == 0, cue.content
+
+
 def test_fifty_cues(translator):
     srt = pytest.importorskip("srt")
     source = (HERE / "film.srt").read_text(encoding="utf-8")

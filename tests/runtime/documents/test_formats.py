@@ -5,6 +5,7 @@ sides), malformed files are one line and exit 2, the format comes from the suffi
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -365,9 +366,11 @@ def test_webvtt_keeps_every_block_but_the_cue_text(translator):
         if "-->" in b:
             timing = next(i for i, line in enumerate(lines_b) if "-->" in line)
             assert lines_a[: timing + 1] == lines_b[: timing + 1]  # identifier, timing and settings
-        if not any("-->" in line for line in lines_b) or "<v " in b:
-            assert a == b  # header, NOTE, STYLE and styled cues untouched
+        if not any("-->" in line for line in lines_b):
+            assert a == b  # header, NOTE and STYLE untouched
     whole = translator.translate(["one two three four five."])[0]
+    # A styled cue: its speaker stays in front, its words are translated.
+    assert after[-1].splitlines()[1] == "<v Anna>" + translator.translate(["six seven."])[0]
     assert " ".join(" ".join(block.splitlines()[2 if i == 3 else 1:]) for i, block in enumerate(after[3:5], start=3)
                     ).split() == whole.split()
 
@@ -460,3 +463,17 @@ def test_markers_stand_apart_from_words_for_the_model_and_join_them_again():
     nested = f"{b}{br}x{slash_b}"
     assert spaced(nested)[0] == f"{b} {br} x {slash_b}" and glued(spaced(nested)[0], spaced(nested)[1]) == nested
     assert spaced("plain text") == ("plain text", {}, list(range(11)))
+
+
+def test_a_pair_split_between_cues_is_closed_and_opened_again():
+    from s2s.runtime.documents.subtitles import _Styling
+
+    styling = _Styling()
+    first = styling.cue("{\\an8}<v Anna><i>one two three</i>")
+    assert first.prefix == "{\\an8}<v Anna>"  # opened and never closed: in front of the cue again
+    second = styling.cue("four <b>five</b>")
+    assert styling.words(first.text + " " + second.text) == "one two three four five"
+    (opening,) = [m for m in first.text if m in styling.closing_of]
+    # The translation's pair runs on into the second cue's part.
+    translation = f"{opening}un deux trois quatre{styling.closing_of[opening]}"
+    assert styling.spread(translation, [13, 4]) == ["<i>un deux trois</i>", "<i>quatre</i>"]
