@@ -127,24 +127,22 @@ def translate_document(translator: "Translator", source: bytes | str | Path, for
 
 
 def _translated_segments(translator: "Translator", extracted: Extracted, options: DecodeOptions) -> list[str]:
-    """The segments' translations: a segment with paired markup has its pairs put back by the
-    attention alignment (alignment.py); every other marker stands apart from the words it touches
-    while the model reads it, and is joined to them again after (markers.spaced)."""
+    """The segments' translations. A segment holding markup goes through alignment.py: its pairs
+    are put back by the attention alignment (a model without attention carries them), its other
+    markers stand apart from the words they touch while the model reads them. Text alone goes to
+    the translator as it is."""
     from .alignment import can_align, translate_with_pairs
 
-    pairs = extracted.pairs or [{} for _ in extracted.segments]
-    aligned = [i for i, p in enumerate(pairs) if p] if can_align(translator) else []
+    pairs = extracted.pairs if extracted.pairs and can_align(translator) else [{} for _ in extracted.segments]
+    marked = [i for i, segment in enumerate(extracted.segments) if markers.holds_marker(segment)]
     translations = [""] * len(extracted.segments)
-    if aligned:
-        for i, text in zip(aligned, translate_with_pairs(translator, [extracted.segments[i] for i in aligned],
-                                                         [pairs[i] for i in aligned], options)):
-            translations[i] = text
-    chosen = set(aligned)
+    for i, text in zip(marked, translate_with_pairs(translator, [extracted.segments[i] for i in marked],
+                                                    [pairs[i] for i in marked], options) if marked else []):
+        translations[i] = text
+    chosen = set(marked)
     rest = [i for i in range(len(extracted.segments)) if i not in chosen]
-    spaced = [markers.spaced(extracted.segments[i]) for i in rest]
-    for i, (text, glue, _), translation in zip(rest, spaced, translator.translate([s[0] for s in spaced], options)
-                                                if spaced else []):
-        translations[i] = markers.glued(translation, glue)
+    for i, text in zip(rest, translator.translate([extracted.segments[i] for i in rest], options) if rest else []):
+        translations[i] = text
     return translations
 
 

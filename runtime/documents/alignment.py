@@ -48,25 +48,27 @@ def can_align(translator: object) -> bool:
 
 def translate_with_pairs(translator: "Translator", segments: list[str], pairs: list[dict[str, str]],
                          options: DecodeOptions) -> list[str]:
-    """The translations of `segments`, each pair of `pairs[i]` (opening marker -> closing marker)
-    put back by the alignment, the other markers carried by the model."""
+    """The translations of `segments` (text holding markers), each pair of `pairs[i]` (opening
+    marker -> closing marker) put back by the alignment, the other markers carried by the model
+    (those between two sentences kept out of both). With `pairs` empty, no attention is needed."""
     prepared = [_prepare(segment, segment_pairs, translator.source_language if options.split_sentences else None,
                          options.split_sentences) for segment, segment_pairs in zip(segments, pairs)]
     # A segment whose pairs all hold the whole of it (<li><a>Home</a></li>) needs no alignment:
     # its pairs go around the whole translation.
-    aligned = [i for i, segment in enumerate(prepared) if not all(_whole(segment, pair) for pair in segment.pairs)]
-    flat = [s for i in aligned for s in prepared[i].sentences]
-    results = translator.translate_results(flat, options, attention=True, split_sentences=False, n_best=1) if flat else []
-    whole = [i for i in range(len(prepared)) if i not in set(aligned)]
-    plain = dict(zip(whole, translator.translate([prepared[i].text for i in whole], options))) if whole else {}
-    out, position = [], 0
+    aligned = {i for i, segment in enumerate(prepared) if not all(_whole(segment, pair) for pair in segment.pairs)}
+    flat = [s for i in sorted(aligned) for s in prepared[i].sentences]
+    results = iter(translator.translate_results(flat, options, attention=True, split_sentences=False, n_best=1)
+                   if flat else [])
+    flat = [s for i, segment in enumerate(prepared) if i not in aligned for s in segment.sentences]
+    plain = iter(translator.translate(flat, options, split_sentences=False) if flat else [])
+    out = []
     for i, segment in enumerate(prepared):
-        if i in plain:
-            out.append(markers.glued(_around(plain[i], segment.pairs), segment.glue))
-            continue
-        own = results[position : position + len(segment.sentences)]
-        position += len(segment.sentences)
-        out.append(markers.glued(_with_pairs(segment, own), segment.glue))
+        if i in aligned:
+            text = _with_pairs(segment, [next(results) for _ in segment.sentences])
+        else:
+            translations = [next(plain) for _ in segment.sentences]
+            text = _around(sentences.join_sentences(translations, segment.separators), segment.pairs)
+        out.append(markers.glued(text, segment.glue))
     return out
 
 
@@ -113,18 +115,35 @@ def _prepare(segment: str, pairs: dict[str, str], language: str | None, split: b
             end -= 1
         spans.append((opening, closing, start, end))
     if split:
-        parts, separators = sentences.split_sentences(text, language)
+        parts, separators = _split_sentences(text, language)
     else:
         parts, separators = [text], ["", ""]
-    # As the translator joins a text's sentences: the text's own outer whitespace dropped.
-    separators = ["", *separators[1:-1], ""]
-    lead = len(text) - len(text.lstrip()) if split else 0
-    starts, cursor = [], lead
+    starts, cursor = [], 0
     for part, separator in zip(parts, separators):
         cursor += len(separator)
         starts.append(cursor)
         cursor += len(part)
+    # As the translator joins a text's sentences: the text's own outer whitespace dropped.
+    separators = [separators[0].lstrip(), *separators[1:-1], separators[-1].rstrip()] if len(separators) > 1 \
+        else [separators[0].strip()]
     return _Segment(text, glue, spans, parts, separators, starts)
+
+
+def _split_sentences(text: str, language: str | None) -> tuple[list[str], list[str]]:
+    """The translator's sentence split, reading markers as the spaces they stand beside, cut from
+    `text` itself: a marker after "end." neither hides the boundary nor starts the next sentence,
+    where the model would take its placeholder for the subject ("<br>It is blue." came back as
+    "<br>est bleu."); it stands in the space between the two."""
+    masked = "".join(" " if markers.is_marker(c) else c for c in text)
+    masked_parts, masked_separators = sentences.split_sentences(masked, language)
+    parts, separators, position = [], [], 0
+    for k, separator in enumerate(masked_separators):
+        separators.append(text[position : position + len(separator)])
+        position += len(separator)
+        if k < len(masked_parts):
+            parts.append(text[position : position + len(masked_parts[k])])
+            position += len(masked_parts[k])
+    return parts, separators
 
 
 def _surfaces(tokens: list[str], result: "TranslationResult", side: str) -> list[str]:

@@ -23,6 +23,10 @@ def is_marker(char: str) -> bool:
     return bool(_MARKER.fullmatch(char))
 
 
+def holds_marker(text: str) -> bool:
+    return _MARKER.search(text) is not None
+
+
 def _touches(char: str) -> bool:
     return char.isalnum() or is_marker(char)
 

@@ -7,7 +7,7 @@ import pytest
 from s2s.runtime import Translator
 from s2s.runtime.bundle.store import default_bundle_path
 from s2s.runtime.documents import translate_document
-from s2s.runtime.documents.alignment import _prepare, _spans, _whole_words, can_align
+from s2s.runtime.documents.alignment import _prepare, _spans, _split_sentences, _whole_words, can_align
 from s2s.runtime.documents.markers import marker
 
 B, SLASH_B, I, SLASH_I, IMG = (marker(n) for n in range(5))
@@ -45,6 +45,17 @@ def test_several_sentences_are_located_in_the_text():
     assert prepared.text[prepared.pairs[0][2] : prepared.pairs[0][3]] == "Tom is here. Mary is there."
 
 
+
+def test_a_marker_between_sentences_stands_between_them():
+    # A line break after "open." must not hide the boundary, nor start the next sentence.
+    parts, separators = _split_sentences(f"The garden is open. {IMG} It closes. Bye.", "en")
+    assert parts == ["The garden is open.", "It closes.", "Bye."] and separators[1] == f" {IMG} "
+    # Glued to a sentence's end, it leaves that sentence for the space after it.
+    prepared = _prepare(f"The garden is open.{IMG}It closes.", {}, "en", split=True)
+    assert prepared.sentences == ["The garden is open.", "It closes."]
+    assert prepared.separators == ["", f" {IMG} ", ""]
+
+
 @shipped
 def test_the_shipped_model_puts_pairs_around_the_right_words():
     translator = Translator.load()
@@ -60,6 +71,8 @@ def test_the_shipped_model_puts_pairs_around_the_right_words():
     assert both.startswith("<p><b>Tom") and both.endswith(".</b></p>")
     linked = page('Call <a href="tel:5550100">Olga</a> now. <img src="x.png"> This is <em>my</em> dog.')
     assert '<a href="tel:5550100">Olga</a>' in linked and '<img src="x.png"/>' in linked and "<em>mon</em>" in linked
+    after_break = page("The garden is open.<br>It closes at sunset.").split("<br/>")[1]
+    assert after_break == translator.translate(["It closes at sunset."])[0] + "</p>"
     # The words move, and the tags with them.
     assert page("The <b>red</b> car is <i>very</i> fast.") == "<p>La voiture <b>rouge</b> est <i>très</i> rapide.</p>"
 
