@@ -5,7 +5,6 @@ sides), malformed files are one line and exit 2, the format comes from the suffi
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 from click.testing import CliRunner
