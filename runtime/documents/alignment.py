@@ -4,10 +4,11 @@ around the right words by the attention alignment, instead of being carried thro
 Measured on held-out sentences (recipes/inline_markup_bench.py, docs/quality.md "Inline markup"):
 carried as placeholders, a tag pair costs the sentence 13-16 BLEU and ends around the right name
 28% of the time; put back by the alignment, the words are the plain translation's and the name is
-wrapped exactly 82% of the time. So a segment's paired markers are taken out, the text is
+wrapped exactly 87% of the time. So a segment's paired markers are taken out, the text is
 translated sentence by sentence with its attention, and each pair goes around the target words
 aligned to the source words it held. Markers that stand for something (an image, a line break,
-inline code) stay in the text: the model carries them as placeholders, words of their own.
+inline code) stay in the text, where the model carries them as placeholders, words of their own;
+one between two sentences stands in the space between them, in neither.
 
 A pair whose words no target word aligns to is left out, and the format's own check gives up that
 segment's paired markup as before (counted as markup_dropped).
