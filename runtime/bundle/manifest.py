@@ -5,7 +5,7 @@ The fields every reader needs (architecture, special ids, the length rule, langu
 files, protection, the longest training source) are typed attributes, checked as they are read; a
 bad field is one BundleError that names it. The records a bundle carries for people (provenance,
 verification reports, evaluations, attribution, training data) stay in `document`, the JSON object
-as written, which is also what a writer edits and serialises (`Manifest.serialise`): the exporter
+as written, which is also what a writer edits (`editable`) and writes (`serialise`): the exporter
 and the tools that rewrite a bundle add records the runtime never reads.
 """
 

@@ -44,6 +44,11 @@ def _data_section(data: dict[str, Any] | None, languages: dict[str, Any]) -> lis
     return lines
 
 
+def length_penalty_note(beam_size: int, length_penalty: float) -> str:
+    """", length penalty X" where it changed what beam search picked (beam > 1, X not the default 1)."""
+    return f", length penalty {length_penalty:g}" if beam_size > 1 and length_penalty != 1.0 else ""
+
+
 def render_model_card(manifest: dict[str, Any]) -> str:
     arch = manifest["architecture"]
     prov = manifest.get("provenance", {})
@@ -139,11 +144,9 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         lines += ["## Evaluation", ""]
         for result in evaluation:
             protection = {True: ", protected", False: ", unprotected (--no-protect)"}.get(result.get("protected"), "")
-            penalty = result.get("length_penalty", 1.0)
-            if result["beam_size"] > 1 and penalty != 1.0:
-                protection = f", length penalty {penalty:g}{protection}"
+            penalty = length_penalty_note(result["beam_size"], result.get("length_penalty", 1.0))
             lines.append(
-                f"- `{result['test']}` ({result['sentences']:,} sentences), beam {result['beam_size']}{protection}: "
+                f"- `{result['test']}` ({result['sentences']:,} sentences), beam {result['beam_size']}{penalty}{protection}: "
                 f"BLEU {result['bleu']:.2f}, chrF {result['chrf']:.2f}; {result['sentences_per_second']:.0f} sentences/s "
                 f"on {result.get('threads', '?')} thread(s)"
             )

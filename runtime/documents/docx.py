@@ -6,9 +6,9 @@ edited with lxml, nothing else is parsed. In a paragraph, runs with the same for
 span; when a paragraph mixes formats (bold, italic, a link), each span but the longest is wrapped
 in private-use characters, put back around the words the attention aligns with its words
 (alignment.py); runs that hold something other than text (a tab, a break, a picture) go through
-the model as one piece the runtime protects. If the spans do not come back in order, the paragraph keeps its text in the
-longest span's format, its pieces after it (counted: `markup_dropped`). Paragraphs holding fields,
-comments or tracked changes are left as they are.
+the model as one piece the runtime protects. If the spans do not come back in order, the
+paragraph keeps its text in the longest span's format, its pieces after it (counted:
+`markup_dropped`). Paragraphs holding fields, comments or tracked changes are left as they are.
 """
 
 from __future__ import annotations

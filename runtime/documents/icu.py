@@ -47,8 +47,11 @@ class _Choice:
 _Tree = Union[_Sentence, _Choice]
 
 
+_CHOICE = re.compile(r"\{\s*[\w-]+\s*,\s*(plural|select|selectordinal)\s*,")
+
+
 def is_message(value: str) -> bool:
-    return bool(re.search(r"\{\s*[\w-]+\s*,\s*(plural|select|selectordinal)\s*,", value))
+    return _CHOICE.search(value) is not None
 
 
 def sentences(message: str) -> tuple[list[str], list[list[str]], Callable[[list[str]], str]]:
@@ -67,8 +70,7 @@ def sentences(message: str) -> tuple[list[str], list[list[str]], Callable[[list[
         raise Unsupported("too many choices") from None
 
     def write(translations: list[str]) -> str:
-        texts = iter(translations)
-        return _render(tree, texts)
+        return _render(tree, iter(translations))
 
     return [leaf.text() for leaf in leaves], [leaf.required() for leaf in leaves], write
 
@@ -78,9 +80,8 @@ def _is_choice(item: Any) -> bool:
 
 
 def _holds_choice(items: list[Any]) -> bool:
-    return any(_is_choice(item) or (isinstance(item, dict) and any(_holds_choice(sub) for sub in
-                                                                    item.get("options", {}).values()))
-               for item in items)
+    """Whether `items` hold a choice (a nested one is inside a choice's branches)."""
+    return any(_is_choice(item) for item in items)
 
 
 def _expand(items: list[Any], in_plural: bool, leaves: list[_Sentence]) -> _Tree:

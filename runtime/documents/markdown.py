@@ -7,8 +7,8 @@ Inside the text, what is not language (inline code, link and image destinations,
 autolinks) and the markup around words (emphasis, link brackets) become private-use characters:
 emphasis pairs and a link's brackets are put back around the words the attention aligns with
 theirs (alignment.py), the rest the runtime protects as items the model carries; link text and
-image alt text are translated. A block whose paired markup does not come back in order keeps its words
-without that markup, and its atomic pieces (inline code, destinations) at the end: nothing that
+image alt text are translated. A block whose paired markup does not come back in order keeps its
+words without that markup, and its atomic pieces (inline code, destinations) at the end: nothing that
 was not to be translated is lost (counted: `markup_dropped`). A paragraph spread over several
 source lines is translated whole and spread back over the same lines: sentence by sentence where
 each line held whole sentences (one sentence a line), else by the lines' lengths.

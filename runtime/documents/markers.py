@@ -33,9 +33,8 @@ def _touches(char: str) -> bool:
 
 def spaced(segment: str) -> tuple[str, dict[str, tuple[bool, bool]], list[int]]:
     """The segment with a space between each marker and what it touches on its left, and a word or
-    marker it touches on its right; for each
-    marker whether it touched what came before and after it; and where each position of the
-    segment (its end included) lies in the spaced text.
+    marker it touches on its right; for each marker whether it touched what came before and after
+    it; and where each position of the segment (its end included) lies in the spaced text.
 
     The model reads a placeholder glued to a word ("<b>Tom</b>" is one word of three characters)
     as one unknown word, cut into letters, and drops the word with it; it was trained on
@@ -48,7 +47,7 @@ def spaced(segment: str) -> tuple[str, dict[str, tuple[bool, bool]], list[int]]:
             index.append(len(out))
             out.append(char)
             continue
-        # Left of a marker any character but a space: also what lets "end.<br>Next" split after "end.".
+        # Left of a marker any character but a space: the model saw placeholders only after one.
         before = position > 0 and not segment[position - 1].isspace()
         after = position + 1 < len(segment) and _touches(segment[position + 1])
         glue.setdefault(char, (before, after))

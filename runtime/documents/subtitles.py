@@ -60,7 +60,8 @@ class _Styling:
         prefix = ""
         while True:  # leading tags without a closing tag in the cue: a speaker, a position
             match = _TAG.match(text)
-            if match is None or _closing(match.group()) in text[match.end():]:
+            closing = _closing(match.group()) if match else None
+            if match is None or closing is not None and closing in text[match.end():]:
                 break
             prefix += match.group()
             text = text[match.end():].lstrip()
@@ -116,9 +117,10 @@ def _name(tag: str) -> str:
     return match.group(1).lower() if match else ""
 
 
-def _closing(tag: str) -> str:
+def _closing(tag: str) -> str | None:
+    """The tag that closes `tag` (None: a closing tag, a timestamp or an override code)."""
     name = _name(tag)
-    return f"</{name}>" if name and not tag.startswith("</") else "\0"
+    return f"</{name}>" if name and not tag.startswith("</") else None
 
 
 class SrtFormat:

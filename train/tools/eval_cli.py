@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import click
+from s2s.runtime.bundle.model_card import length_penalty_note
 from s2s.runtime.cli.command import CONTEXT_SETTINGS, Command, log_to_stderr, renamed, user_errors, version_option
 from s2s.runtime.cli import decode_options as options
 from s2s.runtime.errors import InputError
@@ -82,7 +83,8 @@ def main(model_path, input_path, reference, output, overwrite, source_lang, targ
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
     protection = {None: "", True: ", protected", False: ", --no-protect"}[result.protected]
-    click.echo(f"{result.test}: {result.sentences} sentences, beam {result.beam_size}{_penalty(result)}{protection}")
+    penalty = length_penalty_note(result.beam_size, result.length_penalty)
+    click.echo(f"{result.test}: {result.sentences} sentences, beam {result.beam_size}{penalty}{protection}")
     click.echo(f"BLEU  {result.bleu:6.2f}   {result.signature}")
     click.echo(f"chrF  {result.chrf:6.2f}   {result.chrf_signature}")
     if result.by_length and len(result.by_length) > 1:
@@ -91,7 +93,3 @@ def main(model_path, input_path, reference, output, overwrite, source_lang, targ
     click.echo(f"speed {result.sentences_per_second:,.0f} sentences/s, {result.tokens_per_second:,.0f} target tokens/s "
                f"({result.seconds:.2f} s)")
 
-
-def _penalty(result) -> str:
-    """", length penalty X" where it changed what beam search picked (beam > 1, X not the default 1)."""
-    return f", length penalty {result.length_penalty:g}" if result.beam_size > 1 and result.length_penalty != 1.0 else ""
