@@ -180,3 +180,25 @@ def test_a_run_stopped_before_its_first_validation_writes_no_best_checkpoint(tmp
     assert (validated / "checkpoint-last").is_dir() and not (validated / "checkpoint-best").exists()
     unvalidated = trainer_run(tmp_path / "unvalidated", task_data, steps=5, valid=[])
     assert (unvalidated / "checkpoint-best").is_dir()
+
+
+def test_valid_every_validates_and_keeps_the_best_mid_epoch(tmp_path, task_data, trainer_run):
+    """--valid-every: an epoch longer than a run still gets validations and a checkpoint-best/."""
+    run = trainer_run(tmp_path / "run", task_data, steps=30, valid_every=10)
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    validations = [r for r in records if r["event"] == "valid"]
+    assert [r["step"] for r in validations] == [10, 20, 30] and all("valid_loss" in r for r in validations)
+    assert (run / "checkpoint-best").is_dir()
+    best = load_checkpoint(run / "checkpoint-best").state
+    assert best.step in (10, 20, 30) and best.best_loss == min(r["valid_loss"] for r in validations)
+    # Stopped mid-validation-interval and resumed: the same run as an uninterrupted one.
+    part = trainer_run(tmp_path / "part", task_data, steps=15, valid_every=10)
+    Trainer.resume(part, max_steps=30).run()
+    _assert_same_run(run, part)
+
+
+def test_valid_every_counts_validations_for_early_stopping(tmp_path, task_data, trainer_run):
+    run = trainer_run(tmp_path / "run", task_data, steps=200, valid_every=2, early_stopping=1, lr=1e-9)
+    state = load_checkpoint(run / "checkpoint-last").state
+    # A learning rate that changes nothing: the second validation is no gain, and the run stops there.
+    assert state.finished and state.step == 4 and "1 validations" in state.stop_reason

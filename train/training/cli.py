@@ -107,6 +107,9 @@ from .errors import TrainingInputError
               help="Where to train: the CPU, or a CUDA GPU (a torch build with CUDA). A resumed run may move; "
                    "resume is bit-exact on the CPU only.")
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads (default: all cores).")
+@click.option("--valid-every", type=click.IntRange(min=1), metavar="STEPS",
+              help="Also validate every STEPS optimizer steps, keeping checkpoint-best/ (for corpora whose epoch "
+                   "outlasts the run); --early-stopping then counts validations.")
 @click.option("--valid-bleu-samples", type=click.IntRange(min=1), help="Decode only the first N validation pairs for BLEU each epoch.")
 @click.option("--save-every-minutes", type=click.FloatRange(min=0), default=10.0, show_default=True,
               help="Also save checkpoint-last/ mid-epoch this often, so that a kill or power cut loses at most "
@@ -160,7 +163,7 @@ def main(**options) -> None:
                                                "lr_decay_start", "lr_decay_every", "lr_patience", "select_by",
                                                "early_stopping", "param_init",
                                                "teacher_forcing", "label_smoothing", "precision", "placeholders", "grad_clip", "seed", "device", "threads",
-                                               "valid_bleu_samples", "save_every_minutes")},
+                                               "valid_bleu_samples", "valid_every", "save_every_minutes")},
                 )
                 trainer = Trainer.start(config, model_options)
             if trainer.is_main:

@@ -163,6 +163,9 @@ class TrainConfig:
     device: str = "cpu"
     threads: int | None = None
     valid_bleu_samples: int | None = None  # None: decode the whole validation set each epoch
+    # Also validate (and keep checkpoint-best/) every this many optimizer steps, for corpora whose
+    # epoch outlasts a run; early stopping and the plateau schedule then count validations.
+    valid_every: int | None = None
     log_every: int = 50
     # checkpoint-last/ is also saved mid-epoch at this interval (0: at epoch ends only), so a kill
     # or a power cut loses at most this much work; resuming from it gives the uninterrupted result.

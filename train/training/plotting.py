@@ -12,14 +12,16 @@ def plot_curves(history: list[dict[str, Any]], path: Path) -> None:
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    epochs = [h["epoch"] for h in history]
+    # Runs validated mid-epoch (--valid-every) are drawn against optimizer steps.
+    by_step = any(h.get("event") == "valid" for h in history)
+    epochs = [h["step"] if by_step else h["epoch"] for h in history]
     # Markers: a run of one epoch has one point per curve, which a bare line would not draw.
     style = dict(marker="o", markersize=4)
     figure, loss_axis = plt.subplots(figsize=(7, 4))
     loss_axis.plot(epochs, [h["train_loss"] for h in history], label="train loss", color="tab:blue", **style)
     if any("valid_loss" in h for h in history):
         loss_axis.plot(epochs, [h.get("valid_loss") for h in history], label="valid loss", color="tab:orange", **style)
-    loss_axis.set_xlabel("epoch")
+    loss_axis.set_xlabel("optimizer step" if by_step else "epoch")
     loss_axis.set_ylabel("cross-entropy (nats/token)")
     loss_axis.legend(loc="upper left")
     if any("valid_bleu" in h for h in history):

@@ -364,7 +364,7 @@ class Trainer:
         state.epoch += 1
         state.batch_in_epoch = 0
         state.epoch_loss_sum = state.epoch_tokens = 0.0
-        record = {
+        self._validate_and_select({
             "event": "epoch",
             "epoch": state.epoch,
             "step": state.step,
@@ -372,7 +372,28 @@ class Trainer:
             "tokens_per_s": tokens_per_second,
             "lr": self.optimizer.param_groups[0]["lr"],
             "elapsed_s": round(state.elapsed_seconds, 1),
-        }
+        })
+        if state.epoch >= config.epochs and not state.finished:
+            state.finished = True
+            state.stop_reason = f"reached {config.epochs} epochs"
+
+    def _validate_mid_epoch(self) -> None:
+        """`--valid-every`: validate and select between epochs' ends, for corpora whose epoch is
+        longer than a run's time budget."""
+        state = self.state
+        self._validate_and_select({
+            "event": "valid",
+            "epoch": state.epoch + 1,
+            "step": state.step,
+            "train_loss": state.epoch_loss_sum / max(state.epoch_tokens, 1),
+            "lr": self.optimizer.param_groups[0]["lr"],
+            "elapsed_s": round(state.elapsed_seconds, 1),
+        })
+
+    def _validate_and_select(self, record: dict) -> None:
+        """Score the validation sets into `record`, log it, keep checkpoint-best/ and apply the
+        plateau schedule and early stopping (both counted in validations)."""
+        state, config = self.state, self.config
         if self.valid_sets:
             if self.ranks is None:
                 record.update(self._validate())
@@ -384,11 +405,12 @@ class Trainer:
         if self.is_main:
             scores = (f", valid loss {record['valid_loss']:.3f}, valid BLEU {record['valid_bleu']:.2f}"
                       if "valid_bleu" in record else "")
-            log.info("epoch %d: train loss %.3f%s", state.epoch, train_loss, scores)
+            where = f"epoch {record['epoch']}" + (f", step {record['step']}" if record["event"] == "valid" else "")
+            log.info("%s: train loss %.3f%s", where, record["train_loss"], scores)
         if improved:
             state.best_bleu = record.get("valid_bleu", state.best_bleu)
             state.best_loss = record.get("valid_loss", state.best_loss)
-            state.best_epoch = state.epoch
+            state.best_epoch = record["epoch"]
             state.epochs_without_improvement = 0
             self._save(BEST)
         else:
@@ -399,10 +421,8 @@ class Trainer:
                     group["lr"] *= config.lr_decay
             if config.early_stopping > 0 and state.epochs_without_improvement >= config.early_stopping:
                 state.finished = True
-                state.stop_reason = f"early stopping: no validation {config.select_by} gain for {config.early_stopping} epochs"
-        if state.epoch >= config.epochs and not state.finished:
-            state.finished = True
-            state.stop_reason = f"reached {config.epochs} epochs"
+                unit = "validations" if config.valid_every else "epochs"
+                state.stop_reason = f"early stopping: no validation {config.select_by} gain for {config.early_stopping} {unit}"
 
     def _budget_spent(self, deadline: float) -> str | None:
         if self._stop.requested:
@@ -522,8 +542,17 @@ class Trainer:
                              "lr": self.optimizer.param_groups[0]["lr"], "tokens_per_s": rate,
                              "elapsed_s": round(state.elapsed_seconds, 1)}
                         )
+                    # The epoch's last batch is validated by _end_epoch, once.
+                    if (config.valid_every and state.step % config.valid_every == 0
+                            and state.batch_in_epoch < len(batches)):
+                        self._validate_mid_epoch()
+                        if state.finished:
+                            break
                 progress.close()
                 if stop is not None:
+                    break
+                if state.finished:  # early stopping at a mid-epoch validation
+                    self._save(LAST)
                     break
                 self._end_epoch(state.epoch_loss_sum / max(state.epoch_tokens, 1), rate)
                 self._save(LAST)
