@@ -37,18 +37,23 @@ from ..bundle.placeholders import (
 )
 from ..errors import InputError
 from ..line_reader import read_bounded
+from .term_matcher import TermMatcher
 
 # Python's whitespace (str.isspace), spelt out: JavaScript's \s is another set.
 WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 # (kind, pattern): in precedence order. ASCII classes and escapes only (\x22 is ", \x27 is '), so
 # Python's `re` and JavaScript's RegExp (flag "u") read every pattern the same way.
+# Linear time: a backtracking engine tries a pattern at every position, so every pattern that can
+# scan far opens with a lookbehind that refuses a start inside a run it would have matched from
+# the run's first character: a megabyte-long word is scanned once, not once per character.
 RULES: tuple[tuple[str, str], ...] = (
-    ("url", rf"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)[^{WHITESPACE}<>\x22]*[^{WHITESPACE}<>\x22.,;:!?\x27)\]}}]"),
-    ("email", r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
-    ("path", rf"(?<![A-Za-z0-9_/])(?:[A-Za-z]:\\[^{WHITESPACE}<>\x22]*[^{WHITESPACE}<>\x22.,;:!?]"
+    ("url", rf"(?<![A-Za-z0-9+.-])(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)[^{WHITESPACE}<>\x22]*"
+            rf"[^{WHITESPACE}<>\x22.,;:!?\x27)\]}}]"),
+    ("email", r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
+    ("path", rf"(?<![A-Za-z0-9_/\\])(?:[A-Za-z]:\\[^{WHITESPACE}<>\x22]*[^{WHITESPACE}<>\x22.,;:!?]"
              r"|(?:~|\.{1,2})?/[A-Za-z0-9_.~-]+(?:/[A-Za-z0-9_.~-]+)+/?)"),
-    ("code", r"(?<![A-Za-z0-9_])(?:#[A-Za-z0-9][A-Za-z0-9_-]*|(?=[A-Za-z0-9-]*[A-Za-z])(?=[A-Za-z0-9-]*[0-9])"
-             r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)(?![A-Za-z0-9_])"),
+    ("code", r"(?<![A-Za-z0-9_])(?<![A-Za-z0-9]-)(?:#[A-Za-z0-9][A-Za-z0-9_-]*|(?=[A-Za-z0-9])"
+             r"(?=[A-Za-z0-9-]*[A-Za-z])(?=[A-Za-z0-9-]*[0-9])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)(?![A-Za-z0-9_])"),
     ("number", r"(?<![A-Za-z0-9_])[$\u20ac\u00a3\u00a5]?(?:\+?[0-9]{1,4}(?:[ .-][0-9]{2,4}){2,}|[+-]?[0-9]+(?:[.,:/\x27][0-9]+)*)"
                r"(?:%|\u00b0[CF]?| ?[$\u20ac\u00a3\u00a5])?(?![A-Za-z0-9_])"),
 )
@@ -174,13 +179,11 @@ class Protector:
     def __init__(self, known_word: Callable[[str], bool], terms: Terms = Terms(), names: bool = True) -> None:
         self._known_word = known_word
         self._names = names
-        self._terms: list[tuple[str, re.Pattern[str], Callable[[str], str]]] = []
+        self._terms: list[tuple[str, TermMatcher]] = []
         if terms.glossary:
-            targets = {source.lower(): target for source, target in terms.glossary}
-            self._terms.append(("glossary", _term_pattern([s for s, _ in terms.glossary]),
-                                lambda found: targets[found.lower()]))
+            self._terms.append(("glossary", TermMatcher(terms.glossary)))
         if terms.keep:
-            self._terms.append(("keep", _term_pattern(terms.keep), lambda found: found))
+            self._terms.append(("keep", TermMatcher((term, None) for term in terms.keep)))
 
     def protect(self, sentence: str) -> ProtectedText:
         spans = self._spans(sentence)
@@ -205,9 +208,9 @@ class Protector:
         """Non-overlapping (start, end, kind, output) spans, leftmost first, precedence on ties."""
         found: list[tuple[int, int, int, str, str]] = []  # (start, -length, precedence, kind, output)
         precedence = 0
-        for kind, pattern, output in self._terms:
-            for match in pattern.finditer(sentence):
-                found.append((match.start(), -len(match.group()), precedence, kind, output(match.group())))
+        for kind, matcher in self._terms:
+            for start, end, output in matcher.find(sentence):
+                found.append((start, start - end, precedence, kind, sentence[start:end] if output is None else output))
             precedence += 1
         for kind, pattern in _COMPILED:
             for match in pattern.finditer(sentence):
@@ -228,12 +231,6 @@ class Protector:
                 chosen.append((start, start - negative_length, kind, output))
                 covered = start - negative_length
         return chosen
-
-
-def _term_pattern(terms: Sequence[str]) -> re.Pattern[str]:
-    # Longest first, so "New York City" wins over "New York"; whole words, any case.
-    alternatives = "|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
 def restore(protected: ProtectedText, output: str, token_ends: Sequence[int] = (),

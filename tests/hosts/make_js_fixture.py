@@ -51,9 +51,14 @@ PROTECTION_TEXTS = [
     "Straße, Ærøskøbing, Łódź and Zoë are here.", "naïve Café at 7° and 20°C, 1,000.50 € or €5.",
     "A1 B2 C3 D4 E5 F6 G7 H8 I9 J10 K11 L12 M13 N14 O15 P16 Q17 R18.", "\ue001 is not a placeholder \ue00f.",
     "See (https://x.org/a_b), then 'www.y.com'.", "and/or 3/4 of 2024/03/05 at 10:30:15.", "",
+    # Terms in case variants and other Unicode forms, and terms with hyphens (a RegExp of them was a
+    # SyntaxError in JavaScript; "ſtop" once came back as "undefined").
+    "Please ſtop here.", "We flew to istanbul and İSTANBUL.", "Send the ınvoice by e-mail to Jean-Pierre.",
+    "A cafe\u0301 and a café.", "Long words: " + "a" * 3000 + " and " + "a-" * 1000 + ".",
 ]
-GLOSSARY = {"invoice": "facture", "New York": "New York City", "login": "connexion"}
-KEEP = ["Acme Cloud"]
+GLOSSARY = {"invoice": "facture", "New York": "New York City", "login": "connexion", "stop": "arrêt",
+            "İstanbul": "Istanbul", "e-mail": "courriel", "café": "bistro"}
+KEEP = ["Acme Cloud", "Jean-Pierre"]
 TEST_LINES = 500
 BEAM_LINES = 100  # beam search costs five greedy decodes
 ALPHABET = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?'\"-()[]{}…«»“”‘’"

@@ -4,6 +4,7 @@
 // token that attends to it most. The patterns come from the Python runtime (contract.js).
 import { InputError } from "./errors.js";
 import { PROTECTION } from "./contract.js";
+import { TermMatcher } from "./term-matcher.js";
 
 const PLACEHOLDERS = PROTECTION.placeholders;
 const FIRST = PLACEHOLDERS[0].codePointAt(0);
@@ -14,7 +15,6 @@ const RULES = PROTECTION.rules.map(([kind, pattern]) => [kind, pattern]);
 const LETTER = "\\p{L}\\p{Nl}\\p{No}";
 // Letters, hyphen-joined, never across an apostrophe (the tokenizers split there).
 const NAME = new RegExp(`[${LETTER}]+(?:-[${LETTER}]+)*`, "gu");
-const WORD_CHAR = "[\\p{L}\\p{N}_]";  // Python's \w
 const WS = new RegExp(`^[${PROTECTION.whitespace}]$`, "u");  // Python's str.isspace
 
 const isSpace = (char) => char !== "" && WS.test(char);
@@ -49,13 +49,6 @@ function checkTerm(term, what) {
   }
 }
 
-function termPattern(terms) {
-  const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
-  // Longest first (in code points, as Python's len), so "New York City" wins over "New York".
-  const unique = [...new Set(terms)].sort((a, b) => [...b].length - [...a].length);
-  return new RegExp(`(?<!${WORD_CHAR})(?:${unique.map(escape).join("|")})(?!${WORD_CHAR})`, "giu");
-}
-
 export class Protector {
   /**
    * @param {(word: string) => boolean} knownWord  whether the source vocabulary holds the word whole
@@ -71,11 +64,8 @@ export class Protector {
     }
     for (const term of keep ?? []) checkTerm(term, "keep term");
     this.terms = [];
-    if (pairs.length) {
-      const targets = new Map(pairs.map(([source, target]) => [source.toLowerCase(), target]));
-      this.terms.push(["glossary", termPattern(pairs.map(([s]) => s)), (found) => targets.get(found.toLowerCase())]);
-    }
-    if (keep?.length) this.terms.push(["keep", termPattern(keep), (found) => found]);
+    if (pairs.length) this.terms.push(["glossary", new TermMatcher(pairs)]);
+    if (keep?.length) this.terms.push(["keep", new TermMatcher(keep.map((term) => [term, null]))]);
   }
 
   /** {text: the sentence with placeholders, items: [{kind, source, output}], item n behind ⟦n⟧}. */
@@ -107,7 +97,13 @@ export class Protector {
       }
       precedence += 1;
     };
-    for (const [kind, pattern, output] of this.terms) collect(pattern, kind, output);
+    for (const [kind, matcher] of this.terms) {
+      for (const [start, end, output] of matcher.find(sentence)) {
+        const text = sentence.slice(start, end);
+        found.push([start, -[...text].length, end - start, precedence, kind, output ?? text]);
+      }
+      precedence += 1;
+    }
     for (const [kind, pattern] of RULES) collect(new RegExp(pattern, "gu"), kind, (text) => text);
     for (const match of this.names ? sentence.matchAll(NAME) : []) {
       const word = match[0];
