@@ -16,6 +16,7 @@ segment's paired markup as before (counted as markup_dropped).
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -226,20 +227,33 @@ def _with_pairs(segment: _Segment, results: list["TranslationResult"]) -> str:
             target.append(None if span is None else (span[0] + offset, span[1] + offset))
             aligned_to.append(base + alignment[t] if t < len(alignment) else None)
         offset += len(best.text) + len(separator)
+    # Each pair's hull: the target words aligned to the source tokens it holds. Source tokens come
+    # in order, so those a pair holds are one run of indices (found by bisection), and the hull is a
+    # range minimum and maximum over them: linear in the pairs, not pairs times tokens.
+    nearest = _RangeHull(len(source_spans))
+    for t, s in enumerate(aligned_to):
+        if s is not None and target[t] is not None and source_spans[s] is not None:
+            nearest.add(s, target[t])
+    nearest.build()
+    located = [(i, s) for i, s in enumerate(source_spans) if s is not None]
+    ends, starts = [s[1] for _, s in located], [s[0] for _, s in located]
+    whole_hull = (len(joined) - len(joined.lstrip()), len(joined.rstrip())) if joined.strip() else None
     hulls: list[tuple[int, int] | None] = []
-    for opening, closing, start, end in segment.pairs:
-        if _whole(segment, (opening, closing, start, end)) and joined.strip():
-            hulls.append((len(joined) - len(joined.lstrip()), len(joined.rstrip())))
+    for pair in segment.pairs:
+        _, _, start, end = pair
+        if whole_hull is not None and _whole(segment, pair):
+            hulls.append(whole_hull)
             continue
-        inside = {i for i, s in enumerate(source_spans) if s is not None and s[0] < end and s[1] > start}
-        covered = [target[t] for t, s in enumerate(aligned_to) if s in inside and target[t] is not None]
-        hulls.append((min(h[0] for h in covered), max(h[1] for h in covered)) if covered else None)
-    # What nests in the source nests in the translation: an outer pair covers its inner pairs' words.
-    by_length = sorted(range(len(segment.pairs)), key=lambda k: segment.pairs[k][3] - segment.pairs[k][2])
-    for k in by_length:
-        for inner in by_length:
-            if inner != k and hulls[k] and hulls[inner] and _holds(segment.pairs[k], segment.pairs[inner]):
-                hulls[k] = (min(hulls[k][0], hulls[inner][0]), max(hulls[k][1], hulls[inner][1]))
+        first, last = bisect.bisect_right(ends, start), bisect.bisect_left(starts, end) - 1
+        hulls.append(nearest.query(located[first][0], located[last][0]) if first <= last else None)
+    # What nests in the source nests in the translation: an outer pair holds its inner pairs' words.
+    # An inner pair's tokens are among its outer pair's, so its hull is already inside; only a pair
+    # around the whole block, placed around the whole translation, can widen the pairs holding it.
+    whole = next((pair for pair in segment.pairs if whole_hull is not None and _whole(segment, pair)), None)
+    if whole is not None:
+        for k, pair in enumerate(segment.pairs):
+            if hulls[k] and _holds(pair, whole):
+                hulls[k] = (min(hulls[k][0], whole_hull[0]), max(hulls[k][1], whole_hull[1]))
     inserts: list[tuple[int, int, int, str]] = []  # (position, closings first, order, marker)
     for order, ((opening, closing, _, _), hull) in enumerate(zip(segment.pairs, hulls)):
         if hull is None:
@@ -252,3 +266,33 @@ def _with_pairs(segment: _Segment, results: list["TranslationResult"]) -> str:
         position = at
     out.append(joined[position:])
     return "".join(out)
+
+
+class _RangeHull:
+    """(smallest start, largest end) of the target spans aligned to source tokens first..last, for
+    any first..last, each query in constant time (a sparse table, built in n log n)."""
+
+    def __init__(self, size: int) -> None:
+        self._starts = [float("inf")] * size
+        self._ends = [-1] * size
+        self._tables: list[tuple[list, list]] = []
+
+    def add(self, index: int, span: tuple[int, int]) -> None:
+        self._starts[index] = min(self._starts[index], span[0])
+        self._ends[index] = max(self._ends[index], span[1])
+
+    def build(self) -> None:
+        starts, ends, width = self._starts, self._ends, 1
+        self._tables = [(starts, ends)]
+        while 2 * width <= len(self._starts):
+            starts = [min(starts[i], starts[i + width]) for i in range(len(starts) - width)]
+            ends = [max(ends[i], ends[i + width]) for i in range(len(ends) - width)]
+            self._tables.append((starts, ends))
+            width *= 2
+
+    def query(self, first: int, last: int) -> tuple[int, int] | None:
+        level = (last - first + 1).bit_length() - 1
+        starts, ends = self._tables[level]
+        start = min(starts[first], starts[last - (1 << level) + 1])
+        end = max(ends[first], ends[last - (1 << level) + 1])
+        return None if end < 0 else (int(start), end)

@@ -20,7 +20,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from . import DocumentError, Extracted, require
-from .markers import marker
+from .markers import TooManyMarkers, marker
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _Q = f"{{{W}}}"
@@ -68,7 +68,6 @@ class DocxFormat:
             raise DocumentError("not a Word document: no word/document.xml")
         parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
         trees, paragraphs, segments = {}, [], []
-        counter = [0]
         for name in names:
             if not _TEXT_PARTS.fullmatch(name):
                 continue
@@ -78,9 +77,14 @@ class DocxFormat:
                 raise DocumentError(f"not a readable Word document: {name}: {str(exc)[:200]}") from None
             for element in trees[name].iter(_Q + "p"):
                 paragraph = _paragraph(element)
-                if paragraph is not None:
-                    paragraphs.append(paragraph)
-                    segments.append(_marked_text(paragraph, counter))
+                if paragraph is None:
+                    continue
+                try:
+                    segment = _marked_text(paragraph, [0])  # markers are numbered per paragraph
+                except TooManyMarkers:
+                    continue  # more runs than markers: the paragraph is left as it is
+                paragraphs.append(paragraph)
+                segments.append(segment)
 
         def rebuild(translations: list[str]) -> bytes:
             dropped = sum(not _rewrite(paragraph, translation) for paragraph, translation in zip(paragraphs, translations))

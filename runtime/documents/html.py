@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import DocumentError, Extracted, require
-from .markers import MAX_MARKERS, is_marker, marker, well_nested
+from .markers import TooManyMarkers, is_marker, marker, well_nested
 
 BLOCKS = frozenset("""address article aside blockquote body caption dd details dialog div dl dt fieldset figcaption
 figure footer form h1 h2 h3 h4 h5 h6 header hr html legend li main nav ol option p section summary table tbody
@@ -60,8 +60,6 @@ class HtmlFormat:
         counter = [0]
 
         def carry(html: str, run: _Run) -> str:
-            if counter[0] >= MAX_MARKERS:
-                raise DocumentError("not translatable: more inline tags than a page can have")
             char = marker(counter[0])
             counter[0] += 1
             run.markers[char] = html
@@ -113,7 +111,11 @@ class HtmlFormat:
             if not nodes:
                 return
             run = _Run(nodes)
-            content = "".join(inline_text(node, run) for node in nodes)
+            counter[0] = 0  # markers are numbered per segment
+            try:
+                content = "".join(inline_text(node, run) for node in nodes)
+            except TooManyMarkers:
+                return  # more inline tags in one block than markers: the block is left as it is
             for child in nodes:
                 collect_attributes(child)
             words = "".join(c for c in content if not is_marker(c))

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 
 from ..decoding.sentences import split_sentences
 from . import DocumentError, Extracted, require
-from .markers import marker
+from .markers import TooManyMarkers, marker
 from .subtitles import split_proportionally
 
 _ATOMIC = re.compile(
     r"(?P<code>(`+).+?(?<!`)\2(?!`))"              # inline code
     r"|(?P<dest>\]\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\))"  # ](destination "title")
     r"|(?P<ref>\]\[[^\]]*\])"                      # ][reference]
-    r"|(?P<html><[A-Za-z/][^>]*>|<https?://[^>]+>)"  # inline HTML, autolinks
+    r"|(?P<html><[A-Za-z/][^<>]*>|<https?://[^<>]+>)"  # inline HTML, autolinks (never across a "<": linear)
 )
 _PAIRED = re.compile(r"(?P<open>!?\[)|(?P<emph>\*\*|__|\*|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|~~)")
 
@@ -59,19 +59,25 @@ class MarkdownFormat:
         lines = text.splitlines(keepends=True)
         blocks: list[_Block] = []
         segments: list[str] = []
-        counter = [0]
+        row_taken: dict[int, int] = {}  # a table row's line -> where the cells found so far end
         tokens = parser.parse(text)
         for index, token in enumerate(tokens):
             if token.type != "inline" or token.map is None or not token.content.strip():
                 continue
             cell = index > 0 and tokens[index - 1].type in ("th_open", "td_open")
-            located = _locate(token.content, lines, token.map, cell, blocks)
+            located = _locate(token.content, lines, token.map, cell, row_taken)
             if located is None:
                 continue  # a construct whose text is not verbatim in the source: left as it is
             block = _Block(*located)
+            if cell:
+                row_taken[block.lines[0]] = block.spans[0][1]
             texts = [lines[n][s:e].strip() for n, (s, e) in zip(block.lines, block.spans)]
             block.sentences_per_line = _sentences_per_line(texts)
-            segments.append(_with_markers(" ".join(texts), block, counter))
+            try:
+                segment = _with_markers(" ".join(texts), block, [0])  # markers are numbered per block
+            except TooManyMarkers:
+                continue  # more markup than markers: the block is left as it is
+            segments.append(segment)
             blocks.append(block)
 
         def rebuild(translations: list[str]) -> bytes:
@@ -99,14 +105,13 @@ class MarkdownFormat:
 
 
 def _locate(content: str, lines: list[str], line_range: list[int], cell: bool,
-            blocks: list[_Block]) -> tuple[list[int], list[tuple[int, int]]] | None:
+            row_taken: dict[int, int]) -> tuple[list[int], list[tuple[int, int]]] | None:
     """Where each line of `content` sits in the source: (line numbers, (start, end) on each)."""
     wanted = content.split("\n")
     first, last = line_range
     if cell:  # a table cell: on its row's line, after the cells already found there
         row = first
-        taken = max((e for b in blocks for n, (_, e) in zip(b.lines, b.spans) if n == row), default=0)
-        start = lines[row].find(wanted[0], taken)
+        start = lines[row].find(wanted[0], row_taken.get(row, 0))
         return None if start < 0 else ([row], [(start, start + len(wanted[0]))])
     if last - first != len(wanted):
         return None

@@ -7,15 +7,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-# Markers are private-use characters from here on, one per piece of markup in a document; the
-# runtime protects each as an item of its own (decoding/protection.py).
+# Markers are private-use characters from here on, one per piece of markup in a segment (numbered
+# afresh in each, so a document may hold any number of tags); the runtime protects each as an item
+# of its own (decoding/protection.py).
 FIRST_MARKER = 0xF000
 MAX_MARKERS = 0x800
 _MARKER = re.compile(f"[{chr(FIRST_MARKER)}-{chr(FIRST_MARKER + MAX_MARKERS - 1)}]")
 
 
+class TooManyMarkers(Exception):
+    """A segment holds more pieces of markup than there are markers: the format leaves it as it is."""
+
+
 def marker(index: int) -> str:
-    """The `index`-th marker character of a document."""
+    """The `index`-th marker character of a segment."""
+    if not 0 <= index < MAX_MARKERS:
+        raise TooManyMarkers(f"more than {MAX_MARKERS} pieces of markup in one segment")
     return chr(FIRST_MARKER + index)
 
 

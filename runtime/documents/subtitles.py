@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import DocumentError, Extracted, require
-from .markers import marker
+from .markers import MAX_MARKERS, TooManyMarkers, marker
 
 # A cue whose text ends like this closes a sentence; otherwise the sentence runs on.
 _SENTENCE_END = re.compile(r"[.!?…♪][\"'»”’)\]]*\s*$")
@@ -57,14 +57,18 @@ class _Styling:
 
     def cue(self, content: str) -> _StyledCue:
         text = " ".join(content.split())
-        prefix = ""
+        # Where each tag is last written: whether a tag is closed later in the cue is one look-up,
+        # not a scan of the rest of the cue per leading tag.
+        last_at = {match.group(): match.start() for match in _TAG.finditer(text)}
+        leading, position = [], 0
         while True:  # leading tags without a closing tag in the cue: a speaker, a position
-            match = _TAG.match(text)
+            match = _TAG.match(text, position)
             closing = _closing(match.group()) if match else None
-            if match is None or closing is not None and closing in text[match.end():]:
+            if match is None or closing is not None and last_at.get(closing, -1) >= match.end():
                 break
-            prefix += match.group()
-            text = text[match.end():].lstrip()
+            leading.append(match.group())
+            position = match.end() + (text[match.end() : match.end() + 1] == " ")
+        prefix, text = "".join(leading), text[position:]
         out, open_tags, position = [], [], 0
         for match in _TAG.finditer(text):
             out.append(text[position : match.start()])
@@ -85,7 +89,8 @@ class _Styling:
         return _StyledCue(prefix, "".join(out))
 
     def pairs(self, text: str) -> dict[str, str]:
-        return {o: c for o, c in self.closing_of.items() if o in text and c in text}
+        present = set(text)  # the segment's own markers: never a scan of the whole file's pairs
+        return {o: self.closing_of[o] for o in text if o in self.closing_of and self.closing_of[o] in present}
 
     def words(self, text: str) -> str:
         """The text without its markers (what tells where a sentence ends)."""
@@ -112,6 +117,25 @@ class _Styling:
         return out
 
 
+def _styled_groups(contents: list[str]) -> tuple[list[list[int]], list[_Styling], list[_StyledCue]]:
+    """The cues grouped into sentences (the segments), each group's styling (its markers numbered
+    afresh, so a file may hold any number of tags), and each cue styled."""
+    def words(content: str) -> str:
+        scratch = _Styling()
+        return scratch.words(scratch.cue(content).text)
+
+    try:
+        groups = _sentences([words(content) for content in contents])
+        stylings: list[_Styling] = []
+        styled: dict[int, _StyledCue] = {}
+        for group in groups:
+            stylings.append(_Styling())
+            styled.update((i, stylings[-1].cue(contents[i])) for i in group)
+    except TooManyMarkers:
+        raise DocumentError(f"not translated: a sentence of its cues holds more than {MAX_MARKERS} tags") from None
+    return groups, stylings, [styled[i] for i in range(len(contents))]
+
+
 def _name(tag: str) -> str:
     match = re.match(r"</?([A-Za-z]+)", tag)
     return match.group(1).lower() if match else ""
@@ -133,19 +157,17 @@ class SrtFormat:
             cues = list(srt.parse(data.decode("utf-8-sig")))
         except (UnicodeDecodeError, srt.SRTParseError, ValueError) as exc:
             raise DocumentError(f"not a readable SubRip file: {str(exc).splitlines()[0][:200]}") from None
-        styling = _Styling()
-        styled = [styling.cue(cue.content) for cue in cues]
-        groups = _sentences([styling.words(cue.text) for cue in styled])
+        groups, stylings, styled = _styled_groups([cue.content for cue in cues])
         segments = [" ".join(styled[i].text for i in group) for group in groups]
 
         def rebuild(translations: list[str]) -> bytes:
-            for group, translation in zip(groups, translations):
+            for group, styling, translation in zip(groups, stylings, translations):
                 lengths = [len(styling.words(styled[i].text)) for i in group]
                 for i, part in zip(group, styling.spread(translation, lengths)):
                     cues[i].content = styled[i].prefix + _rewrap(part, cues[i].content)
             return srt.compose(cues, reindex=False).encode("utf-8")
 
-        return Extracted(segments, rebuild, pairs=[styling.pairs(s) for s in segments])
+        return Extracted(segments, rebuild, pairs=[styling.pairs(s) for styling, s in zip(stylings, segments)])
 
 
 _TIMING = re.compile(r"^\s*(?:\d+:)?\d{2}:\d{2}\.\d{3}\s+-->\s+(?:\d+:)?\d{2}:\d{2}\.\d{3}")
@@ -170,13 +192,11 @@ class VttFormat:
             if timing is None or blocks[index].startswith(("NOTE", "STYLE", "REGION", "WEBVTT")):
                 continue
             cues.append((index, lines, timing + 1))
-        styling = _Styling()
-        styled = [styling.cue("\n".join(lines[first:])) for _, lines, first in cues]
-        groups = _sentences([styling.words(cue.text) for cue in styled])
+        groups, stylings, styled = _styled_groups(["\n".join(lines[first:]) for _, lines, first in cues])
         segments = [" ".join(styled[i].text for i in group) for group in groups]
 
         def rebuild(translations: list[str]) -> bytes:
-            for group, translation in zip(groups, translations):
+            for group, styling, translation in zip(groups, stylings, translations):
                 lengths = [len(styling.words(styled[i].text)) for i in group]
                 for i, part in zip(group, styling.spread(translation, lengths)):
                     index, lines, first = cues[i]
@@ -185,7 +205,7 @@ class VttFormat:
                     blocks[index] = "\n".join([*lines[:first], *payload]) + ending
             return "".join(blocks).encode("utf-8")
 
-        return Extracted(segments, rebuild, pairs=[styling.pairs(s) for s in segments])
+        return Extracted(segments, rebuild, pairs=[styling.pairs(s) for styling, s in zip(stylings, segments)])
 
 
 def split_proportionally(text: str, lengths: list[int]) -> list[str]:

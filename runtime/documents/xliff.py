@@ -16,7 +16,7 @@ import io
 from dataclasses import dataclass, field
 
 from . import DocumentError, Extracted, require
-from .markers import marker, well_nested
+from .markers import TooManyMarkers, marker, well_nested
 
 XLIFF_12 = "urn:oasis:names:tc:xliff:document:1.2"
 XLIFF_20 = "urn:oasis:names:tc:xliff:document:2.0"
@@ -48,7 +48,6 @@ class XliffFormat:
             raise DocumentError("not an XLIFF 1.2 or 2.0 file (its root is not <xliff> of either namespace)")
         q = lambda name: f"{{{namespace}}}{name}"  # noqa: E731
         entries: list[_Entry] = []
-        counter = [0]
         if namespace == XLIFF_12:
             for unit in root.iter(q("trans-unit")):
                 target = unit.find(q("target"))
@@ -63,7 +62,7 @@ class XliffFormat:
                     source = segment.find(q("source"))
                     if source is not None and not _has_text(segment.find(q("target"))):
                         entries.append(_Entry(source, segment, source, {}))
-        segments = [_marked(entry, entry.source, counter).strip() for entry in entries]
+        segments = [_segment(entry) for entry in entries]
         keep = [i for i, s in enumerate(segments) if s]
         entries, segments = [entries[i] for i in keep], [segments[i] for i in keep]
 
@@ -109,6 +108,15 @@ def _marker(entry: _Entry, role: str, element, counter: list[int]) -> str:
     return char
 
 
+def _segment(entry: _Entry) -> str:
+    """The unit's source text with its codes as markers, numbered from the first for each unit; ""
+    (left untranslated) for a unit with more codes than markers."""
+    try:
+        return _marked(entry, entry.source, [0]).strip()
+    except TooManyMarkers:
+        return ""
+
+
 def _marked(entry: _Entry, element, counter: list[int]) -> str:
     from lxml import etree
 
@@ -132,40 +140,52 @@ def _fill(target, translation: str, entry: _Entry) -> bool:
     """Build the target's content from `translation`; False when the paired codes were given up."""
     order = [c for c in translation if c in entry.markers]
     ok = len(order) == len(set(order)) == len(entry.markers) and well_nested(order, entry.paired)
-    current, used = target, set()
-    parents = [target]
+    used: set[str] = set()
+    # [element, the last child appended to it]: text goes to that child's tail, or the element's
+    # text. Kept here because lxml counts an element's children by walking them, and text is
+    # gathered into runs, so that filling is linear in the translation.
+    stack: list[list] = [[target, target[-1] if len(target) else None]]
+    pending: list[str] = []
 
-    def add_text(text: str) -> None:
-        last = current[-1] if len(current) else None
-        if last is not None:
-            last.tail = (last.tail or "") + text
-        else:
-            current.text = (current.text or "") + text
+    def flush() -> None:
+        if pending:
+            text = "".join(pending)
+            pending.clear()
+            element, last = stack[-1]
+            if last is not None:
+                last.tail = (last.tail or "") + text
+            else:
+                element.text = (element.text or "") + text
+
+    def append(child) -> None:
+        flush()
+        stack[-1][0].append(child)
+        stack[-1][1] = child
 
     for char in translation:
         role, element = entry.markers.get(char, (None, None))
         if role is None:
-            add_text(char)
+            pending.append(char)
         elif char in used:
             continue
         elif role == "piece":
             used.add(char)
             piece = copy.deepcopy(element)
             piece.tail = None
-            current.append(piece)
+            append(piece)
         elif ok and role == "open":
             used.add(char)
             shell = copy.deepcopy(element)
             for child in list(shell):
                 shell.remove(child)
             shell.text, shell.tail = None, None
-            current.append(shell)
-            parents.append(shell)
-            current = shell
+            append(shell)
+            stack.append([shell, None])
         elif ok and role == "close":
             used.add(char)
-            parents.pop()
-            current = parents[-1]
+            flush()
+            stack.pop()
+    flush()
     for char, (role, element) in entry.markers.items():
         if role == "piece" and char not in used:  # dropped by the model: after the words, never lost
             piece = copy.deepcopy(element)

@@ -97,3 +97,24 @@ def test_a_model_without_attention_carries_the_pairs(bundle_factory):
     assert not can_align(translator)
     result = translate_document(translator, b"<p>one <b>two</b> three.</p>", format="html")
     assert result.data.count(b"<b>") == result.data.count(b"</b>") <= 1
+
+
+def test_range_hull_is_the_brute_force_minimum_and_maximum():
+    """The pairs' hulls come from range queries (linear in the pairs, where a scan of every token
+    for every pair took 96 s on a 350 KB Markdown file)."""
+    import random
+
+    from s2s.runtime.documents.alignment import _RangeHull
+
+    rng = random.Random(5)
+    for size in (1, 2, 3, 4, 5, 8, 13, 64):
+        spans = {i: (rng.randrange(100), rng.randrange(100, 200)) for i in range(size) if rng.random() < 0.7}
+        hull = _RangeHull(size)
+        for index, span in spans.items():
+            hull.add(index, span)
+        hull.build()
+        for first in range(size):
+            for last in range(first, size):
+                inside = [spans[i] for i in range(first, last + 1) if i in spans]
+                expected = (min(s for s, _ in inside), max(e for _, e in inside)) if inside else None
+                assert hull.query(first, last) == expected, (size, first, last)
