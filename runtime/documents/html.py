@@ -34,6 +34,9 @@ td tfoot th thead title tr ul button label""".split())
 UNTOUCHED = frozenset("script style pre textarea code kbd samp var svg math noscript template".split())
 VOID = frozenset("br img wbr".split())
 READ_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label")
+# Blocks and inline elements are read recursively: deeper nesting than this (real pages stay far
+# below a hundred) is refused in one line rather than running out of stack.
+MAX_NESTING = 256
 
 
 @dataclass
@@ -54,6 +57,10 @@ class HtmlFormat:
         text, encoding, bom = _decoded(data)
         formatter = _entity_formatter(_entities_of(text))
         soup = bs4.BeautifulSoup(text, "html.parser")
+        depth = _nesting(soup)
+        if depth > MAX_NESTING:
+            raise DocumentError(f"not translated: elements nested {depth} deep, more than the {MAX_NESTING} "
+                                "a page is read to")
         runs: list[_Run] = []
         attributes: list[tuple] = []  # (element, attribute name)
         segments: list[str] = []
@@ -66,6 +73,8 @@ class HtmlFormat:
             return char
 
         def inline_text(node, run: _Run) -> str:
+            if isinstance(node, bs4.CData):
+                return carry(node.output_ready(), run)  # hidden in HTML: carried, never translated
             if isinstance(node, bs4.NavigableString):
                 return "" if isinstance(node, bs4.Comment) else str(node)
             if node.name in VOID:
@@ -86,8 +95,7 @@ class HtmlFormat:
                     attributes.append((element, name))
             current: list = []
             for child in list(element.children):
-                if isinstance(child, bs4.Comment) or isinstance(child, (bs4.Doctype, bs4.Declaration,
-                                                                         bs4.ProcessingInstruction)):
+                if isinstance(child, (bs4.Comment, bs4.CData, bs4.Doctype, bs4.Declaration, bs4.ProcessingInstruction)):
                     flush(current)
                     current = []
                 elif isinstance(child, bs4.NavigableString) or (child.name not in BLOCKS and not _holds_block(child)):
@@ -167,15 +175,29 @@ def _decoded(data: bytes) -> tuple[str, str, bytes]:
 
     body, bom_encoding = EncodingDetector.strip_byte_order_mark(data)
     bom = data[: len(data) - len(body)]
-    encoding = bom_encoding or EncodingDetector.find_declared_encoding(body, is_html=True) or "utf-8"
+    declared = EncodingDetector.find_declared_encoding(body, is_html=True)
+    encoding = bom_encoding or declared or "utf-8"
     try:
         encoding = codecs.lookup(encoding).name
     except LookupError:
         raise DocumentError(f"not a readable HTML file: unknown character encoding {encoding!r}") from None
+    if not bom_encoding and not _ascii_compatible(encoding):
+        # As browsers read pages (the WHATWG encoding rules): a page that could declare its
+        # encoding in ASCII is ASCII-compatible, so a declared UTF-16 means UTF-8, and an encoding
+        # such as UTF-7, which turns inert text into markup, is not taken from a declaration.
+        encoding = "utf-8"
     try:
         return body.decode(encoding), encoding, bom
     except UnicodeDecodeError as exc:
         raise DocumentError(f"not a readable HTML file: not {encoding} (byte {exc.start + 1})") from None
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    sample = "<meta charset=x> &amp; +ADw- ~{}"
+    try:
+        return sample.encode(encoding) == sample.encode("ascii") and b"+ADw-".decode(encoding) == "+ADw-"
+    except (UnicodeError, LookupError):
+        return False
 
 
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
@@ -205,6 +227,16 @@ def _entity_formatter(written: dict[str, str]):
         return "".join(written.get(char, char) for char in value) if written else value
 
     return HTMLFormatter(entity_substitution=substitute)
+
+
+def _nesting(soup) -> int:
+    """How deep the page's elements nest (without recursion)."""
+    deepest, stack = 0, [(soup, 0)]
+    while stack:
+        element, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in getattr(element, "contents", ()) if hasattr(child, "contents"))
+    return deepest
 
 
 def _holds_block(element) -> bool:

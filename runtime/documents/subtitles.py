@@ -154,7 +154,9 @@ class SrtFormat:
     def extract(self, data: bytes) -> Extracted:
         srt = require("srt")
         try:
-            cues = list(srt.parse(data.decode("utf-8-sig")))
+            text = data.decode("utf-8-sig")
+            _check_timings(text)
+            cues = list(srt.parse(text))
         except (UnicodeDecodeError, srt.SRTParseError, ValueError) as exc:
             raise DocumentError(f"not a readable SubRip file: {str(exc).splitlines()[0][:200]}") from None
         groups, stylings, styled = _styled_groups([cue.content for cue in cues])
@@ -168,6 +170,23 @@ class SrtFormat:
             return srt.compose(cues, reindex=False).encode("utf-8")
 
         return Extracted(segments, rebuild, pairs=[styling.pairs(s) for styling, s in zip(stylings, segments)])
+
+
+# A SubRip timing line: hours, minutes, seconds and milliseconds on both sides (a comma, or the
+# full stop some players write), then optional position coordinates.
+_SRT_TIMING = re.compile(r"[ \t]*\d{2,}:[0-5]\d:[0-5]\d[,.]\d{3}[ \t]+-->[ \t]+\d{2,}:[0-5]\d:[0-5]\d[,.]\d{3}(?:[ \t].*)?")
+
+
+_TIMING_LIKE = re.compile(r"[ \t]*-?[\d:,.]+[ \t]*-->")  # not a line of dialogue holding an arrow
+
+
+def _check_timings(text: str) -> None:
+    """Every line that reads as a timing must be one, whole: the parser would take a malformed
+    one ("00:02,500 --> 00:04,000", a negative time) as another time or as text, and the file would
+    be written back with timings it never had."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if "-->" in line and _TIMING_LIKE.match(line) and not _SRT_TIMING.fullmatch(line.rstrip()):
+            raise ValueError(f"line {number}: malformed timing {line.strip()[:60]!r}")
 
 
 _TIMING = re.compile(r"^\s*(?:\d+:)?\d{2}:\d{2}\.\d{3}\s+-->\s+(?:\d+:)?\d{2}:\d{2}\.\d{3}")

@@ -1,0 +1,67 @@
+"""Hostile and odd documents: one line (a DocumentError) or the document written back exactly,
+never a traceback, a rewritten timing or a number that changed."""
+
+from __future__ import annotations
+
+import pytest
+
+from s2s.runtime.documents import DocumentError, _load
+
+pytest.importorskip("bs4")
+
+
+def _roundtrip(name: str, document: bytes, translate=lambda s: s) -> tuple[list[str], bytes]:
+    extracted = _load(name).extract(document)
+    return extracted.segments, extracted.rebuild([translate(s) for s in extracted.segments])
+
+
+def test_html_nested_deeper_than_it_reads_is_one_error_and_ordinary_depth_works():
+    deep = ("<p>" + "<b>x " * 1000 + "</p>").encode()
+    with pytest.raises(DocumentError, match="nested"):  # was a RecursionError traceback
+        _load("html").extract(deep)
+    segments, _ = _roundtrip("html", ("<p>" + "<b>x " * 200 + "</p>").encode())
+    assert segments
+
+
+@pytest.mark.parametrize("number", ["1E400", "0.1000000000000000055511151231257827", "9" * 5000, "-0", "1.0", "1e-7"])
+def test_json_numbers_are_written_exactly_as_read(number):
+    document = f'{{"n": {number}, "t": "Hello"}}\n'.encode()
+    segments, out = _roundtrip("json", document, str.upper)
+    assert segments == ["Hello"] and out == f'{{"n": {number}, "t": "HELLO"}}\n'.encode()
+
+
+def test_json_duplicate_keys_and_lone_surrogates_come_back_as_written():
+    document = b'{\n  "a": "One.",\n  "a": "Two.",\n  "s": "\\ud800 bad",\n  "k\\udc00": "Key."\n}\n'
+    segments, out = _roundtrip("json", document, str.upper)
+    assert segments == ["One.", "Two.", "Key."]  # the string with a lone surrogate is no text
+    assert out == b'{\n  "a": "ONE.",\n  "a": "TWO.",\n  "s": "\\ud800 bad",\n  "k\\udc00": "KEY."\n}\n'
+
+
+@pytest.mark.parametrize("timing", ["00:02,500 --> 00:04,000", "-00:00:01,000 --> 00:00:02,000",
+                                    "00:00:01,000 --> 00:00:0", "00:61:00,000 --> 00:62:00,000"])
+def test_srt_with_a_malformed_timing_is_one_error_never_rewritten(timing):
+    pytest.importorskip("srt")
+    document = f"1\n{timing}\nHello.\n\n2\n00:00:05,000 --> 00:00:06,000\nBye.\n\n".encode()
+    with pytest.raises(DocumentError, match="malformed timing"):
+        _load("srt").extract(document)
+
+
+def test_srt_dialogue_holding_an_arrow_is_text():
+    pytest.importorskip("srt")
+    segments, _ = _roundtrip("srt", b"1\n00:00:01,000 --> 00:00:02,000\nGo left --> then right.\n\n")
+    assert segments == ["Go left --> then right."]
+
+
+def test_html_declared_utf16_reads_as_utf8_and_utf7_is_never_decoded():
+    segments, out = _roundtrip("html", '<meta charset="utf-16"><p>Hello world, café.</p>'.encode())
+    assert segments == ["Hello world, café."]  # was decoded as UTF-16 into one garbled sentence
+    inert = b'<meta charset="utf-7"><p>+ADw-script+AD4-alert(1)+ADw-/script+AD4-</p>'
+    _, out = _roundtrip("html", inert)
+    assert b"<script>" not in out and b"+ADw-script+AD4-" in out
+
+
+def test_html_cdata_stays_hidden_and_untranslated():
+    page = b"<p>Keep <b>this <![CDATA[ secret ]]> here</b>.</p><![CDATA[ hidden ]]><p>Bye.</p>"
+    segments, out = _roundtrip("html", page, str.upper)
+    assert all("secret" not in s and "hidden" not in s for s in segments)
+    assert b"<![CDATA[ secret ]]>" in out and b"<![CDATA[ hidden ]]>" in out and b"BYE." in out
