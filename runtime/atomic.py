@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -28,18 +29,16 @@ def write_atomically(output: Path, content: Content) -> None:
     file beside `output`, renamed onto it when all is written; on any failure the temporary file
     is removed and `output` is left as it was. The file gets the permissions a plain open() would
     give it (mkstemp's are 0600)."""
+    if _is_device(output):
+        _write_into(output, content)
+        return
     partial = None
     try:
         # The temporary name stays well under the 255 bytes a file name may have, however long OUT's.
         handle, name = tempfile.mkstemp(prefix=f".{output.name[:80]}.", suffix=TEMPORARY_SUFFIX, dir=output.parent)
         partial = Path(name)
         with os.fdopen(handle, "wb") as stream:
-            if callable(content):
-                content(stream)
-            else:
-                for part in [content.encode("utf-8")] if isinstance(content, str) else \
-                        [content] if isinstance(content, bytes) else content:
-                    stream.write(part)
+            _write_content(stream, content)
             stream.flush()
             os.chmod(partial, plain_mode(0o666))
             os.fsync(stream.fileno())
@@ -50,6 +49,33 @@ def write_atomically(output: Path, content: Content) -> None:
     finally:
         if partial is not None:
             partial.unlink(missing_ok=True)
+
+
+def _write_content(stream: BinaryIO, content: Content) -> None:
+    if callable(content):
+        content(stream)
+        return
+    for part in [content.encode("utf-8")] if isinstance(content, str) else [content] if isinstance(content, bytes) \
+            else content:
+        stream.write(part)
+
+
+def _is_device(path: Path) -> bool:
+    """A device, pipe or socket: written into, never replaced (renaming a file onto /dev/null
+    would replace the system's /dev/null)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _write_into(output: Path, content: Content) -> None:
+    try:
+        with open(output, "wb") as stream:
+            _write_content(stream, content)
+    except OSError as exc:
+        raise OutputError(f"cannot write {output}: {exc.strerror}") from None
 
 
 def replace_directory(staging: Path, target: Path, aside: Path | None = None) -> None:

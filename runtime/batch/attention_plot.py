@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..atomic import write_atomically
 from ..decoding.translator import TranslationResult
-from ..errors import InputError
+from ..errors import InputError, OutputError
 
 _SPACE_MARKER = "\u2581"
 
@@ -23,13 +23,19 @@ def _label(token: str) -> str:
     return token[1:] if token.startswith(_SPACE_MARKER) else "·" + token
 
 
-def plot_attention(result: TranslationResult, path: Path) -> None:
-    """Write the best hypothesis's attention of `result` (made by `translate_results(..., attention=True)`) as
-    a labelled PNG heat-map at `path`, atomically."""
+def require_matplotlib():
+    """matplotlib, or one line saying how to install it (checked before a run writes anything)."""
     try:
         import matplotlib
     except ImportError:
         raise InputError("attention pictures need matplotlib: pip install 's2s-onnx[plot]'") from None
+    return matplotlib
+
+
+def plot_attention(result: TranslationResult, path: Path) -> None:
+    """Write the best hypothesis's attention of `result` (made by `translate_results(..., attention=True)`) as
+    a labelled PNG heat-map at `path` (its folder made if needed), atomically."""
+    matplotlib = require_matplotlib()
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
@@ -57,4 +63,8 @@ def plot_attention(result: TranslationResult, path: Path) -> None:
         figure.savefig(image_bytes, dpi=100, format="png")
     finally:
         plt.close(figure)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create {path.parent}: {exc.strerror}") from None
     write_atomically(path, image_bytes.getvalue())  # the one atomic writer: a full or read-only disk is one line

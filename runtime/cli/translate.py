@@ -284,7 +284,7 @@ def _translate_document(document_format, model, input_path, output_path, overwri
     from ..atomic import write_atomically
     from ..batch.output_file import check_output_path
     from ..decoding.translator import Translator
-    from ..documents import translate_document
+    from ..documents import MAX_DOCUMENT_BYTES, translate_document
 
     model_path, source_lang, target_lang = model
     from_stdin = input_path is None or str(input_path) == "-"
@@ -293,7 +293,13 @@ def _translate_document(document_format, model, input_path, output_path, overwri
     translator = Translator.load(model_path, source_lang=source_lang, target_lang=target_lang, device=device,
                                  threads=threads)
     started = time.perf_counter()
-    source = sys.stdin.buffer.read() if from_stdin else input_path
+    if from_stdin:  # bounded as a file is: never more than the limit read into memory
+        source = sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
+        if len(source) > MAX_DOCUMENT_BYTES:
+            raise InputError(f"a {document_format.name} document of more than {MAX_DOCUMENT_BYTES >> 20} MiB on "
+                             "standard input")
+    else:
+        source = input_path
     result = translate_document(translator, source, document_format.name, decoding)
     if output_path is None:
         sys.stdout.buffer.write(result.data)
@@ -312,15 +318,21 @@ def _translate_document(document_format, model, input_path, output_path, overwri
 
 
 def _check_picture_folder(folder: Path, may_replace: bool) -> None:
-    """Pictures go into a folder that holds none yet, unless replacing them was asked for."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        raise OutputError(f"--plot-attention {folder} is not a folder") from None
-    except OSError as exc:
-        raise OutputError(f"cannot create {folder}: {exc.strerror}") from None
-    if not may_replace and any(folder.glob("line-*.png")):
-        raise OutputError(f"{folder} already holds attention pictures; --overwrite replaces them")
+    """Pictures go into a folder that holds none yet, unless replacing them was asked for. Checked,
+    matplotlib first, before anything is written: a refused run leaves nothing behind (the folder
+    is made with the first picture)."""
+    from ..batch.attention_plot import require_matplotlib
+
+    require_matplotlib()
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"--plot-attention {folder} is not a folder")
+    if folder.is_dir():
+        if not may_replace and any(folder.glob("line-*.png")):
+            raise OutputError(f"{folder} already holds attention pictures; --overwrite replaces them")
+        return
+    existing = next((p for p in folder.absolute().parents if p.exists()), None)
+    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot create {folder}: {existing} is not a writable folder")
 
 
 def _translate_on_ray(address, text, model, input_path, output_path, resume, overwrite, options, threads,
