@@ -1,10 +1,11 @@
 """The one way long work (training, batch jobs) meets Ctrl-C and SIGTERM: the first asks it to
 stop at its next safe point (after the batch or chunk in hand, which is then saved), a second
-Ctrl-C aborts at once."""
+one ends the process at once, whatever it is doing."""
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 
@@ -13,9 +14,13 @@ log = logging.getLogger("s2s")
 
 class StopOnSignal:
     """While active, SIGINT and SIGTERM set `signum` instead of ending the process; the work polls
-    `requested` at its safe points. A second SIGINT raises KeyboardInterrupt (the user really wants
-    out). Handlers can only be installed in the main thread; elsewhere this changes nothing but
-    `request` still works (another process's interruption can count as this one's)."""
+    `requested` at its safe points. The first signal also gives both signals back to the system's
+    default action, so a second one (Ctrl-C again, `timeout`'s or a supervisor's TERM) ends the
+    process at once, even inside a long call into native code, where a Python handler would wait
+    for the call to return. What was saved stays whole: every output is written atomically, and
+    a run resumes from its last save as after kill -9. Handlers can only be installed in the main
+    thread; elsewhere this changes nothing but `request` still works (another process's
+    interruption can count as this one's)."""
 
     def __init__(self, notice: str | None = None) -> None:
         self.notice = notice  # logged once, when the first signal arrives
@@ -37,9 +42,13 @@ class StopOnSignal:
         return self
 
     def _handle(self, signum: int, frame) -> None:
-        if self.signum is not None and signum == signal.SIGINT:
-            raise KeyboardInterrupt
+        if self.signum is not None:  # a signal that raced the reset below
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         self.signum = signum
+        for each in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(each, signal.SIG_DFL)
         if self.notice:
             log.warning("%s", self.notice)
 
