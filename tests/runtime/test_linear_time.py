@@ -103,6 +103,7 @@ DOCUMENTS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, make", DOCUMENTS.values(), ids=DOCUMENTS.keys())
 def test_document_extract_and_rebuild(name, make):
     pytest.importorskip("markdown_it")

@@ -19,19 +19,21 @@ export function fold(cluster) {
 }
 
 const codePoints = (text) => [...text].length;
+// [0-9a-z_] of a lower-cased ASCII character: Python's \w there.
+const asciiWord = (code) => (code >= 48 && code <= 57) || (code >= 97 && code <= 122) || code === 95;
 
 /** {starts, ends (UTF-16 offsets), folded, lengths (code points of each folded cluster), word}. */
 function clusters(text) {
   const out = { starts: [], ends: [], folded: [], lengths: [], word: [] };
   if (ASCII.test(text)) {
+    // The common case, without a regular expression per character.
     const lower = text.toLowerCase();
-    for (let i = 0; i < text.length; i += 1) {
-      out.starts.push(i);
-      out.ends.push(i + 1);
-      out.folded.push(lower[i]);
-      out.lengths.push(1);
-      out.word.push(WORD.test(text[i]));
-    }
+    const count = text.length;
+    out.starts = Array.from({ length: count }, (_, i) => i);
+    out.ends = Array.from({ length: count }, (_, i) => i + 1);
+    out.folded = lower.split("");
+    out.lengths = new Array(count).fill(1);
+    out.word = Array.from({ length: count }, (_, i) => asciiWord(lower.charCodeAt(i)));
     return out;
   }
   let start = 0;
