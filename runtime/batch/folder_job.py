@@ -10,12 +10,15 @@ outputs are refused before any work unless `overwrite` replaces them.
 
 from __future__ import annotations
 
+import glob
+import json
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..atomic import write_atomically
+from ..atomic import TEMPORARY_SUFFIX, write_atomically
 from ..documents import DocumentError, format_for, translate_document
 from ..errors import InputError, OutputError
 from ..line_reader import LineReader, batched, open_input
@@ -24,17 +27,39 @@ from .job import JobOptions, in_order, translate_lines, worker_count, worker_poo
 if TYPE_CHECKING:
     from ..decoding.translator import Translator
 
+log = logging.getLogger("s2s")
+
 
 @dataclass
 class FolderResult:
     translated: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)  # finished by an earlier run (--resume)
     failed: list[tuple[Path, str]] = field(default_factory=list)  # (file, one-line reason)
+    # Entries that are not regular files (links, pipes, devices, sockets): never read, and said so.
+    not_regular: list[Path] = field(default_factory=list)
 
 
 def folder_files(source: Path) -> list[Path]:
     """The files a folder job translates: the folder's regular files, hidden ones aside, by name."""
-    return sorted(p for p in source.iterdir() if p.is_file() and not p.is_symlink() and not p.name.startswith("."))
+    return folder_entries(source)[0]
+
+
+def folder_entries(source: Path) -> tuple[list[Path], list[Path]]:
+    """(the regular files a folder job translates, the entries it leaves because they are links,
+    pipes, devices or sockets), hidden entries and sub-folders aside, each by name."""
+    files, others = [], []
+    for path in source.iterdir():
+        if path.name.startswith(".") or (path.is_dir() and not path.is_symlink()):
+            continue
+        (files if path.is_file() and not path.is_symlink() else others).append(path)
+    return sorted(files), sorted(others)
+
+
+def shown(path: Path) -> str:
+    """A file's name for a one-line message: as it is, or quoted with escapes where it holds a
+    line break or another control character (which could otherwise fake a line of the log)."""
+    text = str(path)
+    return text if text.isprintable() else json.dumps(text)
 
 
 def translate_folder(translator: "Translator", source: Path, target: Path, options: JobOptions, *,
@@ -50,7 +75,7 @@ def translate_folder(translator: "Translator", source: Path, target: Path, optio
         raise InputError(f"input {source} is a folder, so --output must be a folder; {target} is a file")
     if target.resolve() == source.resolve():
         raise InputError(f"output folder {target} is the input folder; write the translations somewhere else")
-    files = folder_files(source)
+    files, not_regular = folder_entries(source)
     if not resume and not overwrite:
         existing = [target / p.name for p in files if (target / p.name).exists()]
         if existing:
@@ -60,7 +85,8 @@ def translate_folder(translator: "Translator", source: Path, target: Path, optio
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create {target}: {exc.strerror}") from None
-    result = FolderResult()
+    _remove_stale_partials(target, files)
+    result = FolderResult(not_regular=not_regular)
     todo = []
     for path in files:
         if resume and (target / path.name).exists():
@@ -101,7 +127,18 @@ class _FileTask:
                 write_atomically(out, _text_lines(translator, path, self.options, self.encoding_errors))
         except (DocumentError, InputError) as exc:
             return str(exc)
+        except Exception as exc:  # a bug this file ran into: reported with the file, and the job goes on
+            log.debug("internal error on %s", shown(path), exc_info=True)
+            return f"internal error ({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''})"
         return None
+
+
+def _remove_stale_partials(target: Path, files: list[Path]) -> None:
+    """The temporary files a killed job left beside the outputs it was writing (the atomic writer's
+    hidden `.NAME.XXXX.partial`): removed, for this job's file names only."""
+    for path in files:
+        for stale in target.glob(f".{glob.escape(path.name[:80])}.*{TEMPORARY_SUFFIX}"):
+            stale.unlink(missing_ok=True)
 
 
 def _translated_files(translator: "Translator", files: list[Path], task: _FileTask, device: str,

@@ -244,7 +244,7 @@ def _translate(text, model, input_path, output_path, resume, overwrite, options,
 
 def _translate_folder(input_path, output_path, model, options, resume, overwrite, input_format, device, threads,
                       encoding_errors, quiet) -> None:
-    from ..batch.folder_job import folder_files, translate_folder
+    from ..batch.folder_job import folder_files, shown, translate_folder
     from ..decoding.translator import Translator
 
     if output_path is None:
@@ -265,18 +265,22 @@ def _translate_folder(input_path, output_path, model, options, resume, overwrite
         result = translate_folder(translator, input_path, output_path, options, resume=resume, overwrite=overwrite,
                                   input_format=input_format, encoding_errors=encoding_errors, done=done,
                                   device=device, threads=threads,
-                                  failed=lambda path, reason: click.echo(f"s2s-translate: error: {path}: {reason}",
-                                                                         err=True))
+                                  failed=lambda path, reason: click.echo(f"s2s-translate: error: {shown(path)}: "
+                                                                         f"{reason}", err=True))
     except KeyboardInterrupt:
         click.echo(f"s2s-translate: interrupted after {count[0]} file(s); continue with --resume", err=True)
         sys.exit(130)
+    if result.not_regular:
+        log.warning("left %d entr%s that %s not regular files (links, pipes, devices): %s", len(result.not_regular),
+                    "y" if len(result.not_regular) == 1 else "ies", "is" if len(result.not_regular) == 1 else "are",
+                    ", ".join(shown(Path(p.name)) for p in result.not_regular))
     if not quiet:
         skipped = f", {len(result.skipped)} done before" if result.skipped else ""
         click.echo(f"translated {len(result.translated)} of {total} files{skipped} in "
                    f"{time.perf_counter() - started:.2f} s", err=True)
     if result.failed:
         raise InputError(f"{len(result.failed)} file(s) could not be translated: "
-                         + ", ".join(path.name for path, _ in result.failed))
+                         + ", ".join(shown(Path(path.name)) for path, _ in result.failed))
 
 
 def _translate_document(document_format, model, input_path, output_path, overwrite, decoding, device, threads,

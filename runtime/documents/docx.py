@@ -17,6 +17,7 @@ import copy
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 from . import DocumentError, Extracted, require
@@ -63,6 +64,16 @@ class DocxFormat:
         if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_RATIO * max(len(data), 1):
             raise DocumentError(f"not translated: its parts unpack to {unpacked:,} bytes, more than a document "
                                 f"holds (a zip bomb?)")
+        # Every part is read (and so checked: its CRC, method, size and encryption) before any work,
+        # so that a damaged one is an error now, not after the translation.
+        parts: dict[str, bytes] = {}
+        for member in members:
+            try:
+                parts[member.filename] = archive.read(member)
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError, ValueError,
+                    zlib.error) as exc:
+                raise DocumentError(f"not a readable Word document: part {member.filename[:100]!r} is damaged or "
+                                    f"encrypted ({str(exc)[:120]})") from None
         names = [m.filename for m in members]
         if "word/document.xml" not in names:
             raise DocumentError("not a Word document: no word/document.xml")
@@ -72,8 +83,8 @@ class DocxFormat:
             if not _TEXT_PARTS.fullmatch(name):
                 continue
             try:
-                trees[name] = etree.fromstring(archive.read(name), parser)
-            except (etree.XMLSyntaxError, KeyError, zipfile.BadZipFile, RuntimeError) as exc:
+                trees[name] = etree.fromstring(parts[name], parser)
+            except etree.XMLSyntaxError as exc:
                 raise DocumentError(f"not a readable Word document: {name}: {str(exc)[:200]}") from None
             for element in trees[name].iter(_Q + "p"):
                 paragraph = _paragraph(element)
@@ -97,7 +108,7 @@ class DocxFormat:
                                                  standalone=True)
                         package.writestr(member, payload, compress_type=member.compress_type)
                     else:  # byte for byte, its compression as it was
-                        package.writestr(member, archive.read(member.filename), compress_type=member.compress_type)
+                        package.writestr(member, parts[member.filename], compress_type=member.compress_type)
             return out.getvalue()
 
         extracted = Extracted(segments, rebuild, pairs=[_pairs(paragraph) for paragraph in paragraphs])

@@ -84,3 +84,38 @@ def test_workers_translate_files_side_by_side_into_the_same_bytes(bundle_factory
     assert len(errors) == 3 and "d.po" in errors[0] and "e.txt" in errors[1]  # in the files' order
     assert sorted(p.name for p in two.iterdir()) == sorted(p.name for p in one.iterdir())
     assert all((two / p.name).read_bytes() == p.read_bytes() for p in one.iterdir())
+
+
+def test_a_file_that_raises_anything_is_reported_and_the_job_goes_on(bundle_factory, folder, tmp_path, monkeypatch):
+    from s2s.runtime.documents.po import PoFormat
+
+    def broken(self, data):
+        raise KeyError("a bug on this file")  # not the project's own error: it ended the job with a traceback
+
+    monkeypatch.setattr(PoFormat, "extract", broken)
+    out = tmp_path / "out"
+    result = _run(bundle_factory("gru", "bahdanau"), "-i", folder, "-o", out)
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert "a.po: internal error (KeyError" in result.stderr and "d.po: internal error" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["b.srt", "c.txt"]  # the files after a.po were translated
+
+
+def test_resume_removes_what_a_killed_job_left_half_written(bundle_factory, folder, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".c.txt.k3x9q1.partial").write_text("half", encoding="utf-8")  # kill -9 during c.txt
+    (out / ".notes.partial").write_text("the user's", encoding="utf-8")  # not this job's: left alone
+    _run(bundle_factory("gru", "bahdanau"), "-i", folder, "-o", out, "--resume")
+    assert sorted(p.name for p in out.iterdir()) == [".notes.partial", "a.po", "b.srt", "c.txt"]
+
+
+def test_links_pipes_and_odd_names_are_said_and_quoted(bundle_factory, folder, tmp_path):
+    import os
+
+    os.symlink(folder / "c.txt", folder / "link.txt")
+    os.mkfifo(folder / "pipe.txt")
+    (folder / "bad\nname.po").write_text("not a catalogue\n", encoding="utf-8")
+    result = _run(bundle_factory("gru", "bahdanau"), "-i", folder, "-o", tmp_path / "out")
+    assert "left 2 entries that are not regular files (links, pipes, devices): link.txt, pipe.txt" in result.stderr
+    error = next(line for line in result.stderr.splitlines() if "bad" in line)
+    assert error.startswith('s2s-translate: error: "') and 'bad\\nname.po": not a readable' in error  # quoted, escaped

@@ -65,3 +65,26 @@ def test_html_cdata_stays_hidden_and_untranslated():
     segments, out = _roundtrip("html", page, str.upper)
     assert all("secret" not in s and "hidden" not in s for s in segments)
     assert b"<![CDATA[ secret ]]>" in out and b"<![CDATA[ hidden ]]>" in out and b"BYE." in out
+
+
+def _docx(media: bytes, method: int = 0) -> bytes:
+    import io
+    import zipfile
+
+    body = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+            'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>The cat sleeps.</w:t></w:r></w:p></w:body></w:document>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        package.writestr("word/document.xml", body)
+        package.writestr(zipfile.ZipInfo("word/media/image1.png"), media, compress_type=method)
+    return out.getvalue()
+
+
+def test_docx_with_a_damaged_part_is_refused_before_any_translation():
+    pytest.importorskip("lxml")
+    whole = _docx(b"\x89PNG" + b"pixels" * 100)
+    assert _load("docx").extract(whole).segments == ["The cat sleeps."]
+    damaged = whole.replace(b"pixelspixels", b"pixelsPIXELS", 1)  # the stored bytes no longer match their CRC
+    with pytest.raises(DocumentError, match="image1.png"):  # was a traceback after translating, the work lost
+        _load("docx").extract(damaged)
