@@ -136,6 +136,8 @@ def parse_json(data: bytes, where: str) -> Any:
         return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BundleError(f"{where} is not valid JSON ({exc})") from None
+    except ValueError as exc:  # an integer of thousands of digits, past Python's conversion limit
+        raise BundleError(f"{where} is not a bundle's JSON ({str(exc)[:120]})") from None
     except RecursionError:
         raise BundleError(f"{where} is nested too deeply") from None
 

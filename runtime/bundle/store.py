@@ -14,6 +14,7 @@ import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from ..atomic import replace_directory
 from ..errors import BundleError, InputError
 from .contract import MANIFEST
 from .manifest import Manifest, serialise
-from .reader import load_bundle
+from .reader import Bundle, load_bundle
+
 
 MODELS_ENV = "S2S_MODELS_DIR"
 DEFAULT_MODEL = "eng-fra"
@@ -57,24 +59,29 @@ class ModelInfo:
     bundled: bool
 
 
-def _info(path: Path, bundled: bool) -> ModelInfo | None:
+def _info(path: Path, bundled: bool, skipped: Callable[[Path, str], None] | None) -> ModelInfo | None:
+    """What the folder's manifest says; None for a folder that is no bundle or a damaged one (told
+    to `skipped`), so that one bad folder never hides the others."""
     try:
         manifest = Manifest.read(path)
-    except BundleError:
-        return None  # not a bundle (or a damaged one): `load_bundle` says why when it is used
+    except (BundleError, OSError, ValueError) as exc:
+        if skipped is not None:
+            skipped(path, str(exc).splitlines()[0][:200])
+        return None  # `load_bundle` says why in full when it is used by name
     return ModelInfo(path.name, path, manifest.source_language, manifest.target_language, manifest.precision, bundled)
 
 
-def installed_models() -> list[ModelInfo]:
-    """The bundled model, then every bundle in the user's model folder (by name)."""
+def installed_models(skipped: Callable[[Path, str], None] | None = None) -> list[ModelInfo]:
+    """The bundled model, then every bundle in the user's model folder (by name); `skipped` hears
+    of each folder that could not be read as a bundle, and why."""
     models = []
     bundled = default_bundle_path()
     if (bundled / MANIFEST).is_file():
-        models.append(_info(bundled, bundled=True))
+        models.append(_info(bundled, True, skipped))
     folder = models_dir()
     if folder.is_dir():
         # Names starting with a dot are an install's work folders, never models.
-        models += [_info(p, bundled=False) for p in sorted(folder.iterdir())
+        models += [_info(p, False, skipped) for p in sorted(folder.iterdir())
                    if not p.name.startswith(".") and (p / MANIFEST).is_file()]
     return [m for m in models if m is not None]
 
@@ -104,6 +111,9 @@ def resolve(model: str | Path | None) -> Path:
         raise BundleError(f"model bundle not found: {model}")
     text = str(model)
     named = [info.path for info in installed_models() if info.name == text]
+    folder = models_dir() / text
+    if not named and not text.startswith(".") and (folder / MANIFEST).is_file():
+        named = [folder]  # installed but unreadable: loading it says why, in one line
     if named and path.exists():
         raise InputError(f"{text} is both a model's name ({named[0]}) and a path here: write ./{text} for the path, "
                          "or run from another folder")
@@ -173,8 +183,11 @@ def pick_route(source_lang: str, target_lang: str) -> list[Path]:
     return [chosen[0][0].path, chosen[0][1].path]
 
 
-def install(bundle: Path, name: str | None = None, force: bool = False) -> Path:
-    """Verify `bundle` (directory or .zip) and copy it into the model folder as NAME."""
+def install(bundle: Path, name: str | None = None, force: bool = False,
+            check: Callable[[Bundle], None] | None = None) -> Path:
+    """Verify `bundle` (directory or .zip) and copy it into the model folder as NAME. `check`
+    (the decoding layer's load check: every graph opened and matched to the manifest) runs on the
+    verified copy before it is published, so a bundle that cannot translate is never installed."""
     loaded = load_bundle(bundle)
     name = check_name(name or loaded.manifest.name or Path(bundle).stem)
     if name == default_bundle_path().name and (default_bundle_path() / MANIFEST).is_file():
@@ -194,7 +207,9 @@ def install(bundle: Path, name: str | None = None, force: bool = False) -> Path:
         for file_name, data in loaded.files.items():
             (staging / file_name).write_bytes(data)
         (staging / MANIFEST).write_text(serialise(loaded.manifest.document), encoding="utf-8")
-        load_bundle(staging)  # the copy verifies
+        copy = load_bundle(staging)  # the copy verifies
+        if check is not None:
+            check(copy)
         os.chmod(staging, 0o755)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

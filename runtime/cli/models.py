@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -25,7 +26,8 @@ def main() -> None:
 def list_models() -> None:
     """The bundled model and every installed one: name, languages, precision, path."""
     with user_errors(PROG):
-        models = installed_models()
+        models = installed_models(skipped=lambda path, why: click.echo(
+            f"{PROG}: warning: skipped {json.dumps(path.name)[1:-1][:100]} in the model folder: {why}", err=True))
         for info in models:
             pair = f"{info.source or '?'}→{info.target or '?'}"
             click.echo(f"{info.name:<20} {pair:<8} {info.precision or '?':<5} {info.path}"
@@ -41,7 +43,9 @@ def list_models() -> None:
 def install_model(bundle: Path, name: str | None, force: bool) -> None:
     """Verify BUNDLE (directory or .zip) and install a copy of it."""
     with user_errors(PROG):
-        target = install(bundle, name, force)
+        from ..decoding.onnx_model import OnnxSeq2Seq
+
+        target = install(bundle, name, force, check=lambda copy: OnnxSeq2Seq(copy).check())
         click.echo(f"installed {target.name} in {target}", err=True)
 
 

@@ -89,6 +89,12 @@ class OnnxSeq2Seq:
         self._sessions: dict[str, ort.InferenceSession] = {}
         self._opening = threading.Lock()  # a Translator may be shared by threads
 
+    def check(self) -> None:
+        """Open every graph now (each checked against the manifest): the load check an install
+        runs, where translating opens each graph on first use."""
+        for graph in (ENCODER, DECODER, *([GREEDY] if self.has_one_call else [])):
+            self._session(graph)
+
     @property
     def encoder(self) -> ort.InferenceSession:
         return self._session(ENCODER)

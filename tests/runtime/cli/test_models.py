@@ -128,3 +128,50 @@ def test_the_packaged_models_name_cannot_be_taken(bundle_factory, store):
     result = CliRunner().invoke(models_cli, ["install", str(bundle_factory("gru", "luong")), "--name",
                                              default_bundle_path().name])
     assert result.exit_code == 2 and "packaged" in result.stderr
+
+
+def _refresh_digests(bundle) -> None:
+    import hashlib
+    import json
+
+    manifest = json.loads((bundle / "model.json").read_text(encoding="utf-8"))
+    for name in manifest["files"]:
+        data = (bundle / name).read_bytes()
+        manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    (bundle / "model.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.mark.parametrize("damage", ["swapped", "garbage"])
+def test_a_bundle_whose_graphs_cannot_translate_is_not_installed(bundle_factory, store, tmp_path, damage):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(bundle_factory("gru", "luong"), copy)
+    encoder, decoder = (copy / "encoder.onnx").read_bytes(), (copy / "decoder.onnx").read_bytes()
+    if damage == "swapped":
+        (copy / "encoder.onnx").write_bytes(decoder)
+        (copy / "decoder.onnx").write_bytes(encoder)
+    else:
+        (copy / "decoder.onnx").write_bytes(b"\x08\x07garbage" * 50)
+    _refresh_digests(copy)  # the files match their manifest: only loading the graphs tells
+    result = CliRunner().invoke(models_cli, ["install", str(copy), "--name", "broken"])
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not (store / "broken").exists()
+
+
+def test_one_hostile_folder_in_the_model_folder_hides_no_other_model(bundle_factory, store):
+    import shutil
+
+    runner = CliRunner()
+    assert runner.invoke(models_cli, ["install", str(bundle_factory("gru", "luong")), "--name", "good"]).exit_code == 0
+    hostile = store / "hostile"
+    shutil.copytree(store / "good", hostile)
+    text = (hostile / "model.json").read_text(encoding="utf-8")
+    (hostile / "model.json").write_text(text.replace('"format_version": ', '"format_version": ' + "9" * 5000 + ", "
+                                                     '"x": ', 1), encoding="utf-8")
+    listing = runner.invoke(models_cli, ["list"])
+    assert listing.exit_code == 0 and "good" in listing.stdout and "Traceback" not in listing.output
+    assert "skipped hostile" in listing.stderr
+    assert runner.invoke(translate_cli, ["-m", "good", "one two."]).exit_code == 0
+    by_name = runner.invoke(translate_cli, ["-m", "hostile", "one two."])
+    assert by_name.exit_code == 2 and len(by_name.stderr.strip().splitlines()) == 1, by_name.stderr
