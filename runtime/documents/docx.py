@@ -123,7 +123,11 @@ def _text_of(run) -> str | None:
             continue
         if child.tag != _Q + "t":
             return None
-        parts.append(child.text or "")
+        # A comment or processing instruction inside the text is no text, but the text goes on
+        # after it (in its tail): all of it is the run's text (it was cut at the comment).
+        if any(isinstance(inner.tag, str) for inner in child):
+            return None
+        parts.append((child.text or "") + "".join(inner.tail or "" for inner in child))
     return "".join(parts)
 
 

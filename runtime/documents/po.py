@@ -19,6 +19,7 @@ class PoFormat:
         polib = require("polib")
         try:
             text = data.decode("utf-8")
+            _check_strings(text)
             catalogue = polib.pofile(text, wrapwidth=78)
         except (UnicodeDecodeError, OSError, ValueError) as exc:
             raise DocumentError(f"not a readable PO catalogue: {str(exc).splitlines()[0][:200]}") from None
@@ -46,6 +47,24 @@ class PoFormat:
             return _with_source_header(str(catalogue), text).encode("utf-8")
 
         return Extracted(segments, rebuild, [format_placeholders(s) for s in segments])
+
+
+# A line holding a string: a keyword (msgctxt, msgid, msgid_plural, msgstr, msgstr[N]) or a
+# continuation, after an optional obsolete or previous-string comment mark.
+_STRING_LINE = re.compile(r'(?:#[~|]\s*)?(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?(")')
+# A complete string whose escapes are the ones written back as they were read.
+_KEPT_STRING = re.compile(r'"(?:[^"\\]|\\[\\"ntr])*"\s*')
+
+
+def _check_strings(text: str) -> None:
+    """Every string whole (msgfmt refuses an unterminated one, which polib would cut short) and
+    written only with escapes that come back as written (\\\\, \\", \\n, \\t, \\r): polib rewrites
+    others (\\x41, \\101, \\a), which would change msgids and lose the program its strings."""
+    for number, line in enumerate(text.splitlines(), 1):
+        start = _STRING_LINE.match(line)
+        if start is not None and not _KEPT_STRING.fullmatch(line, start.start(1)):
+            raise ValueError(f"line {number}: a string that is not closed, or holds an escape other than "
+                             f"\\\\ \\\" \\n \\t \\r: {line.strip()[:60]}")
 
 
 _HEADER = re.compile(r'\A(?:#[^\n]*\n)*msgid ""\nmsgstr ""\n(?:"[^\n]*\n)*')

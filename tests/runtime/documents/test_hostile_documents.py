@@ -67,12 +67,12 @@ def test_html_cdata_stays_hidden_and_untranslated():
     assert b"<![CDATA[ secret ]]>" in out and b"<![CDATA[ hidden ]]>" in out and b"BYE." in out
 
 
-def _docx(media: bytes, method: int = 0) -> bytes:
+def _docx(media: bytes, method: int = 0, text: str = "The cat sleeps.") -> bytes:
     import io
     import zipfile
 
     body = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
-            'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>The cat sleeps.</w:t></w:r></w:p></w:body></w:document>')
+            f'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>')
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as package:
         package.writestr("[Content_Types].xml", "<Types/>")
@@ -88,3 +88,32 @@ def test_docx_with_a_damaged_part_is_refused_before_any_translation():
     damaged = whole.replace(b"pixelspixels", b"pixelsPIXELS", 1)  # the stored bytes no longer match their CRC
     with pytest.raises(DocumentError, match="image1.png"):  # was a traceback after translating, the work lost
         _load("docx").extract(damaged)
+
+
+def test_docx_text_after_a_comment_inside_its_text_is_translated_whole():
+    pytest.importorskip("lxml")
+    document = _docx(b"png", text="The weather is nice <!-- c --> today<?pi x?> and I am happy.")
+    segments, out = _roundtrip("docx", document, str.upper)
+    assert segments == ["The weather is nice  today and I am happy."]  # was cut at the comment
+    import io
+    import zipfile
+
+    assert b"THE WEATHER IS NICE  TODAY AND I AM HAPPY." in zipfile.ZipFile(io.BytesIO(out)).read("word/document.xml")
+
+
+PO_HEADER = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+
+
+@pytest.mark.parametrize("entry", ['msgid "Hello\nmsgstr ""\n', 'msgid "a\\qb"\nmsgstr ""\n',
+                                   'msgid "\\x41\\101"\nmsgstr ""\n', 'msgid "bell\\a"\nmsgstr ""\n'])
+def test_po_strings_polib_would_change_are_one_error(entry):
+    pytest.importorskip("polib")
+    with pytest.raises(DocumentError, match="line 5"):  # "Hello became "Hell"; escapes were rewritten
+        _load("po").extract((PO_HEADER + entry).encode())
+
+
+def test_po_msgids_come_back_byte_for_byte():
+    pytest.importorskip("polib")
+    entry = 'msgid "Say \\"hi\\"\\tnow\\\\n\\n"\nmsgstr ""\n'
+    _, out = _roundtrip("po", (PO_HEADER + entry).encode(), lambda s: "X")
+    assert 'msgid "Say \\"hi\\"\\tnow\\\\n\\n"' in out.decode()
