@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import DocumentError, Extracted, require
-from .markers import TooManyMarkers, is_marker, marker, well_nested
+from .markers import TooManyMarkers, escaped, is_marker, marker, well_nested
 
 BLOCKS = frozenset("""address article aside blockquote body caption dd details dialog div dl dt fieldset figcaption
 figure footer form h1 h2 h3 h4 h5 h6 header hr html legend li main nav ol option p section summary table tbody
@@ -76,7 +76,7 @@ class HtmlFormat:
             if isinstance(node, bs4.CData):
                 return carry(node.output_ready(), run)  # hidden in HTML: carried, never translated
             if isinstance(node, bs4.NavigableString):
-                return "" if isinstance(node, bs4.Comment) else str(node)
+                return "" if isinstance(node, bs4.Comment) else escaped(str(node), lambda char: carry(char, run))
             if node.name in VOID:
                 return carry(str(node), run)
             if node.name in UNTOUCHED or node.get("translate") == "no":

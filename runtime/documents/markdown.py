@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from ..decoding.sentences import split_sentences
 from . import DocumentError, Extracted, require
-from .markers import TooManyMarkers, marker
+from .markers import TooManyMarkers, escaped, marker
 from .subtitles import split_proportionally
 
 _ATOMIC = re.compile(
@@ -146,8 +146,9 @@ def _with_markers(text: str, block: _Block, counter: list[int]) -> str:
 def _paired_markers(text: str, block: _Block, counter: list[int]) -> str:
     out, position = [], 0
     open_emphasis: dict[str, str] = {}
+    carry = lambda char: _marker(char, block, counter)  # noqa: E731
     for match in _PAIRED.finditer(text):
-        out.append(text[position:match.start()])
+        out.append(escaped(text[position:match.start()], carry))
         char = _marker(match.group(), block, counter)
         if match.group("open"):
             block.paired[char] = ""  # its closing is the "](...)" or "][...]" atomic marker after it
@@ -157,7 +158,7 @@ def _paired_markers(text: str, block: _Block, counter: list[int]) -> str:
             open_emphasis[match.group()] = char
         out.append(char)
         position = match.end()
-    out.append(text[position:])
+    out.append(escaped(text[position:], carry))
     return "".join(out)
 
 

@@ -5,7 +5,7 @@ read them, and whether paired markers came back in a shape the document can take
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 # Markers are private-use characters from here on, one per piece of markup in a segment (numbered
 # afresh in each, so a document may hold any number of tags); the runtime protects each as an item
@@ -24,6 +24,13 @@ def marker(index: int) -> str:
     if not 0 <= index < MAX_MARKERS:
         raise TooManyMarkers(f"more than {MAX_MARKERS} pieces of markup in one segment")
     return chr(FIRST_MARKER + index)
+
+
+def escaped(text: str, carry: Callable[[str], str]) -> str:
+    """`text` with each character of the markers' range it already holds (an icon font's private-use
+    characters start at U+F000 too) replaced by `carry(char)`: a marker of its own that stands for
+    that character, so it can never be taken for a piece of markup, nor lost."""
+    return _MARKER.sub(lambda match: carry(match.group()), text) if holds_marker(text) else text
 
 
 def is_marker(char: str) -> bool:

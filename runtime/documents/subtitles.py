@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import DocumentError, Extracted, require
-from .markers import MAX_MARKERS, TooManyMarkers, marker
+from .markers import MAX_MARKERS, TooManyMarkers, escaped, marker
 
 # A cue whose text ends like this closes a sentence; otherwise the sentence runs on.
 _SENTENCE_END = re.compile(r"[.!?…♪][\"'»”’)\]]*\s*$")
@@ -71,7 +71,7 @@ class _Styling:
         prefix, text = "".join(leading), text[position:]
         out, open_tags, position = [], [], 0
         for match in _TAG.finditer(text):
-            out.append(text[position : match.start()])
+            out.append(escaped(text[position : match.start()], self._carry))
             char = marker(self.counter)
             self.counter += 1
             self.tags[char] = match.group()
@@ -85,8 +85,15 @@ class _Styling:
                 open_tags.append(char)
             out.append(char)
             position = match.end()
-        out.append(text[position:])
+        out.append(escaped(text[position:], self._carry))
         return _StyledCue(prefix, "".join(out))
+
+    def _carry(self, text: str) -> str:
+        """A marker standing for `text` as it is (a character of the markers' range in the cue)."""
+        char = marker(self.counter)
+        self.counter += 1
+        self.tags[char] = text
+        return char
 
     def pairs(self, text: str) -> dict[str, str]:
         present = set(text)  # the segment's own markers: never a scan of the whole file's pairs
