@@ -136,3 +136,25 @@ def test_the_window_translates_as_you_type_and_never_blocks(virtual_screen, monk
 
         ImageGrab.grab(xdisplay=virtual_screen).crop((0, 0, 900, 420)).save(Path(folder) / "desktop-window.png")
     window.close()
+
+
+def test_a_bug_in_one_request_is_shown_and_the_next_request_still_runs():
+    class Flaky:
+        def translate(self, lines):
+            if lines == ["boom"]:
+                raise KeyError("a bug")  # not the project's own error: it killed the worker thread
+            return [line.upper() for line in lines]
+
+    delivered, arrived = [], threading.Semaphore(0)
+
+    def deliver(outcome):
+        delivered.append(outcome)
+        arrived.release()
+
+    worker = TranslationWorker(deliver, lambda model: Flaky())
+    worker.submit(None, "boom")
+    assert arrived.acquire(timeout=5)
+    worker.submit(None, "fine")
+    assert arrived.acquire(timeout=5)  # was never answered: "Translating…" forever
+    worker.close()
+    assert delivered[0].error.startswith("internal error (KeyError") and delivered[1].text == "FINE"

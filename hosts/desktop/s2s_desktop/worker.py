@@ -77,6 +77,8 @@ class TranslationWorker:
                                   seconds=time.perf_counter() - started)
             except S2SRuntimeError as exc:
                 outcome = Outcome(request, error=str(exc))
+            except Exception as exc:  # a bug: shown in the status line; the worker lives on for the next request
+                outcome = Outcome(request, error=f"internal error ({type(exc).__name__}: {str(exc)[:200]})")
             with self._lock:
                 current = request == self._latest
             if current:  # a newer request or a cancel makes this result stale
