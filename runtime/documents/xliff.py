@@ -16,7 +16,7 @@ import io
 from dataclasses import dataclass, field
 
 from . import DocumentError, Extracted, require
-from .markers import TooManyMarkers, marker, well_nested
+from .markers import TooManyMarkers, escaped, marker, well_nested
 
 XLIFF_12 = "urn:oasis:names:tc:xliff:document:1.2"
 XLIFF_20 = "urn:oasis:names:tc:xliff:document:2.0"
@@ -120,7 +120,9 @@ def _segment(entry: _Entry) -> str:
 def _marked(entry: _Entry, element, counter: list[int]) -> str:
     from lxml import etree
 
-    out = [element.text or ""]
+    # Characters of the markers' range already in the text stand for themselves ("text" markers).
+    carry = lambda char: _marker(entry, "text", char, counter)  # noqa: E731
+    out = [escaped(element.text or "", carry)]
     for child in element:
         if not isinstance(child.tag, str):  # a comment or processing instruction: a piece
             out.append(_marker(entry, "piece", child, counter))
@@ -132,7 +134,7 @@ def _marked(entry: _Entry, element, counter: list[int]) -> str:
             out.append(opening + inner + closing)
         else:
             out.append(_marker(entry, "piece", child, counter))
-        out.append(child.tail or "")
+        out.append(escaped(child.tail or "", carry))
     return "".join(out)
 
 
@@ -168,6 +170,10 @@ def _fill(target, translation: str, entry: _Entry) -> bool:
             pending.append(char)
         elif char in used:
             continue
+        elif role == "text":
+            used.add(char)
+            pending.append(element)
+            continue
         elif role == "piece":
             used.add(char)
             piece = copy.deepcopy(element)
@@ -185,10 +191,13 @@ def _fill(target, translation: str, entry: _Entry) -> bool:
             used.add(char)
             flush()
             stack.pop()
+    for char, (role, element) in entry.markers.items():
+        if role == "text" and char not in used:  # dropped by the model: after the words, never lost
+            pending.append(element)
     flush()
     for char, (role, element) in entry.markers.items():
         if role == "piece" and char not in used:  # dropped by the model: after the words, never lost
             piece = copy.deepcopy(element)
             piece.tail = None
             target.append(piece)
-    return ok and all(c in used for c, (role, _) in entry.markers.items() if role == "piece")
+    return ok and all(c in used for c, (role, _) in entry.markers.items() if role in ("piece", "text"))
