@@ -26,8 +26,10 @@ from .errors import TrainingInputError
 @renamed("--max-length", "--max-pair-tokens", "N")
 @version_option("s2s-train")
 @click.option("--train", "train_path", metavar="PATH", multiple=True,
-              help="Training pairs: a TSV file (source<TAB>target), or a prefix read as PATH.<lang> with "
-                   "--source-lang/--target-lang. Repeat to train on several corpora at once. Required unless --resume.")
+              help="Training pairs: a TSV file (source<TAB>target), a prefix read as PATH.<lang> with "
+                   "--source-lang/--target-lang, or a translation memory: a PO catalogue, XLIFF, TMX, or two JSON "
+                   "locale files as SOURCE.json:TARGET.json. Repeat to train on several corpora at once. Required "
+                   "unless --resume.")
 @click.option("--valid", "valid_path", metavar="PATH", multiple=True,
               help="Validation pairs, same forms as --train; repeatable: each set is scored, and all of them "
                    "together select the best checkpoint and drive early stopping.")
@@ -155,7 +157,7 @@ def main(**options) -> None:
                                                          "attentional_dim")}
                 config = TrainConfig(
                     # Absolute: the export reads them again for its checks, from any directory.
-                    train=[str(Path(path).absolute()) for path in options["train_path"]],
+                    train=[_absolute(path) for path in options["train_path"]],
                     valid=[str(Path(path).absolute()) for path in options["valid_path"]],
                     extra={"command": shlex.join(["s2s-train", *sys.argv[1:]])},
                     **{k: options[k] for k in ("out", "source_lang", "target_lang", "tokenizer", "vocab_size", "max_length",
@@ -191,6 +193,16 @@ def main(**options) -> None:
     scores = f"valid BLEU {state.best_bleu:.2f}" + (f", loss {state.best_loss:.3f}" if state.best_loss is not None else "")
     click.echo(f"done: {state.stop_reason}; best epoch {state.best_epoch} ({scores}); "
                f"best checkpoint: {result.best_checkpoint}", err=True)
+
+
+def _absolute(path: str) -> str:
+    """A corpus path made absolute (a JSON pair SOURCE.json:TARGET.json side by side)."""
+    from .memories import json_pair
+
+    pair = json_pair(path)
+    if pair is not None:
+        return ":".join(str(side.absolute()) for side in pair)
+    return str(Path(path).absolute())
 
 
 def _given(name: str) -> bool:

@@ -11,6 +11,7 @@ from s2s.runtime.errors import InputError
 from s2s.runtime.line_reader import read_lines, read_pairs
 
 from .errors import TrainingInputError
+from .memories import is_memory, read_memory
 from .tokenization import EOS_ID, PAD_ID, SOS_ID
 
 
@@ -32,12 +33,16 @@ def _read_lines(path: Path) -> list[str]:
 def read_parallel(path: str | Path, source_lang: str | None = None, target_lang: str | None = None) -> ParallelText:
     """Read sentence pairs.
 
-    A `path` that is a file is a TSV file, `source<TAB>target[<TAB>...]`. Otherwise, with both
+    A translation memory (a PO catalogue, XLIFF, TMX, or `SOURCE.json:TARGET.json`) is read as
+    memories.py says. A `path` that is a file is a TSV file, `source<TAB>target[<TAB>...]`. Otherwise, with both
     languages given, it is a prefix: PATH.<source_lang> and PATH.<target_lang> are read line by
     line. Pairs with an empty side are skipped and counted.
     """
     if (source_lang is None) != (target_lang is None):
         raise TrainingInputError("give both --source-lang and --target-lang, or neither (for a TSV file)")
+    if is_memory(str(path)):
+        pairs = read_memory(str(path), source_lang, target_lang)
+        return ParallelText([s for s, _ in pairs], [t for _, t in pairs])
     path = Path(path)
     if not path.is_file() and source_lang is not None and target_lang is not None:
         source_path = path.with_name(f"{path.name}.{source_lang}")
