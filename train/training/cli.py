@@ -116,6 +116,10 @@ from .errors import TrainingInputError
 @click.option("--save-every-minutes", type=click.FloatRange(min=0), default=10.0, show_default=True,
               help="Also save checkpoint-last/ mid-epoch this often, so that a kill or power cut loses at most "
                    "this much work (0: at the end of each epoch only).")
+@click.option("--init-from", metavar="BUNDLE|CHECKPOINT",
+              help="Fine-tune: start from this model bundle (an int8 one is dequantised) or training checkpoint: its "
+                   "architecture, weights and tokenizers, with this run's data, optimizer and schedule. The model "
+                   "and tokenizer options are then its own.")
 @click.option("--resume", is_flag=True, help="Continue the run in -o from checkpoint-last/ (its saved settings win).")
 def main(**options) -> None:
     """Train an RNN encoder-decoder translator with teacher forcing.
@@ -152,6 +156,11 @@ def main(**options) -> None:
             elif not options["train_path"]:
                 raise TrainingInputError("--train is required (unless --resume continues a run)")
             else:
+                if options["init_from"]:
+                    fixed = [name for name in _MODEL_AND_TOKENIZER_OPTIONS if _given(name)]
+                    if fixed:
+                        raise TrainingInputError(f"--{fixed[0].replace('_', '-')}: with --init-from the model and its "
+                                                 "tokenizers are the ones it starts from")
                 model_options = {k: options[k] for k in ("cell", "attention", "layers", "bidirectional", "embedding_dim",
                                                          "hidden_dim", "dropout", "bridge", "tie_embeddings",
                                                          "attentional_dim")}
@@ -166,6 +175,7 @@ def main(**options) -> None:
                                                "early_stopping", "param_init",
                                                "teacher_forcing", "label_smoothing", "precision", "placeholders", "grad_clip", "seed", "device", "threads",
                                                "valid_bleu_samples", "valid_every", "save_every_minutes")},
+                    init_from=str(Path(options["init_from"]).absolute()) if options["init_from"] else None,
                 )
                 trainer = Trainer.start(config, model_options)
             if trainer.is_main:
@@ -193,6 +203,10 @@ def main(**options) -> None:
     scores = f"valid BLEU {state.best_bleu:.2f}" + (f", loss {state.best_loss:.3f}" if state.best_loss is not None else "")
     click.echo(f"done: {state.stop_reason}; best epoch {state.best_epoch} ({scores}); "
                f"best checkpoint: {result.best_checkpoint}", err=True)
+
+
+_MODEL_AND_TOKENIZER_OPTIONS = ("cell", "attention", "layers", "bidirectional", "embedding_dim", "hidden_dim", "bridge",
+                                "tie_embeddings", "attentional_dim", "tokenizer", "vocab_size")
 
 
 def _absolute(path: str) -> str:

@@ -166,6 +166,9 @@ class TrainConfig:
     # Also validate (and keep checkpoint-best/) every this many optimizer steps, for corpora whose
     # epoch outlasts a run; early stopping and the plateau schedule then count validations.
     valid_every: int | None = None
+    # A bundle or checkpoint to continue from (fine-tuning): its model, weights and tokenizers; the
+    # optimizer, schedule and data are this run's.
+    init_from: str | None = None
     log_every: int = 50
     # checkpoint-last/ is also saved mid-epoch at this interval (0: at epoch ends only), so a kill
     # or a power cut loses at most this much work; resuming from it gives the uninterrupted result.

@@ -136,6 +136,17 @@ def _train_tokenizers(corpus: ParallelText, kind: str, vocab_size: int, placehol
     return tuple(tokenizers)
 
 
+def initial_model(path: str):
+    """(model, model config, source tokenizer, target tokenizer) to continue from: a training
+    checkpoint's, or an exported bundle's read back (from_bundle.py)."""
+    if (Path(path) / "checkpoint.json").is_file():
+        checkpoint = load_checkpoint(path)
+        return checkpoint.model, checkpoint.model_config, checkpoint.source_tokenizer, checkpoint.target_tokenizer
+    from .from_bundle import model_from_bundle
+
+    return model_from_bundle(path)
+
+
 class Trainer:
     """Build with `Trainer.start(...)` (a new run) or `Trainer.resume(out_dir)`, then `run()`."""
 
@@ -169,6 +180,9 @@ class Trainer:
             read_parallel(path, train_config.source_lang, train_config.target_lang)  # fail early
         torch.manual_seed(train_config.seed)
         random.seed(train_config.seed)
+        if train_config.init_from is not None:
+            model, model_config, source_tokenizer, target_tokenizer = initial_model(train_config.init_from)
+            return cls(model, model_config, train_config, TrainerState(), source_tokenizer, target_tokenizer)
         source_tokenizer, target_tokenizer = _interruptible(
             _train_tokenizers, corpus, train_config.tokenizer, train_config.vocab_size, train_config.placeholders > 0)
         model_config = ModelConfig(
