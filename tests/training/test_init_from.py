@@ -56,3 +56,19 @@ def test_model_options_and_unmapped_bundles_are_one_line(tmp_path, bundle_factor
     assert result.exit_code == 2 and "--hidden-dim: with --init-from" in result.stderr
     result = _train(tmp_path, "--init-from", bundle_factory("gru", "bahdanau"), "--train", task_data["train"])
     assert result.exit_code == 2 and "bahdanau attention" in result.stderr and "Traceback" not in result.output
+
+
+def test_replay_mixes_in_the_parents_own_training_data(tmp_path, checkpoint_factory, task_data):
+    memory = tmp_path / "memory.tsv"
+    memory.write_text("".join(f"a{i} b{i}\tb{i} a{i}\n" for i in range(20)), encoding="utf-8")
+    parent = checkpoint_factory("gru", "luong")
+    result = _train(tmp_path, "--init-from", parent, "--train", memory, "--replay", "0.75")
+    assert result.exit_code == 0, result.output
+    assert "training pairs: 80" in result.output  # 20 of the memory, 60 drawn from the parent's corpus
+    tuned = load_checkpoint(tmp_path / "tuned" / "checkpoint-last").train_config
+    assert tuned.replay == 0.75 and tuned.replay_from == [str(task_data["train"])]
+
+
+def test_replay_needs_a_parent_whose_data_is_here(tmp_path, checkpoint_factory, task_data):
+    result = _train(tmp_path, "--train", task_data["train"], "--replay", "0.5")
+    assert result.exit_code == 2 and "give --init-from" in result.stderr

@@ -120,6 +120,9 @@ from .errors import TrainingInputError
               help="Fine-tune: start from this model bundle (an int8 one is dequantised) or training checkpoint: its "
                    "architecture, weights and tokenizers, with this run's data, optimizer and schedule. The model "
                    "and tokenizer options are then its own.")
+@click.option("--replay", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True, metavar="SHARE",
+              help="With --init-from: this share of the training pairs is drawn from the data the model started from "
+                   "was trained on (found from its record), so that it keeps what it knew.")
 @click.option("--resume", is_flag=True, help="Continue the run in -o from checkpoint-last/ (its saved settings win).")
 def main(**options) -> None:
     """Train an RNN encoder-decoder translator with teacher forcing.
@@ -144,7 +147,7 @@ def main(**options) -> None:
             missing = missing_train_extra()
             if missing:
                 raise TrainingInputError(f"training needs {missing}: {TRAIN_INSTALL}")
-            from .trainer import Trainer
+            from .trainer import Trainer, parent_corpora
 
             if options["resume"]:
                 trainer = Trainer.resume(options["out"], epochs=options["epochs"] if _given("epochs") else None,
@@ -155,6 +158,8 @@ def main(**options) -> None:
                 extra["resume_commands"] = [*extra.get("resume_commands", []), shlex.join(["s2s-train", *sys.argv[1:]])]
             elif not options["train_path"]:
                 raise TrainingInputError("--train is required (unless --resume continues a run)")
+            elif options["replay"] and not options["init_from"]:
+                raise TrainingInputError("--replay draws from the data of the model --init-from names; give --init-from")
             else:
                 if options["init_from"]:
                     fixed = [name for name in _MODEL_AND_TOKENIZER_OPTIONS if _given(name)]
@@ -176,6 +181,8 @@ def main(**options) -> None:
                                                "teacher_forcing", "label_smoothing", "precision", "placeholders", "grad_clip", "seed", "device", "threads",
                                                "valid_bleu_samples", "valid_every", "save_every_minutes")},
                     init_from=str(Path(options["init_from"]).absolute()) if options["init_from"] else None,
+                    replay=options["replay"],
+                    replay_from=parent_corpora(options["init_from"]) if options["init_from"] and options["replay"] else [],
                 )
                 trainer = Trainer.start(config, model_options)
             if trainer.is_main:

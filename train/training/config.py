@@ -169,6 +169,10 @@ class TrainConfig:
     # A bundle or checkpoint to continue from (fine-tuning): its model, weights and tokenizers; the
     # optimizer, schedule and data are this run's.
     init_from: str | None = None
+    # Share of the training pairs drawn from the corpora the parent (init_from) was trained on, so
+    # that fine-tuning keeps what it knew; `replay_from` holds those corpora, found when the run starts.
+    replay: float = 0.0
+    replay_from: list[str] = field(default_factory=list)
     log_every: int = 50
     # checkpoint-last/ is also saved mid-epoch at this interval (0: at epoch ends only), so a kill
     # or a power cut loses at most this much work; resuming from it gives the uninterrupted result.
@@ -203,6 +207,8 @@ class TrainConfig:
             raise ConfigError(f"lr_decay_every must be positive, got {self.lr_decay_every}")
         if not 0.0 <= self.teacher_forcing <= 1.0:
             raise ConfigError(f"teacher forcing ratio must be in [0, 1], got {self.teacher_forcing}")
+        if not 0.0 <= self.replay < 1.0:
+            raise ConfigError(f"replay (a share of the pairs) must be in [0, 1), got {self.replay}")
         if not 0.0 <= self.placeholders <= 1.0:
             raise ConfigError(f"placeholders (a share of the pairs) must be in [0, 1], got {self.placeholders}")
         if not 0.0 <= self.label_smoothing < 1.0:

@@ -109,11 +109,43 @@ def _training_text(config: TrainConfig) -> ParallelText:
     if len(kept) < len(corpus.sources):
         corpus = ParallelText([s for s, _ in kept], [t for _, t in kept], corpus.skipped_empty,
                               corpus.skipped_long + len(corpus.sources) - len(kept))
+    if config.replay and config.replay_from:
+        corpus = _with_replay(corpus, config)
     if not config.placeholders:
         return corpus
     augmented = add_placeholders(corpus.sources, corpus.targets, config.placeholders, config.seed,
                                  config.source_lang, config.target_lang)
     return ParallelText(augmented.sources, augmented.targets, corpus.skipped_empty, corpus.skipped_long)
+
+
+def _with_replay(corpus: ParallelText, config: TrainConfig) -> ParallelText:
+    """The corpus and, as `config.replay` of the whole, pairs drawn (the same on every run of this
+    configuration) from the parent model's own training data."""
+    parent = read_corpora(config.replay_from, config.source_lang, config.target_lang)
+    wanted = min(len(parent.sources), round(len(corpus.sources) * config.replay / (1 - config.replay)))
+    drawn = random.Random(config.seed).sample(range(len(parent.sources)), wanted)
+    return ParallelText(corpus.sources + [parent.sources[i] for i in drawn],
+                        corpus.targets + [parent.targets[i] for i in drawn], corpus.skipped_empty, corpus.skipped_long)
+
+
+def parent_corpora(init_from: str) -> list[str]:
+    """The training corpora the model at `init_from` was trained on, as this machine has them: a
+    checkpoint's recorded paths, or a bundle's (relative to where it was exported, tried from
+    here). A TrainingInputError names the first that is not here."""
+    if (Path(init_from) / "checkpoint.json").is_file():
+        paths = list(load_checkpoint(init_from).train_config.train)
+    else:
+        from s2s.runtime.bundle.manifest import Manifest
+
+        document = Manifest.read(Path(init_from)).document
+        paths = [c["path"] for c in (document.get("training_data") or {}).get("corpora", [])]
+    if not paths:
+        raise TrainingInputError(f"--replay: {init_from} does not record its training data; give --replay 0")
+    for path in paths:
+        if not Path(path).exists() and not any(Path(f"{path}.{suffix}").exists() for suffix in ("en", "fr", "de")):
+            raise TrainingInputError(f"--replay: {path}, which {init_from} was trained on, is not here; run from "
+                                     "where it was trained, or give --replay 0")
+    return [str(Path(p).absolute()) for p in paths]
 
 
 def _training_device(name: str) -> torch.device:
