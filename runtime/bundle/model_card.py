@@ -92,6 +92,15 @@ def render_model_card(manifest: dict[str, Any]) -> str:
                   "runtime protects numbers, names, codes, URLs, e-mail addresses, paths and your glossary and keep "
                   "terms by default (`--no-protect` turns it off).", ""]
     lines += ["## Training", ""]
+    parent = prov.get("fine_tuned_from")
+    if parent:
+        tuned_on = ", ".join(f"`{m['path']}` ({m['bytes']:,} bytes, sha256 `{(m['sha256'] or ['?'])[0][:16]}…`)"
+                             for m in parent.get("memories", [])) or "the data below"
+        replay = parent.get("replay")
+        lines += [f"Fine-tuned from `{parent['path']}`" + (f" ({parent['name']}, model.json sha256 "
+                                                          f"`{parent['manifest_sha256'][:16]}…`)" if parent.get("name") else "")
+                  + f" on {tuned_on}" + (f", {100 * replay['share']:.0f}% of the pairs replayed from its own training "
+                                         f"data" if replay else "") + ".", ""]
     if prov.get("training_command"):
         lines += ["```", prov["training_command"], *prov.get("resume_commands", []), "```", ""]
     training = prov.get("training", {})

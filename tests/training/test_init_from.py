@@ -72,3 +72,20 @@ def test_replay_mixes_in_the_parents_own_training_data(tmp_path, checkpoint_fact
 def test_replay_needs_a_parent_whose_data_is_here(tmp_path, checkpoint_factory, task_data):
     result = _train(tmp_path, "--train", task_data["train"], "--replay", "0.5")
     assert result.exit_code == 2 and "give --init-from" in result.stderr
+
+
+def test_a_tuned_bundle_records_its_parent_and_memory(tmp_path, bundle_factory, task_data):
+    import json
+
+    from s2s.export import ExportOptions, export_bundle
+
+    parent = bundle_factory("gru", "luong", quantize="int8")
+    memory = tmp_path / "app.fr.po"
+    memory.write_text('msgid ""\nmsgstr ""\n"Language: fr\\n"\n\n' + "".join(
+        f'msgid "a{i} b{i}"\nmsgstr "b{i} a{i}"\n\n' for i in range(30)), encoding="utf-8")
+    result = _train(tmp_path, "--init-from", parent, "--train", memory, "--source-lang", "en", "--target-lang", "fr")
+    assert result.exit_code == 0, result.output
+    export_bundle(tmp_path / "tuned" / "checkpoint-last", ExportOptions(out=tmp_path / "bundle", sample_size=10))
+    record = json.loads((tmp_path / "bundle" / "model.json").read_text())["provenance"]["fine_tuned_from"]
+    assert record["manifest_sha256"] and record["memories"][0]["bytes"] == memory.stat().st_size
+    assert "Fine-tuned from" in (tmp_path / "bundle" / "README.md").read_text()

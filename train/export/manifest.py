@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import platform
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,7 @@ def build_manifest(
                             if "valid_sets" in r else r for r in state.history],
                 "machine": machine_description(),
             },
+            "fine_tuned_from": _parent(train),
             "export_command": export_command,
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         },
@@ -128,6 +130,32 @@ def build_manifest(
         "attribution": attribution,
         "files": {},
     }
+
+
+def _parent(train) -> dict[str, Any] | None:
+    """What a fine-tuned model started from and was tuned on: the parent (its manifest's name and
+    sha256 where it is a bundle), each translation memory's size and sha256, the replayed share."""
+    if not train.init_from:
+        return None
+    from s2s.training.memories import is_memory, json_pair
+
+    parent = Path(train.init_from)
+    record: dict[str, Any] = {"path": shown_path(str(parent)), "name": None, "manifest_sha256": None}
+    if (parent / MANIFEST).is_file():
+        record["manifest_sha256"] = sha256_file(parent / MANIFEST)
+        try:
+            record["name"] = json.loads((parent / MANIFEST).read_text(encoding="utf-8")).get("name")
+        except (OSError, ValueError):
+            pass
+    memories = []
+    for path in train.train:
+        if is_memory(path):
+            files = list(json_pair(path) or [Path(path)])
+            memories.append({"path": shown_path(path), "bytes": sum(f.stat().st_size for f in files if f.exists()),
+                             "sha256": [sha256_file(f) for f in files if f.exists()]})
+    record["memories"] = memories
+    record["replay"] = {"share": train.replay, "from": [shown_path(p) for p in train.replay_from]} if train.replay else None
+    return record
 
 
 def finalise(directory: Path, manifest: dict[str, Any]) -> dict[str, Any]:
