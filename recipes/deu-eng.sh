@@ -1,27 +1,41 @@
 #!/usr/bin/env bash
-# Build models/deu-eng: German->English on Tatoeba German-English (everyday sentences) and Multi30k
-# (image captions), validated on both valid sets, with placeholders (names, numbers and codes
-# survive), then exported and scored on Tatoeba deu-eng test.tsv and Multi30k test_2016_flickr
-# (cased and lowercased). Run from the repository root with train/ installed (pip install . ./train); an
-# interrupted run resumes when the script is run again.
-#   bash recipes/deu-eng.sh                      # on the CPU (PRECISION=bf16 on CPUs with AMX)
-#   DEVICE=cuda MINUTES=4.3 bash recipes/deu-eng.sh   # on a CUDA GPU (torch with CUDA)
+# Build models/deu-eng: German->English on the text users bring: Tatoeba's everyday sentences,
+# Multi30k's captions, news, documentation and the interface strings of free software
+# (../shared/data/corpora and Debian's packages, harvested by recipes/data/harvest_debian.py), mixed
+# by recipes/data/build_mix.py from recipes/data/mix-deu-eng.tsv, which also keeps every validation
+# and test sentence out of it. Validated every 4,000 steps on the news and software validation sets,
+# Tatoeba deu-eng valid and Multi30k val, with placeholders (names, numbers and codes survive), then
+# exported and scored. Run from the repository root with train/ installed; an interrupted run
+# resumes when the script is run again.
+#   bash recipes/deu-eng.sh                      # on the CPU (PRECISION=bf16 where it multiplies bfloat16)
+#   DEVICE=cuda MINUTES=10 bash recipes/deu-eng.sh   # on a CUDA GPU (torch with CUDA)
 # EVALUATE=0 stops after the export (the scores can be recorded later on another machine).
 set -euo pipefail
 DATA="${DATA:-../shared/data}"
 RUN="${RUN:-runs/deu-eng}"
+MIX="${MIX:-data/mix/deu-eng}"
 MINUTES="${MINUTES:-120}"
 DEVICE="${DEVICE:-cpu}"
-PRECISION="${PRECISION:-fp32}"
+PRECISION="${PRECISION:-bf16}"
 EVALUATE="${EVALUATE:-1}"
+CORPORA="$DATA/corpora"
+if [ ! -f data/debian/harvest.json ]; then
+  python recipes/data/harvest_debian.py -o data/debian
+fi
+if [ ! -f "$MIX/mix.json" ]; then
+  python recipes/data/build_mix.py recipes/data/mix-deu-eng.tsv -o "$MIX" --data "$DATA" --harvest data/debian \
+         --languages de en
+fi
 if [ -d "$RUN/checkpoint-last" ]; then
   s2s-train -o "$RUN" --resume --max-minutes "$MINUTES" --device "$DEVICE"
 else
-  s2s-train --train "$DATA/tatoeba-deu-eng/train.tsv" --train "$DATA/multi30k/train" \
+  s2s-train --train "$MIX/tatoeba.tsv" --train "$MIX/multi30k.tsv" --train "$MIX/news.tsv" \
+            --train "$MIX/documentation.tsv" --train "$MIX/software.tsv" \
+            --valid "$CORPORA/valid-news-de-en.tsv" --valid "$CORPORA/valid-software-de-en.tsv" \
             --valid "$DATA/tatoeba-deu-eng/valid.tsv" --valid "$DATA/multi30k/val" \
             --source-lang de --target-lang en -o "$RUN" --epochs 10 --max-minutes "$MINUTES" \
             --max-pair-tokens 96 --placeholders 0.5 --device "$DEVICE" --precision "$PRECISION" \
-            --lr-decay-start 11000 --lr-decay-every 2500 --valid-bleu-samples 500
+            --lr-decay-start 14000 --lr-decay-every 2500 --valid-every 4000 --valid-bleu-samples 200
 fi
 s2s-export "$RUN/checkpoint-best" -o models/deu-eng --quantize int8 --one-call --name deu-eng --force
 [ "$EVALUATE" = 1 ] || exit 0
@@ -31,4 +45,7 @@ for beam in 1 5; do
            --beam-size "$beam" --record
   s2s-eval -m models/deu-eng -i "$DATA/multi30k/test_2016_flickr.de" --reference "$DATA/multi30k/test_2016_flickr.en" \
            --beam-size "$beam" --lowercase --record
+done
+for domain in news software; do
+  s2s-eval -m models/deu-eng -i "$CORPORA/valid-$domain-de-en.tsv" --record
 done

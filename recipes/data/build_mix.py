@@ -1,7 +1,7 @@
 """Build a model's training mix: cleaned, deduplicated, weighted, and kept apart from every held-out set.
 
-    python recipes/data/build_mix.py recipes/data/mix-eng-fra.tsv -o data/mix/eng-fra \
-        [--data ../shared/data] [--harvest data/debian]
+    python recipes/data/build_mix.py recipes/data/mix-eng-fra.tsv -o data/mix/eng-fra --languages en fr \
+        [--data ../shared/data] [--harvest data/debian] [--reverse]
 
 The mix file lists the sources, a line each (`#` starts a comment):
 
@@ -45,7 +45,8 @@ STOPWORDS = {
     "fr": set("le la les de des du et est un une que qui dans pour pas sur au aux avec ce cette il elle nous vous "
               "ils sont été être par plus ne se sa son ses leur mais ou où".split()),
     "de": set("der die das und ist nicht ein eine zu den dem des mit von auf für sich auch es im wir ich sie "
-              "sind wird werden hat haben als bei nach oder wie aus".split()),
+              "sind wird werden hat haben als bei nach oder wie aus einem einer eines einen dass zum zur vom beim "
+              "über nur noch durch unter vor".split()),
 }
 _WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
@@ -97,6 +98,8 @@ def read_pairs(source: Source, data: Path, harvest: Path) -> list[tuple[str, str
 
 
 def language_of(text: str) -> str | None:
+    """The language whose function words the text holds most of (two at least; ties go to the
+    first of en, fr, de), for texts of LANGUAGE_CHECK_WORDS words or more; None when unsure."""
     words = [w.lower() for w in _WORDS.findall(text)]
     if len(words) < LANGUAGE_CHECK_WORDS:
         return None
@@ -139,6 +142,8 @@ def main() -> None:
                         help="where recipes/data/harvest_debian.py wrote its files")
     parser.add_argument("--languages", nargs=2, required=True, metavar=("SOURCE", "TARGET"),
                         help="the mix's source and target language (en, fr, de), for the language check")
+    parser.add_argument("--reverse", action="store_true",
+                        help="write every pair the other way round (a French->English mix from the English->French one)")
     parser.add_argument("--seed", type=int, default=1234)
     args = parser.parse_args()
     sources = read_mix(args.mix)
@@ -174,9 +179,11 @@ def main() -> None:
               f"({', '.join(f'{k} {v:,}' for k, v in reasons.most_common()) or 'none dropped'})", file=sys.stderr)
     args.output.mkdir(parents=True, exist_ok=True)
     for group, pairs in groups.items():
-        (args.output / f"{group}.tsv").write_text("".join(f"{a}\t{b}\n" for a, b in pairs), encoding="utf-8")
+        lines = (f"{b}\t{a}\n" if args.reverse else f"{a}\t{b}\n" for a, b in pairs)
+        (args.output / f"{group}.tsv").write_text("".join(lines), encoding="utf-8")
         print(f"{group}.tsv: {len(pairs):,} pairs", file=sys.stderr)
-    summary = {"mix": args.mix.name, "languages": args.languages, "seed": args.seed,
+    summary = {"mix": args.mix.name, "languages": args.languages[::-1] if args.reverse else args.languages,
+               "seed": args.seed,
                "groups": {g: len(p) for g, p in groups.items()}, "sources": report}
     (args.output / "mix.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"in all: {sum(len(p) for p in groups.values()):,} pairs", file=sys.stderr)
