@@ -2,7 +2,8 @@
 put back after it.
 
 What is protected, in order of precedence where matches overlap: the user's glossary terms
-(replaced by their target term) and do-not-translate terms, URLs, e-mail addresses, file paths,
+(replaced by their target term) and do-not-translate terms, format placeholders (`%s`, `%(name)s`,
+`{name}`, `{count, number}`, `{{ name }}`, `${name}`), URLs, e-mail addresses, file paths,
 codes (letters and digits mixed: `LH1234`, `X7-42QB`, `#5531`), numbers (with their separators
 and currency or percent signs as written: `06 12 34 56 78`, `4.2.1`, `14:05`, `$5`, `12%`),
 capitalised names the model's vocabulary does not hold, and any private-use character. The
@@ -47,6 +48,11 @@ WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u
 # scan far opens with a lookbehind that refuses a start inside a run it would have matched from
 # the run's first character: a megabyte-long word is scanned once, not once per character.
 RULES: tuple[tuple[str, str], ...] = (
+    # Software strings' format placeholders: printf (%s, %d, %(name)s, %1$s, %%), braces ({}, {0},
+    # {name}, ICU's typed {count, number}), templates ({{ name }}, ${name}).
+    ("format", r"%%|%(?:\([A-Za-z0-9_]+\)|[0-9]+\$)?[-+#0]*[0-9]*(?:\.[0-9]+)?[sdifFeEgGxXoucr]"
+               r"|\{\{ ?[A-Za-z_][A-Za-z0-9_.]* ?\}\}|\$\{[A-Za-z_][A-Za-z0-9_.]*\}"
+               r"|\{[A-Za-z0-9_]*(?:, ?(?:number|date|time|duration|spellout|ordinal)(?:, ?[^{}]*)?)?\}"),
     ("url", rf"(?<![A-Za-z0-9+.-])(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)[^{WHITESPACE}<>\x22]*"
             rf"[^{WHITESPACE}<>\x22.,;:!?\x27)\]}}]"),
     ("email", r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),

@@ -1,11 +1,15 @@
-"""Format placeholders of software strings, which a translation must carry exactly: printf
-(`%s`, `%d`, `%(name)s`, `%1$s`), Python and ICU-style braces (`{name}`, `{0}`) and `%%`."""
+"""Format placeholders of software strings, which a translation must carry exactly: the
+protection's own rule (printf `%s`, `%d`, `%(name)s`, `%1$s`, `%%`; braces `{name}`, `{0}`,
+`{count, number}`; templates `{{ name }}`, `${name}`), so that what a document requires and what
+the runtime protects are one definition."""
 
 from __future__ import annotations
 
 import re
 
-FORMAT_PLACEHOLDER = re.compile(r"%%|%(?:\(\w+\)|\d+\$)?[-+ #0]*\d*(?:\.\d+)?[sdifFeEgGxXoucr]|\{\w*\}")
+from ..decoding.protection import RULES
+
+FORMAT_PLACEHOLDER = re.compile(dict(RULES)["format"])
 
 
 def format_placeholders(text: str) -> list[str]:

@@ -55,6 +55,8 @@ PROTECTION_TEXTS = [
     # SyntaxError in JavaScript; "ſtop" once came back as "undefined").
     "Please ſtop here.", "We flew to istanbul and İSTANBUL.", "Send the ınvoice by e-mail to Jean-Pierre.",
     "A cafe\u0301 and a café.", "Long words: " + "a" * 3000 + " and " + "a-" * 1000 + ".",
+    "Installed (%d):", "{users} and {lastUser} joined.", "Save %(count)s to %1$s, 100%% done, {n, number}.",
+    "Hello {{ name }} and ${user}.",
 ]
 GLOSSARY = {"invoice": "facture", "New York": "New York City", "login": "connexion", "stop": "arrêt",
             "İstanbul": "Istanbul", "e-mail": "courriel", "café": "bistro"}

@@ -49,6 +49,10 @@ export const PROTECTION = {
   "privateUse": "[\ue000-\uf8ff]",
   "rules": [
     [
+      "format",
+      "%%|%(?:\\([A-Za-z0-9_]+\\)|[0-9]+\\$)?[-+#0]*[0-9]*(?:\\.[0-9]+)?[sdifFeEgGxXoucr]|\\{\\{ ?[A-Za-z_][A-Za-z0-9_.]* ?\\}\\}|\\$\\{[A-Za-z_][A-Za-z0-9_.]*\\}|\\{[A-Za-z0-9_]*(?:, ?(?:number|date|time|duration|spellout|ordinal)(?:, ?[^{}]*)?)?\\}"
+    ],
+    [
       "url",
       "(?<![A-Za-z0-9+.-])(?:[A-Za-z][A-Za-z0-9+.-]*://|www\\.)[^\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000<>\\x22]*[^\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000<>\\x22.,;:!?\\x27)\\]}]"
     ],

@@ -38,6 +38,14 @@ def _kinds(sentence: str, **terms) -> list[tuple[str, str]]:
                                                      ("number", "12%"), ("number", "1,000.50")]),
     ("Olga met Tom in Lisbon.", [("name", "Olga"), ("name", "Lisbon")]),
     ("and/or the cat", []),
+    # Format placeholders of interface strings ("Installed (%d):" came back as "Installed (mant des%.").
+    ("installed (%d):", [("format", "%d")]),
+    ("{users} and {lastUser} joined the channel.", [("format", "{users}"), ("format", "{lastUser}")]),
+    ("save %(count)s files to %1$s, %% done.", [("format", "%(count)s"), ("format", "%1$s"), ("format", "%%")]),
+    ("must be {minLength, number} or more, {0} or {}.", [("format", "{minLength, number}"), ("format", "{0}"),
+                                                          ("format", "{}")]),
+    ("hello {{ name }} and ${user}.", [("format", "{{ name }}"), ("format", "${user}")]),
+    ("a % of it, 50% off.", [("number", "50%")]),
     ("The NASA team", []),  # all capitals: an acronym, not a name
 ])
 def test_each_protected_kind(sentence, expected):
