@@ -44,9 +44,12 @@ class PoFormat:
                     entry.msgstr = singular
                 if "fuzzy" not in entry.flags:
                     entry.flags.insert(0, "fuzzy")  # machine translated: for review (first, as msgmerge writes it)
-            return _with_source_header(str(catalogue), text).encode("utf-8")
+            written = _with_source_header(str(catalogue), text)
+            return (_for_language(written, language[0]) if language else written).encode("utf-8")
 
-        return Extracted(segments, rebuild, [format_placeholders(s) for s in segments])
+        language: list[str] = []  # the target language, once the translation says it
+        return Extracted(segments, rebuild, [format_placeholders(s) for s in segments],
+                         set_language=language.append)
 
 
 # A line holding a string: a keyword (msgctxt, msgid, msgid_plural, msgstr, msgstr[N]) or a
@@ -77,6 +80,38 @@ def _with_source_header(rendered: str, source: str) -> str:
     if theirs is None or ours is None or "\r" in source:
         return rendered
     return theirs.group() + rendered[ours.end():]
+
+
+# The plural rules gettext writes for the languages the shipped models translate into.
+PLURAL_FORMS = {"fr": "nplurals=2; plural=(n > 1);", "de": "nplurals=2; plural=(n != 1);",
+                "en": "nplurals=2; plural=(n != 1);"}
+_FIELD = r'(^"{name}: )([^"\n]*?)(\\n"$)'
+
+
+def _for_language(written: str, language: str) -> str:
+    """A template's header made a catalogue's (`-i app.pot -o app.fr.po`): its Language, plural
+    rule and charset filled in (or added) where they are still the template's placeholders, as
+    msgfmt -c asks; a catalogue's own header (none of those placeholders) is left as it is."""
+    header = _HEADER.match(written)
+    if header is None:
+        return written
+    text = header.group()
+    if not re.search(r'^"(?:Language: *\\n|Plural-Forms:.*(?:INTEGER|EXPRESSION)|Content-Type:.*CHARSET)', text,
+                     re.MULTILINE):
+        return written  # a catalogue's own header, not a template's
+    fields = {"Language": (lambda v: not v.strip(), language),
+              "Plural-Forms": (lambda v: "INTEGER" in v or "EXPRESSION" in v, PLURAL_FORMS.get(language[:2])),
+              "Content-Type": (lambda v: "CHARSET" in v, "text/plain; charset=UTF-8")}
+    for name, (template, value) in fields.items():
+        if value is None:
+            continue
+        pattern = re.compile(_FIELD.format(name=re.escape(name)), re.MULTILINE)
+        found = pattern.search(text)
+        if found is None:
+            text = text.rstrip("\n") + f'\n"{name}: {value}\\n"\n'
+        elif template(found.group(2)):
+            text = text[: found.start(2)] + value + text[found.end(2):]
+    return text + written[header.end():]
 
 
 def _plural_count(catalogue) -> int:

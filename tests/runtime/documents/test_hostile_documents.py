@@ -117,3 +117,38 @@ def test_po_msgids_come_back_byte_for_byte():
     entry = 'msgid "Say \\"hi\\"\\tnow\\\\n\\n"\nmsgstr ""\n'
     _, out = _roundtrip("po", (PO_HEADER + entry).encode(), lambda s: "X")
     assert 'msgid "Say \\"hi\\"\\tnow\\\\n\\n"' in out.decode()
+
+
+POT = '''# Template
+msgid ""
+msgstr ""
+"Project-Id-Version: app 1.0\\n"
+"Language: \\n"
+"Content-Type: text/plain; charset=CHARSET\\n"
+"Plural-Forms: nplurals=INTEGER; plural=EXPRESSION;\\n"
+
+msgid "%d file"
+msgid_plural "%d files"
+msgstr[0] ""
+msgstr[1] ""
+'''
+
+
+def test_a_template_becomes_a_catalogue_of_the_target_language(tmp_path):
+    pytest.importorskip("polib")
+    import shutil
+    import subprocess
+
+    extracted = _load("po").extract(POT.encode())
+    extracted.set_language("fr")
+    out = extracted.rebuild(["%d fichier", "%d fichiers"]).decode()
+    assert '"Language: fr\\n"' in out and '"Plural-Forms: nplurals=2; plural=(n > 1);\\n"' in out
+    assert "charset=UTF-8" in out
+    if shutil.which("msgfmt"):  # the check a build runs ("header entry lacks a plural=EXPRESSION" before)
+        (tmp_path / "app.fr.po").write_text(out, encoding="utf-8")
+        subprocess.run(["msgfmt", "-c", "-o", "/dev/null", str(tmp_path / "app.fr.po")], check=True)
+    # A catalogue that says its language and plural rule keeps them.
+    said = POT.replace("Language: ", "Language: fr_CA").replace("INTEGER; plural=EXPRESSION", "2; plural=(n > 1)")
+    extracted = _load("po").extract(said.encode())
+    extracted.set_language("fr")
+    assert '"Language: fr_CA\\n"' in extracted.rebuild(["a", "b"]).decode()
