@@ -34,6 +34,8 @@ td tfoot th thead title tr ul button label""".split())
 UNTOUCHED = frozenset("script style pre textarea code kbd samp var svg math noscript template".split())
 VOID = frozenset("br img wbr".split())
 READ_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label")
+# The head's metadata: a stylesheet's title names it for the browser, not for a reader.
+METADATA = frozenset("link meta base".split())
 # Blocks and inline elements are read recursively: deeper nesting than this (real pages stay far
 # below a hundred) is refused in one line rather than running out of stack.
 MAX_NESTING = 256
@@ -44,6 +46,9 @@ class _Run:
     nodes: list  # consecutive inline nodes of one block
     markers: dict[str, str] = field(default_factory=dict)  # marker character -> the HTML it stands for
     pairs: list[tuple[str, str]] = field(default_factory=list)  # (opening, closing) markers
+    # Markers whose HTML is written again at rebuild, after the element's attributes (a link's
+    # title, an image's alt) are translated: marker -> (element, "open" | "whole").
+    elements: dict[str, tuple[object, str]] = field(default_factory=dict)
     before: str = ""
     after: str = ""
 
@@ -78,10 +83,13 @@ class HtmlFormat:
             if isinstance(node, bs4.NavigableString):
                 return "" if isinstance(node, bs4.Comment) else escaped(str(node), lambda char: carry(char, run))
             if node.name in VOID:
-                return carry(str(node), run)
+                char = carry(str(node), run)
+                run.elements[char] = (node, "whole")
+                return char
             if node.name in UNTOUCHED or node.get("translate") == "no":
                 return carry(str(node), run)  # one piece, carried as it is
             opening = carry(_opening_tag(node), run)
+            run.elements[opening] = (node, "open")
             inner = "".join(inline_text(child, run) for child in node.children)
             closing = carry(f"</{node.name}>", run)
             run.pairs.append((opening, closing))
@@ -90,7 +98,7 @@ class HtmlFormat:
         def visit(element) -> None:
             if element.name in UNTOUCHED or element.get("translate") == "no":
                 return
-            for name in READ_ATTRIBUTES:
+            for name in READ_ATTRIBUTES if element.name not in METADATA else ():
                 if isinstance(element.get(name), str) and element[name].strip():
                     attributes.append((element, name))
             current: list = []
@@ -109,7 +117,7 @@ class HtmlFormat:
         def collect_attributes(node) -> None:
             if isinstance(node, bs4.NavigableString) or node.name in UNTOUCHED or node.get("translate") == "no":
                 return
-            for name in READ_ATTRIBUTES:
+            for name in READ_ATTRIBUTES if node.name not in METADATA else ():
                 if isinstance(node.get(name), str) and node[name].strip():
                     attributes.append((node, name))
             for child in node.children:
@@ -140,7 +148,12 @@ class HtmlFormat:
 
         def rebuild(translations: list[str]) -> bytes:
             dropped = 0
+            # Attributes first, so that the tags written back around the text carry their translations.
+            for (element, name), translation in zip(attributes, translations[len(runs):]):
+                element[name] = translation
             for run, translation in zip(runs, translations):
+                for char, (element, kind) in run.elements.items():
+                    run.markers[char] = _opening_tag(element) if kind == "open" else str(element)
                 anchor = run.nodes[0]
                 if not run.markers:  # text alone (most blocks): no markup to parse back
                     anchor.insert_before(bs4.NavigableString(run.before + translation + run.after))
@@ -152,16 +165,15 @@ class HtmlFormat:
                         anchor.insert_before(node.extract())
                 for node in run.nodes:
                     node.extract()
-            for (element, name), translation in zip(attributes, translations[len(runs):]):
-                element[name] = translation
             extracted.counts["markup_dropped"] = dropped
             # eventual_encoding=None: the page's charset declaration stays as written (it is still true).
             return bom + soup.decode(eventual_encoding=None, formatter=formatter).encode(encoding,
                                                                                          errors="xmlcharrefreplace")
 
         def set_language(language: str) -> None:
-            if soup.html is not None and soup.html.get("lang"):
-                soup.html["lang"] = language
+            for name in ("lang", "xml:lang"):  # XHTML says it twice
+                if soup.html is not None and soup.html.get(name):
+                    soup.html[name] = language
 
         extracted = Extracted(segments, rebuild, set_language=set_language,
                               pairs=[dict(run.pairs) for run in runs] + [{} for _ in attributes])

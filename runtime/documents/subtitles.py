@@ -174,7 +174,10 @@ class SrtFormat:
                 lengths = [len(styling.words(styled[i].text)) for i in group]
                 for i, part in zip(group, styling.spread(translation, lengths)):
                     cues[i].content = styled[i].prefix + _rewrap(part, cues[i].content)
-            return srt.compose(cues, reindex=False).encode("utf-8")
+            composed = srt.compose(cues, reindex=False)
+            if "\r\n" in text:  # the file's own line ends (srt writes \n)
+                composed = composed.replace("\r\n", "\n").replace("\n", "\r\n")
+            return composed.encode("utf-8")
 
         return Extracted(segments, rebuild, pairs=[styling.pairs(s) for styling, s in zip(stylings, segments)])
 

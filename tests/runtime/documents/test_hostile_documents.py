@@ -152,3 +152,22 @@ def test_a_template_becomes_a_catalogue_of_the_target_language(tmp_path):
     extracted = _load("po").extract(said.encode())
     extracted.set_language("fr")
     assert '"Language: fr_CA\\n"' in extracted.rebuild(["a", "b"]).decode()
+
+
+def test_srt_keeps_its_crlf_line_ends():
+    pytest.importorskip("srt")
+    document = b"1\r\n00:00:01,000 --> 00:00:02,000\r\nHello there.\r\n\r\n2\r\n00:00:03,000 --> 00:00:04,000\r\nBye.\r\n\r\n"
+    _, out = _roundtrip("srt", document)
+    assert out == document  # came back with LF line ends
+
+
+def test_html_says_its_new_language_twice_and_translates_tooltips_not_stylesheet_titles():
+    page = ('<html lang="en" xml:lang="en"><head><link rel="stylesheet" title="Main style" href="s.css">'
+            '<title>Manual</title></head><body><p>See <a href="#x" title="Permanent link">the manual</a> and '
+            '<img src="i.png" alt="A cat"> now.</p></body></html>').encode()
+    extracted = _load("html").extract(page)
+    assert "Main style" not in extracted.segments and "Permanent link" in extracted.segments
+    extracted.set_language("fr")
+    out = extracted.rebuild([s.upper() for s in extracted.segments]).decode()
+    assert 'lang="fr" xml:lang="fr"' in out and 'title="Main style"' in out
+    assert 'title="PERMANENT LINK"' in out and 'alt="A CAT"' in out  # were written back untranslated
