@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..atomic import TEMPORARY_SUFFIX, write_atomically
-from ..documents import DocumentError, format_for, translate_document
+from ..documents import DocumentError, document_notes, format_for, translate_document
 from ..errors import InputError, OutputError
 from ..line_reader import LineReader, batched, open_input
 from .job import JobOptions, in_order, translate_lines, worker_count, worker_pool, worker_translator
@@ -65,12 +65,13 @@ def shown(path: Path) -> str:
 def translate_folder(translator: "Translator", source: Path, target: Path, options: JobOptions, *,
                      resume: bool = False, overwrite: bool = False, input_format: str | None = None,
                      encoding_errors: str = "strict", done: Callable[[Path], None] | None = None,
-                     failed: Callable[[Path, str], None] | None = None, device: str = "cpu",
+                     failed: Callable[[Path, str], None] | None = None,
+                     warned: Callable[[Path, str], None] | None = None, device: str = "cpu",
                      threads: int | None = None) -> FolderResult:
     """Translate every file of `source` into `target` (see the module docstring). With
     `options.workers` above one, files are translated side by side, each whole in one worker
-    process; `done` and `failed` still come in the files' order, and every output is the bytes
-    one process writes."""
+    process; `done`, `failed` and `warned` (what a file's translation gave up) still come in the
+    files' order, and every output is the bytes one process writes."""
     if target.exists() and not target.is_dir():
         raise InputError(f"input {source} is a folder, so --output must be a folder; {target} is a file")
     if target.resolve() == source.resolve():
@@ -94,7 +95,10 @@ def translate_folder(translator: "Translator", source: Path, target: Path, optio
         else:
             todo.append(path)
     task = _FileTask(target, options, input_format, encoding_errors)
-    for path, reason in _translated_files(translator, todo, task, device, threads):
+    for path, (reason, notes) in _translated_files(translator, todo, task, device, threads):
+        for note in notes:
+            if warned is not None:
+                warned(path, note)
         if reason is None:
             result.translated.append(path)
             if done is not None:
@@ -115,22 +119,25 @@ class _FileTask:
     input_format: str | None
     encoding_errors: str
 
-    def run(self, translator: "Translator", path: Path) -> str | None:
-        """Translate `path` into the target folder; None, or why the file could not be translated."""
+    def run(self, translator: "Translator", path: Path) -> tuple[str | None, list[str]]:
+        """Translate `path` into the target folder: (None, or why the file could not be
+        translated; what its translation had to give up, a line each, as a file alone reports it)."""
         out = self.target / path.name
+        notes: list[str] = []
         try:
             document_format = format_for(path, self.input_format)
             if document_format is not None:
-                data = translate_document(translator, path, document_format.name, self.options.decoding).data
-                write_atomically(out, data)
+                result = translate_document(translator, path, document_format.name, self.options.decoding)
+                write_atomically(out, result.data)
+                notes = document_notes(result)
             else:
                 write_atomically(out, _text_lines(translator, path, self.options, self.encoding_errors))
         except (DocumentError, InputError) as exc:
-            return str(exc)
+            return str(exc), []
         except Exception as exc:  # a bug this file ran into: reported with the file, and the job goes on
             log.debug("internal error on %s", shown(path), exc_info=True)
-            return f"internal error ({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''})"
-        return None
+            return f"internal error ({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''})", []
+        return None, notes
 
 
 def _remove_stale_partials(target: Path, files: list[Path]) -> None:
@@ -142,7 +149,7 @@ def _remove_stale_partials(target: Path, files: list[Path]) -> None:
 
 
 def _translated_files(translator: "Translator", files: list[Path], task: _FileTask, device: str,
-                      threads: int | None) -> Iterator[tuple[Path, str | None]]:
+                      threads: int | None) -> Iterator[tuple[Path, tuple[str | None, list[str]]]]:
     if task.options.workers <= 1:
         for path in files:
             yield path, task.run(translator, path)
@@ -152,7 +159,7 @@ def _translated_files(translator: "Translator", files: list[Path], task: _FileTa
         yield from in_order(submitted, 2 * worker_count(task.options.workers))
 
 
-def _run_in_worker(task: _FileTask, path: Path) -> str | None:
+def _run_in_worker(task: _FileTask, path: Path) -> tuple[str | None, list[str]]:
     return task.run(worker_translator(), path)
 
 

@@ -266,7 +266,8 @@ def _translate_folder(input_path, output_path, model, options, resume, overwrite
                                   input_format=input_format, encoding_errors=encoding_errors, done=done,
                                   device=device, threads=threads,
                                   failed=lambda path, reason: click.echo(f"s2s-translate: error: {shown(path)}: "
-                                                                         f"{reason}", err=True))
+                                                                         f"{reason}", err=True),
+                                  warned=lambda path, note: log.warning("%s: %s", shown(path), note))
     except KeyboardInterrupt:
         click.echo(f"s2s-translate: interrupted after {count[0]} file(s); continue with --resume", err=True)
         sys.exit(130)
@@ -288,7 +289,7 @@ def _translate_document(document_format, model, input_path, output_path, overwri
     from ..atomic import write_atomically
     from ..batch.output_file import check_output_path
     from ..decoding.translator import Translator
-    from ..documents import MAX_DOCUMENT_BYTES, translate_document
+    from ..documents import MAX_DOCUMENT_BYTES, document_notes, translate_document
 
     model_path, source_lang, target_lang = model
     from_stdin = input_path is None or str(input_path) == "-"
@@ -310,12 +311,8 @@ def _translate_document(document_format, model, input_path, output_path, overwri
         sys.stdout.buffer.flush()
     else:
         write_atomically(output_path, result.data)
-    if result.markup_dropped:
-        log.warning("%d block(s) lost their inline markup: the model did not carry its tags back in order",
-                    result.markup_dropped)
-    if result.kept_source:
-        log.warning("%d segment(s) kept their source text: their translation lost a format placeholder",
-                    result.kept_source)
+    for note in document_notes(result):
+        log.warning("%s", note)
     if not quiet:
         click.echo(f"translated {result.segments} segment{'' if result.segments == 1 else 's'} of a "
                    f"{document_format.name} document in {time.perf_counter() - started:.2f} s", err=True)

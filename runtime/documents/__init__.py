@@ -94,6 +94,19 @@ class DocumentResult:
     markup_dropped: int = 0  # HTML blocks whose inline tags did not come back well nested: text alone
 
 
+def document_notes(result: DocumentResult) -> list[str]:
+    """What a document's translation had to give up, a line each (the CLI's warnings, for a file
+    alone and for each file of a folder)."""
+    notes = []
+    if result.markup_dropped:
+        notes.append(f"{result.markup_dropped} block(s) lost their inline markup: the model did not carry its tags "
+                     "back in order")
+    if result.kept_source:
+        notes.append(f"{result.kept_source} segment(s) kept their source text: their translation lost a format "
+                     "placeholder")
+    return notes
+
+
 def translate_document(translator: "Translator", source: bytes | str | Path, format: str | None = None,
                        options: DecodeOptions | None = None) -> DocumentResult:
     """Translate a document (its bytes, or a path) with `translator`: its format named (`po`,

@@ -119,3 +119,20 @@ def test_links_pipes_and_odd_names_are_said_and_quoted(bundle_factory, folder, t
     assert "left 2 entries that are not regular files (links, pipes, devices): link.txt, pipe.txt" in result.stderr
     error = next(line for line in result.stderr.splitlines() if "bad" in line)
     assert error.startswith('s2s-translate: error: "') and 'bad\\nname.po": not a readable' in error  # quoted, escaped
+
+
+def test_each_files_warnings_are_reported_with_its_name(bundle_factory, folder, tmp_path, monkeypatch):
+    import s2s.runtime.batch.folder_job as folder_job
+    from s2s.runtime.documents import DocumentResult
+
+    real = folder_job.translate_document
+
+    def lossy(translator, path, *args, **kwargs):
+        result = real(translator, path, *args, **kwargs)
+        return DocumentResult(result.data, result.segments, kept_source=2 if path.name == "a.po" else 0)
+
+    monkeypatch.setattr(folder_job, "translate_document", lossy)
+    result = _run(bundle_factory("gru", "bahdanau"), "-i", folder, "-o", tmp_path / "out")
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert any(line.endswith("a.po: 2 segment(s) kept their source text: their translation lost a format placeholder")
+               for line in warnings), result.stderr  # a folder job said nothing of them
