@@ -26,6 +26,9 @@ def _data_section(data: dict[str, Any] | None, languages: dict[str, Any]) -> lis
     for corpus in data["corpora"]:
         domain = f": {corpus['domain']}" if corpus.get("domain") else ""
         lines.append(f"- `{corpus['path']}`, {corpus['pairs']:,} sentence pairs{domain}")
+        sources = corpus.get("sources") or []
+        if sources:
+            lines.append("  - from " + "; ".join(f"{s['source']} ({s['pairs']:,}, {s['licence']})" for s in sources))
     tokens, words = data["source_tokens"], data["source_words"]
     lines += [
         f"- source sentences: median {words['p50']} words ({tokens['p50']} tokens), 90% at most {words['p90']} "

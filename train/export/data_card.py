@@ -3,7 +3,9 @@ source-length distribution (which the runtime uses to warn about inputs far out 
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 from typing import Any
 
 from s2s.training.checkpoint import Checkpoint
@@ -14,6 +16,12 @@ from s2s.training.tokenization import encode
 # The project's reference corpora, recognised by path: what their text is like (the first key a
 # path holds wins; their lengths are measured, below, not described).
 KNOWN_DOMAINS = {
+    # The groups of a training mix (recipes/data/build_mix.py writes data/mix/<model>/<group>.tsv).
+    "/parliament.tsv": "Canadian House and Senate debates (Hansard, 1997-2000; its French accents restored by a "
+                       "program)",
+    "/news.tsv": "news (WMT news test sets 2008-2013) and news and Wikipedia sentences (UD PUD)",
+    "/documentation.tsv": "technical documentation and desktop help (Python, GNOME, phpMyAdmin, LibreOffice)",
+    "/software.tsv": "interface strings of free software (Godot, Magento, git and the catalogues of Debian packages)",
     "train-extra": "longer everyday sentences and dialogue from the Tatoeba project (2019 release)",
     "tatoeba-eng-fra/train.tsv": "short everyday sentences and dialogue from the Tatoeba project (English side at "
                                  "most 30 characters)",
@@ -42,6 +50,23 @@ def shown_path(path: str) -> str:
     return relative if not relative.startswith(os.path.join(os.pardir, os.pardir)) else os.path.normpath(path)
 
 
+def mix_sources(path: str) -> list[dict[str, Any]] | None:
+    """The sources of a training mix's group file, with their licences and how many pairs each
+    gave (from the mix.json beside it); None for any other corpus."""
+    record = Path(path).parent / "mix.json"
+    if not record.is_file():
+        return None
+    try:
+        sources = json.loads(record.read_text(encoding="utf-8")).get("sources", {})
+    except (OSError, ValueError):
+        return None
+    group = Path(path).stem
+    found = [{"source": name.replace("{harvest}/", "debian: "), "pairs": entry.get("in_mix"),
+              "licence": entry.get("licence")}
+             for name, entry in sources.items() if isinstance(entry, dict) and entry.get("group") == group]
+    return found or None
+
+
 def training_data_summary(checkpoint: Checkpoint) -> dict[str, Any] | None:
     """Corpora (pairs, domain) and source lengths in tokens and words; None when the training
     data is no longer readable."""
@@ -58,7 +83,8 @@ def training_data_summary(checkpoint: Checkpoint) -> dict[str, Any] | None:
         kept = [n for n in lengths if 0 < n <= config.max_length]
         token_lengths += kept
         word_lengths += [len(s.split()) for s, n in zip(pairs.sources, lengths) if 0 < n <= config.max_length]
-        corpora.append({"path": shown_path(path), "pairs": len(kept), "domain": domain_of(path)})
+        corpora.append({"path": shown_path(path), "pairs": len(kept), "domain": domain_of(path),
+                        "sources": mix_sources(path)})
     if not token_lengths:
         return None
     return {
