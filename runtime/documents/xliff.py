@@ -15,7 +15,7 @@ import copy
 import io
 from dataclasses import dataclass, field
 
-from . import DocumentError, Extracted, require
+from . import DocumentError, Extracted, icu, require
 from .markers import TooManyMarkers, escaped, marker, well_nested
 
 XLIFF_12 = "urn:oasis:names:tc:xliff:document:1.2"
@@ -110,11 +110,14 @@ def _marker(entry: _Entry, role: str, element, counter: list[int]) -> str:
 
 def _segment(entry: _Entry) -> str:
     """The unit's source text with its codes as markers, numbered from the first for each unit; ""
-    (left untranslated) for a unit with more codes than markers."""
+    (left untranslated) for a unit with more codes than markers, or an ICU message."""
     try:
-        return _marked(entry, entry.source, [0]).strip()
+        text = _marked(entry, entry.source, [0]).strip()
     except TooManyMarkers:
         return ""
+    # An ICU plural or select message (Angular's {VAR_PLURAL, plural, ...}) is not prose: a
+    # translation as one sentence would break it, so the unit is left for its source.
+    return "" if icu.is_message(text) else text
 
 
 def _marked(entry: _Entry, element, counter: list[int]) -> str:

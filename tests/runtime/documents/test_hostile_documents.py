@@ -171,3 +171,19 @@ def test_html_says_its_new_language_twice_and_translates_tooltips_not_stylesheet
     out = extracted.rebuild([s.upper() for s in extracted.segments]).decode()
     assert 'lang="fr" xml:lang="fr"' in out and 'title="Main style"' in out
     assert 'title="PERMANENT LINK"' in out and 'alt="A CAT"' in out  # were written back untranslated
+
+
+def test_a_typed_icu_argument_must_come_through_or_the_source_is_kept():
+    extracted = _load("json").extract(b'{"a": "Channel name must be {minLength, number} or more characters"}')
+    assert extracted.required == [["{minLength, number}"]]  # was []: lost without a word
+
+
+def test_an_angular_icu_unit_is_left_for_its_source():
+    pytest.importorskip("lxml")
+    document = ('<?xml version="1.0"?><xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2"><file '
+                'source-language="en" datatype="plaintext" original="x"><body>'
+                '<trans-unit id="p"><source>{VAR_PLURAL, plural, one {participant} other {participants}}</source>'
+                '</trans-unit><trans-unit id="t"><source>Join the call</source></trans-unit></body></file></xliff>')
+    segments, out = _roundtrip("xliff", document.encode(), str.upper)
+    assert segments == ["Join the call"]  # the ICU unit got a prose target an Angular build rejects
+    assert out.decode().count("<target") == 1 and "JOIN THE CALL" in out.decode()
