@@ -90,7 +90,7 @@ def format_for(path: Path | None, name: str | None = None) -> DocumentFormat | N
 class DocumentResult:
     data: bytes
     segments: int
-    kept_source: int  # segments whose translation lost a format placeholder: the source kept
+    kept_source: int  # segments left as their source: a format placeholder or a link their translation lost
     markup_dropped: int = 0  # HTML blocks whose inline tags did not come back well nested: text alone
 
 
@@ -103,7 +103,7 @@ def document_notes(result: DocumentResult) -> list[str]:
                      "back in order")
     if result.kept_source:
         notes.append(f"{result.kept_source} segment(s) kept their source text: their translation lost a format "
-                     "placeholder")
+                     "placeholder or a link")
     return notes
 
 
@@ -136,6 +136,7 @@ def translate_document(translator: "Translator", source: bytes | str | Path, for
     if extracted.set_language is not None and target:
         extracted.set_language(target)
     data = extracted.rebuild(translations)
+    kept_source += extracted.counts.get("kept_source", 0)  # what the format itself had to leave as it was
     return DocumentResult(data, len(extracted.segments), kept_source, extracted.counts.get("markup_dropped", 0))
 
 

@@ -147,7 +147,7 @@ class HtmlFormat:
         segments += [element[name] for element, name in attributes]
 
         def rebuild(translations: list[str]) -> bytes:
-            dropped = 0
+            dropped = kept = 0
             # Attributes first, so that the tags written back around the text carry their translations.
             for (element, name), translation in zip(attributes, translations[len(runs):]):
                 element[name] = translation
@@ -159,6 +159,14 @@ class HtmlFormat:
                     anchor.insert_before(bs4.NavigableString(run.before + translation + run.after))
                 else:
                     html, ok = _with_markup(translation, run)
+                    if not ok and _holds_link(run):
+                        # A link or an anchor is never lost: one goes around the whole translation;
+                        # a block of several keeps its source (counted with the kept segments).
+                        html = _around_whole(translation, run)
+                        if html is None:
+                            kept += 1
+                            continue
+                        ok = True  # the pair is whole, around the whole translation
                     dropped += not ok
                     fragment = bs4.BeautifulSoup(run.before + html + run.after, "html.parser")
                     for node in list(fragment.contents):
@@ -166,6 +174,7 @@ class HtmlFormat:
                 for node in run.nodes:
                     node.extract()
             extracted.counts["markup_dropped"] = dropped
+            extracted.counts["kept_source"] = kept
             # eventual_encoding=None: the page's charset declaration stays as written (it is still true).
             return bom + soup.decode(eventual_encoding=None, formatter=formatter).encode(encoding,
                                                                                          errors="xmlcharrefreplace")
@@ -262,6 +271,22 @@ def _opening_tag(element) -> str:
         f' {name}="{html.escape(" ".join(value) if isinstance(value, list) else str(value), quote=True)}"'
         for name, value in element.attrs.items())
     return f"<{element.name}{attributes}>"
+
+
+def _holds_link(run: _Run) -> bool:
+    return any(run.markers[opening].startswith("<a") and run.markers[opening][2:3] in (" ", ">")
+               for opening, _ in run.pairs)
+
+
+def _around_whole(translation: str, run: _Run) -> str | None:
+    """The translation inside the block's one pair of tags (its other markup as _with_markup puts
+    it); None for a block of several pairs, which no single place can hold."""
+    if len(run.pairs) != 1:
+        return None
+    opening, closing = run.pairs[0]
+    inner = _Run(run.nodes, {c: h for c, h in run.markers.items() if c not in (opening, closing)}, [])
+    html, _ = _with_markup("".join(c for c in translation if c not in (opening, closing)), inner)
+    return run.markers[opening] + html + run.markers[closing]
 
 
 def _with_markup(translation: str, run: _Run) -> tuple[str, bool]:

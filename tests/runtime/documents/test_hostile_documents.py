@@ -187,3 +187,16 @@ def test_an_angular_icu_unit_is_left_for_its_source():
     segments, out = _roundtrip("xliff", document.encode(), str.upper)
     assert segments == ["Join the call"]  # the ICU unit got a prose target an Angular build rejects
     assert out.decode().count("<target") == 1 and "JOIN THE CALL" in out.decode()
+
+
+def test_a_link_or_anchor_the_alignment_could_not_place_is_never_lost():
+    from s2s.runtime.documents.markers import is_marker
+
+    page = ('<h2><a id="upgrading" name="upgrading">Upgrading</a> now</h2>'
+            '<p class="menu"><a href="./mod/">Modules</a> | <a href="./glossary.html">Glossary</a></p>')
+    extracted = _load("html").extract(page.encode())
+    # The model's output without the pairs' markers (no target word aligned with their words).
+    out = extracted.rebuild(["".join(c for c in s if not is_marker(c)).upper() for s in extracted.segments]).decode()
+    assert '<a id="upgrading" name="upgrading">UPGRADING NOW</a>' in out  # around the whole translation
+    assert '<a href="./mod/">Modules</a> | <a href="./glossary.html">Glossary</a>' in out  # the source kept
+    assert extracted.counts == {"markup_dropped": 0, "kept_source": 1}
