@@ -72,6 +72,8 @@ class MarkdownFormat:
             if cell:
                 row_taken[block.lines[0]] = block.spans[0][1]
             texts = [lines[n][s:e].strip() for n, (s, e) in zip(block.lines, block.spans)]
+            if not any(c.isalpha() for c in _ATOMIC.sub(" ", " ".join(texts))):
+                continue  # no words (a cell of numbers, a badge line, code alone): nothing to translate
             block.sentences_per_line = _sentences_per_line(texts)
             try:
                 segment = _with_markers(" ".join(texts), block, [0])  # markers are numbered per block
@@ -81,12 +83,18 @@ class MarkdownFormat:
             blocks.append(block)
 
         def rebuild(translations: list[str]) -> bytes:
-            dropped = 0
+            dropped = kept = 0
             edits: dict[int, list[tuple[int, int, str]]] = {}
             for block, translation in zip(blocks, translations):
                 widths = [e - s for s, e in block.spans]
                 # Spread over the lines first (markers are one character each, never split), then restore.
                 parts, ok = _restore(_spread(translation, widths, block), translation, block)
+                source = [lines[n][s:e] for n, (s, e) in zip(block.lines, block.spans)]
+                if _links(" ".join(parts)) != _links(" ".join(source)):
+                    # Every link and image, its target unchanged, and brackets that still pair, or
+                    # the block as it was (counted).
+                    parts, ok = source, True
+                    kept += 1
                 dropped += not ok
                 for n, (s, e), part in zip(block.lines, block.spans, parts):
                     edits.setdefault(n, []).append((s, e, part))
@@ -97,6 +105,7 @@ class MarkdownFormat:
                     line = line[:s] + part + line[e:]
                 out[n] = line
             extracted.counts["markup_dropped"] = dropped
+            extracted.counts["kept_source"] = kept
             return "".join(out).encode("utf-8")
 
         # Emphasis and a link's "[" with its "](url)" are put back around their words by the alignment.
@@ -130,6 +139,14 @@ def _marker(markup: str, block: _Block, counter: list[int]) -> str:
     counter[0] += 1
     block.markers[char] = markup
     return char
+
+
+_DESTINATION = re.compile(r"\]\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)|\]\[[^\]]*\]")
+
+
+def _links(text: str) -> tuple[list[str], int, int]:
+    """A block's link and image destinations in order, and its opening and closing brackets."""
+    return _DESTINATION.findall(text), text.count("["), text.count("]")
 
 
 def _with_markers(text: str, block: _Block, counter: list[int]) -> str:
