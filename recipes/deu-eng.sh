@@ -19,13 +19,7 @@ DEVICE="${DEVICE:-cpu}"
 PRECISION="${PRECISION:-bf16}"
 EVALUATE="${EVALUATE:-1}"
 CORPORA="$DATA/corpora"
-if [ ! -f data/debian/harvest.json ]; then
-  python recipes/data/harvest_debian.py -o data/debian
-fi
-if [ ! -f "$MIX/mix.json" ]; then
-  python recipes/data/build_mix.py recipes/data/mix-deu-eng.tsv -o "$MIX" --data "$DATA" --harvest data/debian \
-         --languages de en
-fi
+bash recipes/data/prepare.sh recipes/data/mix-deu-eng.tsv "$MIX" de en
 if [ -d "$RUN/checkpoint-last" ]; then
   s2s-train -o "$RUN" --resume --max-minutes "$MINUTES" --device "$DEVICE"
 else

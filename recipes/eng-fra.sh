@@ -19,13 +19,7 @@ RUN="${RUN:-runs/eng-fra}"
 MIX="${MIX:-data/mix/eng-fra}"
 MINUTES="${MINUTES:-120}"
 PRECISION="${PRECISION:-bf16}"
-if [ ! -f data/debian/harvest.json ]; then
-  python recipes/data/harvest_debian.py -o data/debian
-fi
-if [ ! -f "$MIX/mix.json" ]; then
-  python recipes/data/build_mix.py recipes/data/mix-eng-fra.tsv -o "$MIX" --data "$DATA" --harvest data/debian \
-         --languages en fr
-fi
+bash recipes/data/prepare.sh recipes/data/mix-eng-fra.tsv "$MIX" en fr
 CORPORA="$DATA/corpora"
 if [ -d "$RUN/checkpoint-last" ]; then
   s2s-train -o "$RUN" --resume --max-minutes "$MINUTES"

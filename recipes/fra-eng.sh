@@ -24,13 +24,7 @@ done
 for domain in news software parliament; do
   [ -f "$SWAPPED/valid-$domain.tsv" ] || swap "$DATA/corpora/valid-$domain-en-fr.tsv" "$SWAPPED/valid-$domain.tsv"
 done
-if [ ! -f data/debian/harvest.json ]; then
-  python recipes/data/harvest_debian.py -o data/debian
-fi
-if [ ! -f "$MIX/mix.json" ]; then
-  python recipes/data/build_mix.py recipes/data/mix-eng-fra.tsv -o "$MIX" --data "$DATA" --harvest data/debian \
-         --languages en fr --reverse
-fi
+bash recipes/data/prepare.sh recipes/data/mix-eng-fra.tsv "$MIX" en fr --reverse
 if [ -d "$RUN/checkpoint-last" ]; then
   s2s-train -o "$RUN" --resume --max-minutes "$MINUTES"
 else
