@@ -11,7 +11,7 @@ import random
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -44,6 +44,18 @@ class EncodedCorpus:
     target_ids: list[list[int]]
     source_texts: list[str]
     target_texts: list[str]
+
+
+@dataclass
+class _Clock:
+    """A run's time: its budget, what earlier runs of it spent, when it last saved and reported."""
+
+    deadline: float
+    elapsed_before: float
+    started: float = field(default_factory=time.monotonic)
+    last_save: float = field(default_factory=time.monotonic)
+    last_report: float = field(default_factory=time.monotonic)
+    rate: float = 0.0  # target tokens a second in the current epoch
 
 
 @dataclass
@@ -182,7 +194,10 @@ def initial_model(path: str):
 class Trainer:
     """Build with `Trainer.start(...)` (a new run) or `Trainer.resume(out_dir)`, then `run()`."""
 
-    def __init__(self, model, model_config, train_config, state, source_tokenizer, target_tokenizer) -> None:
+    def __init__(self, model, model_config, train_config, state, source_tokenizer, target_tokenizer,
+                 corpus: ParallelText | None = None) -> None:
+        """`corpus`: the training text as `_training_text` prepares it, when the caller has it
+        already (a new run trains its tokenizers on it); read here otherwise (a resumed run)."""
         self.device = _training_device(train_config.device)
         self.model: Seq2Seq = model.to(self.device)
         self.model_config: ModelConfig = model_config
@@ -194,7 +209,10 @@ class Trainer:
         self.ranks = distributed.from_environment()  # None: one process
         self.saved_on_interrupt = False  # set once Ctrl-C has left a resumable checkpoint-last/
         self.optimizer = torch.optim.Adam(model.parameters(), lr=train_config.lr, weight_decay=train_config.weight_decay)
-        self._load_data()
+        # The data-parallel wrapper (run() makes it under torchrun), and the signal helper of a run.
+        self._ddp: torch.nn.Module | None = None
+        self._stop = StopOnSignal("interrupt: stopping after this batch (Ctrl-C again to abort without saving)")
+        self._load_data(corpus if corpus is not None else _training_text(train_config))
 
     # ---- construction -------------------------------------------------------------------
     @classmethod
@@ -214,7 +232,7 @@ class Trainer:
         random.seed(train_config.seed)
         if train_config.init_from is not None:
             model, model_config, source_tokenizer, target_tokenizer = initial_model(train_config.init_from)
-            return cls(model, model_config, train_config, TrainerState(), source_tokenizer, target_tokenizer)
+            return cls(model, model_config, train_config, TrainerState(), source_tokenizer, target_tokenizer, corpus)
         source_tokenizer, target_tokenizer = _interruptible(
             _train_tokenizers, corpus, train_config.tokenizer, train_config.vocab_size, train_config.placeholders > 0)
         model_config = ModelConfig(
@@ -226,7 +244,7 @@ class Trainer:
         model = Seq2Seq(model_config)
         if train_config.param_init > 0:
             model.initialise_uniform(train_config.param_init)
-        return cls(model, model_config, train_config, TrainerState(), source_tokenizer, target_tokenizer)
+        return cls(model, model_config, train_config, TrainerState(), source_tokenizer, target_tokenizer, corpus)
 
     @classmethod
     def resume(cls, out: str | Path, **overrides) -> "Trainer":
@@ -286,9 +304,8 @@ class Trainer:
                 kept.append(line)
         write_atomically(path, "".join(row + "\n" for row in kept))
 
-    def _load_data(self) -> None:
+    def _load_data(self, corpus: ParallelText) -> None:
         config = self.config
-        corpus = _training_text(config)
         self.train_data, skipped_empty, skipped_long = _interruptible(
             _encode_corpus, corpus.sources, corpus.targets, self.source_tokenizer, self.target_tokenizer,
             config.max_length)
@@ -334,12 +351,20 @@ class Trainer:
         """The training forward pass's precision (`TrainConfig.precision`); the loss is taken in float32."""
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config.precision == "bf16")
 
-    def _train_batch_shard(self, batch, global_tokens: int, weight: float) -> float:
-        """One data-parallel step on this rank's rows: the summed loss scaled so that DDP's
-        average of the ranks' gradients is the gradient of the global batch's mean loss."""
+    def _step(self, indices: list[int]) -> tuple[float, float, float]:
+        """One optimizer step on the batch `indices`, over the model or (under torchrun) its DDP
+        wrapper, as nanoGPT does: (mean loss, summed loss, target tokens) of the whole batch. Each
+        rank's summed loss is scaled so that DDP's average of the ranks' gradients is the gradient
+        of the global batch's mean loss; one process takes its own mean."""
+        data, ranks = self.train_data, self.ranks
+        rows, real = (indices, True) if ranks is None else distributed.shard(indices, ranks)
+        weight = 1.0 if real else 0.0  # a rank without rows of its own steps with zero loss
+        batch = make_batch(data.source_ids, data.target_ids, rows).to(self.device)
+        global_tokens = sum(len(data.target_ids[i]) + 1 for i in indices)  # + <eos>
+        model = self.model if self._ddp is None else self._ddp
         self.model.train()
         with self._autocast():
-            logits = self._ddp(batch.source, batch.source_lengths, batch.target_in, self.config.teacher_forcing)
+            logits = model(batch.source, batch.source_lengths, batch.target_in, self.config.teacher_forcing)
         loss_sum = F.cross_entropy(
             logits.float().flatten(0, 1),
             batch.target_out.flatten(),
@@ -347,30 +372,17 @@ class Trainer:
             label_smoothing=self.config.label_smoothing,
             reduction="sum",
         )
-        loss = loss_sum * (weight * self.ranks.world_size / global_tokens)
+        loss = loss_sum * (weight * (ranks.world_size if ranks else 1) / global_tokens)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if self.config.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
         self.optimizer.step()
-        return float(loss_sum.detach()) * weight
-
-    def _train_batch(self, batch) -> float:
-        self.model.train()
-        with self._autocast():
-            logits = self.model(batch.source, batch.source_lengths, batch.target_in, self.config.teacher_forcing)
-        loss = F.cross_entropy(
-            logits.float().flatten(0, 1),
-            batch.target_out.flatten(),
-            ignore_index=PAD_ID,
-            label_smoothing=self.config.label_smoothing,
-        )
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if self.config.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
-        self.optimizer.step()
-        return float(loss.detach())
+        local = float(loss_sum.detach()) * weight
+        if ranks is None:
+            return local / global_tokens, local, global_tokens
+        total, tokens = distributed.total(local, global_tokens / ranks.world_size)
+        return total / tokens, total, tokens
 
     def _validate(self) -> dict:
         """Loss and BLEU of each validation set, and of all of them together (what selects)."""
@@ -502,110 +514,106 @@ class Trainer:
         # Data-parallel processes share the machine's cores.
         torch.set_num_threads(config.threads or max(1, (os.cpu_count() or 1) // (ranks.local_world_size if ranks else 1)))
         state.world_size = ranks.world_size if ranks else 1
-        deadline = time.monotonic() + config.max_minutes * 60 if config.max_minutes else math.inf
-        data = self.train_data
-        lengths = [len(s) for s in data.source_ids]
-        show_progress = sys.stderr.isatty()
-        started = time.monotonic()
-        elapsed_before = state.elapsed_seconds
-        stop: str | None = None
-        rate = 0.0
-        last_save = last_report = time.monotonic()
-        # Ctrl-C or SIGTERM finishes the current batch, saves checkpoint-last/, then stops: an
-        # interrupted batch would leave weights and step counter out of step with each other.
-        self._stop = StopOnSignal("interrupt: stopping after this batch (Ctrl-C again to abort without saving)")
+        clock = _Clock(deadline=time.monotonic() + config.max_minutes * 60 if config.max_minutes else math.inf,
+                       elapsed_before=state.elapsed_seconds)
         try:
             # Only now: a run that failed to start leaves nothing (rank 0 alone writes).
             if self.is_main:
                 self.out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise TrainingInputError(f"cannot create the run directory {self.out}: {exc.strerror}") from None
+        stop: str | None = None
+        # Ctrl-C or SIGTERM finishes the current batch, saves checkpoint-last/, then stops: an
+        # interrupted batch would leave weights and step counter out of step with each other.
         with self._stop:
             while not state.finished and stop is None:
-                generator = torch.Generator().manual_seed(config.seed * 1000 + state.epoch)
-                batches = batch_order(lengths, config.batch_size, generator)
-                epoch_started, epoch_first_batch = time.monotonic(), state.batch_in_epoch
-                progress = tqdm(
-                    total=len(batches),
-                    initial=state.batch_in_epoch,
-                    desc=f"epoch {state.epoch + 1}",
-                    disable=not show_progress or not self.is_main,
-                    unit="batch",
-                    dynamic_ncols=True,
-                )
-                for indices in batches[state.batch_in_epoch :]:
-                    stop = self._budget_spent(deadline)
-                    now = time.monotonic()
-                    save_due = bool(config.save_every_minutes) and now - last_save >= 60 * config.save_every_minutes
-                    if ranks is not None:
-                        # Every rank stops (and saves) at the same batch, and a Ctrl-C that reached
-                        # one rank counts on all: each then takes the interrupted path (save, stop).
-                        stop_any, interrupted_any, save_due = distributed.any_rank(
-                            stop is not None, self._stop.requested, save_due)
-                        if interrupted_any:
-                            self._stop.request()
-                            stop = "interrupted"
-                        elif stop_any:
-                            stop = stop or "stopped by another process"
-                    if stop is not None:
-                        break
-                    if save_due and state.batch_in_epoch:
-                        self._save(LAST)  # between batches: exactly what a stop here would save
-                        last_save = time.monotonic()
-                    done_here = state.batch_in_epoch - epoch_first_batch
-                    if not show_progress and self.is_main and done_here and now - last_report >= PROGRESS_SECONDS:
-                        last_report = now
-                        left = (len(batches) - state.batch_in_epoch) * (now - epoch_started) / done_here
-                        log.info("epoch %d: batch %d/%d, loss %.3f, %.0f target tokens/s, about %.0f min left in the epoch",
-                                 state.epoch + 1, state.batch_in_epoch, len(batches),
-                                 state.epoch_loss_sum / max(state.epoch_tokens, 1), rate, left / 60)
-                    scheduled = config.learning_rate(state.step)
-                    if scheduled is not None:
-                        for group in self.optimizer.param_groups:
-                            group["lr"] = scheduled
-                    if ranks is None:
-                        batch = make_batch(data.source_ids, data.target_ids, indices).to(self.device)
-                        loss = self._train_batch(batch)
-                        loss_sum, tokens = loss * batch.target_tokens, batch.target_tokens
-                    else:
-                        rows, real = distributed.shard(indices, ranks)
-                        batch = make_batch(data.source_ids, data.target_ids, rows).to(self.device)
-                        global_tokens = sum(len(data.target_ids[i]) + 1 for i in indices)  # + <eos>
-                        local = self._train_batch_shard(batch, global_tokens, 1.0 if real else 0.0)
-                        loss_sum, tokens = distributed.total(local, global_tokens / ranks.world_size)
-                        loss = loss_sum / tokens
-                    state.step += 1
-                    state.batch_in_epoch += 1
-                    state.epoch_loss_sum += loss_sum
-                    state.epoch_tokens += tokens
-                    state.elapsed_seconds = elapsed_before + time.monotonic() - started
-                    rate = state.epoch_tokens / max(time.monotonic() - epoch_started, 1e-9)
-                    progress.update(1)
-                    progress.set_postfix(loss=f"{loss:.3f}", tok_s=f"{rate:,.0f}")
-                    if state.step % config.log_every == 0:
-                        self._log_metrics(
-                            {"event": "train", "epoch": state.epoch + 1, "step": state.step, "loss": loss,
-                             "lr": self.optimizer.param_groups[0]["lr"], "tokens_per_s": rate,
-                             "elapsed_s": round(state.elapsed_seconds, 1)}
-                        )
-                    # The epoch's last batch is validated by _end_epoch, once.
-                    if (config.valid_every and state.step % config.valid_every == 0
-                            and state.batch_in_epoch < len(batches)):
-                        self._validate_mid_epoch()
-                        if state.finished:
-                            break
-                progress.close()
+                stop = self._train_epoch(clock)
                 if stop is not None:
                     break
-                if state.finished:  # early stopping at a mid-epoch validation
-                    self._save(LAST)
-                    break
-                self._end_epoch(state.epoch_loss_sum / max(state.epoch_tokens, 1), rate)
+                if not state.finished:  # else: early stopping at a mid-epoch validation
+                    self._end_epoch(state.epoch_loss_sum / max(state.epoch_tokens, 1), clock.rate)
                 self._save(LAST)
-                last_save = time.monotonic()
+                clock.last_save = time.monotonic()
+        return self._finish(stop, clock)
+
+    def _train_epoch(self, clock: "_Clock") -> str | None:
+        """Train the rest of the current epoch (from `state.batch_in_epoch`); why it stopped short
+        (the time budget, an interrupt, the step limit), or None when it ended or early stopping
+        ended the run."""
+        config, state = self.config, self.state
+        lengths = [len(s) for s in self.train_data.source_ids]
+        generator = torch.Generator().manual_seed(config.seed * 1000 + state.epoch)
+        batches = batch_order(lengths, config.batch_size, generator)
+        epoch_started, epoch_first_batch = time.monotonic(), state.batch_in_epoch
+        show_progress = sys.stderr.isatty()
+        progress = tqdm(total=len(batches), initial=state.batch_in_epoch, desc=f"epoch {state.epoch + 1}",
+                        disable=not show_progress or not self.is_main, unit="batch", dynamic_ncols=True)
+        try:
+            for indices in batches[state.batch_in_epoch :]:
+                stop, save_due = self._stop_or_save(clock)
+                if stop is not None:
+                    return stop
+                if save_due and state.batch_in_epoch:
+                    self._save(LAST)  # between batches: exactly what a stop here would save
+                    clock.last_save = time.monotonic()
+                now = time.monotonic()
+                done_here = state.batch_in_epoch - epoch_first_batch
+                if not show_progress and self.is_main and done_here and now - clock.last_report >= PROGRESS_SECONDS:
+                    clock.last_report = now
+                    left = (len(batches) - state.batch_in_epoch) * (now - epoch_started) / done_here
+                    log.info("epoch %d: batch %d/%d, loss %.3f, %.0f target tokens/s, about %.0f min left in the epoch",
+                             state.epoch + 1, state.batch_in_epoch, len(batches),
+                             state.epoch_loss_sum / max(state.epoch_tokens, 1), clock.rate, left / 60)
+                scheduled = config.learning_rate(state.step)
+                if scheduled is not None:
+                    for group in self.optimizer.param_groups:
+                        group["lr"] = scheduled
+                loss, loss_sum, tokens = self._step(indices)
+                state.step += 1
+                state.batch_in_epoch += 1
+                state.epoch_loss_sum += loss_sum
+                state.epoch_tokens += tokens
+                state.elapsed_seconds = clock.elapsed_before + time.monotonic() - clock.started
+                clock.rate = state.epoch_tokens / max(time.monotonic() - epoch_started, 1e-9)
+                progress.update(1)
+                progress.set_postfix(loss=f"{loss:.3f}", tok_s=f"{clock.rate:,.0f}")
+                if state.step % config.log_every == 0:
+                    self._log_metrics(
+                        {"event": "train", "epoch": state.epoch + 1, "step": state.step, "loss": loss,
+                         "lr": self.optimizer.param_groups[0]["lr"], "tokens_per_s": clock.rate,
+                         "elapsed_s": round(state.elapsed_seconds, 1)}
+                    )
+                # The epoch's last batch is validated by _end_epoch, once.
+                if config.valid_every and state.step % config.valid_every == 0 and state.batch_in_epoch < len(batches):
+                    self._validate_mid_epoch()
+                    if state.finished:
+                        return None
+            return None
+        finally:
+            progress.close()
+
+    def _stop_or_save(self, clock: "_Clock") -> tuple[str | None, bool]:
+        """(why to stop before the next batch, or None; whether checkpoint-last/ is due), the same
+        on every rank."""
+        config = self.config
+        stop = self._budget_spent(clock.deadline)
+        save_due = bool(config.save_every_minutes) and time.monotonic() - clock.last_save >= 60 * config.save_every_minutes
+        if self.ranks is not None:
+            # Every rank stops (and saves) at the same batch, and a Ctrl-C that reached one rank
+            # counts on all: each then takes the interrupted path (save, stop).
+            stop_any, interrupted_any, save_due = distributed.any_rank(stop is not None, self._stop.requested, save_due)
+            if interrupted_any:
+                self._stop.request()
+                stop = "interrupted"
+            elif stop_any:
+                stop = stop or "stopped by another process"
+        return stop, save_due
+
+    def _finish(self, stop: str | None, clock: "_Clock") -> TrainingResult:
+        state = self.state
         if not state.finished:
             state.stop_reason = stop or ""
-            state.elapsed_seconds = elapsed_before + time.monotonic() - started
+            state.elapsed_seconds = clock.elapsed_before + time.monotonic() - clock.started
             self._save(LAST)
             log.info("stopped (%s); saved %s; continue with --resume", state.stop_reason, self.out / LAST)
         if self._stop.requested:
