@@ -237,9 +237,31 @@ class VttFormat:
         return Extracted(segments, rebuild, pairs=[styling.pairs(s) for styling, s in zip(stylings, segments)])
 
 
+_OPENING = "«“‘„([{¿¡"  # punctuation that goes with the word after it
+
+
+def _units(text: str) -> list[str]:
+    """The words of `text`, each with the punctuation written apart after it (French "Bonjour !"):
+    a cut never leaves a part of punctuation alone."""
+    units: list[str] = []
+    pending = ""  # punctuation before the first word ("« Oui")
+    for word in text.split():
+        if any(c.isalnum() for c in word):
+            units.append(f"{pending} {word}".strip())
+            pending = ""
+        elif units and not all(c in _OPENING for c in word):
+            units[-1] += " " + word
+        else:
+            pending = f"{pending} {word}".strip()
+    if pending:  # opening marks with no word after them
+        units = units[:-1] + [f"{units[-1]} {pending}"] if units else [pending]
+    return units
+
+
 def split_proportionally(text: str, lengths: list[int]) -> list[str]:
-    """`text` cut at word boundaries into len(lengths) parts, each about its share of the whole."""
-    words = text.split()
+    """`text` cut at word boundaries into len(lengths) parts, each about its share of the whole;
+    punctuation written apart stays with its word."""
+    words = _units(text)
     if len(lengths) == 1 or not words:
         return [text] + [""] * (len(lengths) - 1)
     total = sum(lengths) or 1

@@ -227,3 +227,13 @@ def test_markdown_keeps_every_link_and_image_and_leaves_cells_without_words():
         if "](" in line:
             assert line in out.splitlines()
     assert "| THE SLOW ONE | 3.1 |" in out and extracted.counts["kept_source"] == 2
+
+
+def test_a_cue_is_never_reduced_to_punctuation():
+    from s2s.runtime.documents.subtitles import split_proportionally
+
+    # French writes "!" apart: the second cue of "Bonjour !" was "!".
+    assert split_proportionally("Bonjour !", [10, 10]) == ["Bonjour !", ""]
+    parts = split_proportionally("Un mouvement de travers et tu es réduit en bouillie !", [24, 33])
+    assert all(any(c.isalnum() for c in part) for part in parts) and parts[1].endswith("bouillie !")
+    assert split_proportionally("« Oui » , dit-il : « non ! »", [10, 10, 10]) == ["« Oui » ,", "dit-il :", "« non ! »"]
