@@ -21,7 +21,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from . import DocumentError, Extracted, require
-from .markers import TooManyMarkers, marker
+from .markers import TooManyMarkers, escaped, marker
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _Q = f"{{{W}}}"
@@ -47,6 +47,8 @@ class _Paragraph:
     spans: list[_Span]
     base: int  # the span whose format the unmarked text takes
     markers: dict[str, tuple[int, str]] = field(default_factory=dict)  # marker -> (span, "open"|"close"|"piece")
+    # Markers standing for a character of the markers' range already in the text -> that character.
+    literals: dict[str, str] = field(default_factory=dict)
 
 
 class DocxFormat:
@@ -167,6 +169,13 @@ def _marker(paragraph: _Paragraph, span: int, role: str, counter: list[int]) -> 
     return char
 
 
+def _literal(paragraph: _Paragraph, text: str, counter: list[int]) -> str:
+    char = marker(counter[0])
+    counter[0] += 1
+    paragraph.literals[char] = text
+    return char
+
+
 def _pairs(paragraph: _Paragraph) -> dict[str, str]:
     """The paragraph's styled spans as (opening marker -> closing marker)."""
     opening: dict[int, str] = {}
@@ -185,7 +194,7 @@ def _marked_text(paragraph: _Paragraph, counter: list[int]) -> str:
         if span.atomic:
             out.append(_marker(paragraph, index, "piece", counter))
             continue
-        text = "".join(_text_of(r) for r in span.runs)
+        text = escaped("".join(_text_of(r) for r in span.runs), lambda char: _literal(paragraph, char, counter))
         if index == paragraph.base:
             out.append(text)
         else:
@@ -211,6 +220,7 @@ def _rewrite(paragraph: _Paragraph, translation: str) -> bool:
     span = paragraph.base
     buffer: list[str] = []
     placed_atomic = set()
+    placed_literals: set[str] = set()
 
     def emit(target: int) -> None:
         if buffer:
@@ -218,6 +228,11 @@ def _rewrite(paragraph: _Paragraph, translation: str) -> bool:
             buffer.clear()
 
     for char in translation:
+        if char in paragraph.literals:
+            if char not in placed_literals:
+                buffer.append(paragraph.literals[char])
+                placed_literals.add(char)
+            continue
         if char not in paragraph.markers:
             buffer.append(char)
             continue
@@ -232,6 +247,8 @@ def _rewrite(paragraph: _Paragraph, translation: str) -> bool:
         elif ok and role == "close":
             emit(span)
             span = paragraph.base
+    # A character the model dropped goes after the words, never lost.
+    buffer += [text for char, text in paragraph.literals.items() if char not in placed_literals]
     emit(span)
     for index, candidate in enumerate(paragraph.spans):
         if candidate.atomic and index not in placed_atomic:
