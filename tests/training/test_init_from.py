@@ -3,7 +3,6 @@ dequantised): same architecture and tokenizers, this run's data and schedule."""
 
 from __future__ import annotations
 
-import pytest
 import torch
 from click.testing import CliRunner
 
