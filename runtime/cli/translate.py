@@ -15,6 +15,7 @@ import click
 from ..batch.output_format import ALIGNMENTS, FORMATS
 from ..bundle.store import pick_model
 from ..decoding.options import DecodeOptions
+from ..documents import FORMATS as DOCUMENT_FORMATS
 from ..errors import InputError, OutputError
 from . import decode_options as options
 from .command import CONTEXT_SETTINGS, Command, log_to_stderr, user_errors, version_option
@@ -78,8 +79,7 @@ class _StreamSink:
 @click.option("--plot-attention", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
               help="Also draw each non-empty line's attention as DIR/line-NNNNNN.png (needs matplotlib: the plot "
                    "extra).")
-@click.option("--input-format", type=click.Choice(["text", "po", "xliff", "srt", "vtt", "json", "html", "markdown",
-                                                      "docx"]),
+@click.option("--input-format", type=click.Choice(["text", *DOCUMENT_FORMATS]),
               help="text: one sentence a line; po (gettext), xliff (1.2, 2.0), srt and vtt (subtitles), json "
                    "(message files), html (web pages), markdown, docx (Word): documents, "
                    "translated with their structure kept (needs pip install 's2s-onnx[documents]') "

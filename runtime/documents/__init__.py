@@ -114,7 +114,7 @@ def translate_document(translator: "Translator", source: bytes | str | Path, for
     path = None if isinstance(source, bytes) else Path(source)
     document_format = format_for(path, format)
     if document_format is None:
-        raise InputError("name the document's format (format='po', 'srt', 'json' or 'html'): plain text goes to "
+        raise InputError(f"name the document's format (format= one of {', '.join(FORMATS)}): plain text goes to "
                          "Translator.translate")
     data = source if path is None else read_bounded(path, MAX_DOCUMENT_BYTES, f"{document_format.name} document")
     if len(data) > MAX_DOCUMENT_BYTES:
