@@ -6,13 +6,14 @@
 # scored on the held-out strings, on Tatoeba test.tsv and on valid-news-en-fr, then fine-tuned on the
 # memory for MINUTES on this machine's cores (with REPLAY of its own training data mixed back in),
 # exported, and scored again. Run from the repository root, with train/ installed:
-#   MINUTES=10 REPLAY=0.5 bash recipes/finetune_bench.sh
+#   MINUTES=10 REPLAY=0.75 LR=2e-4 bash recipes/finetune_bench.sh   (docs/quality.md has what each gave)
 set -euo pipefail
 DATA="${DATA:-../shared/data}"
 BASE="${BASE:-models/eng-fra}"
 WORK="${WORK:-runs/finetune-kicad}"
 MINUTES="${MINUTES:-10}"
-REPLAY="${REPLAY:-0.5}"
+REPLAY="${REPLAY:-0.75}"
+LR="${LR:-2e-4}"
 mkdir -p "$WORK"
 python - "$DATA/corpora/kicad_l10n_enfr.tsv" "$WORK" <<'EOF'
 import random, sys
@@ -41,7 +42,7 @@ score "$BASE" before | tee "$WORK/scores.tsv"
 rm -rf "$WORK/run"
 s2s-train --init-from "$BASE" --train "$WORK/kicad-memory.tsv" --valid "$WORK/kicad-dev.tsv" \
           --source-lang en --target-lang fr -o "$WORK/run" --max-minutes "$MINUTES" --replay "$REPLAY" \
-          --lr 5e-4 --lr-decay-start 1000000 --placeholders 0.5 --valid-every 200 --early-stopping 3
+          --lr "$LR" --lr-decay-start 1000000 --placeholders 0.5 --valid-every 200 --early-stopping 3
 s2s-export "$WORK/run/checkpoint-best" -o "$WORK/bundle" --quantize int8 --source-lang en --target-lang fr \
            --one-call --name eng-fra-kicad --force
 score "$WORK/bundle" after | tee -a "$WORK/scores.tsv"
