@@ -158,3 +158,25 @@ def protecting_bundle(tmp_path_factory):
 def make_protection_pairs():
     """make_protection_pairs(count, seed) -> ("NAME says one two .", "NAME dit un deux .") pairs."""
     return protection_pairs
+
+
+def docx_package(paragraphs_xml: str, media: bytes | None = None) -> bytes:
+    """A minimal Word document: `paragraphs_xml` (w:p elements) as its body, and a stored media part."""
+    import io
+    import zipfile
+
+    body = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats'
+            f'.org/wordprocessingml/2006/main"><w:body>{paragraphs_xml}</w:body></w:document>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        package.writestr("word/document.xml", body)
+        if media is not None:
+            package.writestr(zipfile.ZipInfo("word/media/image1.png"), media)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="session")
+def make_docx():
+    """make_docx(paragraphs_xml, media=None) -> the bytes of a minimal .docx."""
+    return docx_package

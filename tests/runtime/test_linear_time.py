@@ -70,19 +70,6 @@ def test_sentence_splitting(text):
     assert_linear(lambda n: split_sentences(text * (n * 2), "en"))
 
 
-def _docx(paragraphs: str) -> bytes:
-    import io
-    import zipfile
-
-    body = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats'
-            f'.org/wordprocessingml/2006/main"><w:body>{paragraphs}</w:body></w:document>')
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as package:
-        package.writestr("[Content_Types].xml", "<Types/>")
-        package.writestr("word/document.xml", body)
-    return out.getvalue()
-
-
 def _document(name: str, make: Callable[[int], str | bytes]) -> Callable[[int], object]:
     document_format = _load(name)
 
@@ -108,9 +95,6 @@ DOCUMENTS = {
     "html inline tags": ("html", lambda n: "<p>" + "<b>x</b> " * (n // 8) + "</p>"),
     "html paragraphs": ("html", lambda n: "<p>Some <b>bold</b> text.</p>\n" * (n // 16)),
     "html long attribute": ("html", lambda n: '<p title="' + "a" * (n * 4) + '">Hi</p>'),
-    "docx paragraphs": ("docx", lambda n: _docx("".join(
-        '<w:p><w:r><w:t xml:space="preserve">Some </w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>bold</w:t></w:r>'
-        '<w:r><w:t xml:space="preserve"> text.</w:t></w:r></w:p>' for _ in range(n // 16)))),
     "po long entry": ("po", lambda n: 'msgid "' + "word " * n + '"\nmsgstr ""\n'),
     "json many keys": ("json", lambda n: "{" + ",".join(f'"k{i}": "Hello {{a}} there"' for i in range(n // 4)) + "}"),
     "xliff inline codes": ("xliff", lambda n: XLIFF.format(
@@ -125,3 +109,11 @@ DOCUMENTS = {
 def test_document_extract_and_rebuild(name, make):
     pytest.importorskip("markdown_it")
     assert_linear(_document(name, make), DOCUMENT_SMALL)
+
+
+@pytest.mark.slow
+def test_docx_extract_and_rebuild(make_docx):
+    pytest.importorskip("lxml")
+    paragraph = ('<w:p><w:r><w:t xml:space="preserve">Some </w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>bold</w:t>'
+                 '</w:r><w:r><w:t xml:space="preserve"> text.</w:t></w:r></w:p>')
+    assert_linear(_document("docx", lambda n: make_docx(paragraph * (n // 16))), DOCUMENT_SMALL)

@@ -63,26 +63,13 @@ def test_private_use_characters_already_in_a_document_are_never_taken_for_markup
     assert len(markers) == len(set(markers))  # each one distinct: a tag, or a character standing for itself
 
 
-def _docx(paragraphs_xml: str) -> bytes:
-    import io
-    import zipfile
-
-    body = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats'
-            f'.org/wordprocessingml/2006/main"><w:body>{paragraphs_xml}</w:body></w:document>')
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as package:
-        package.writestr("[Content_Types].xml", "<Types/>")
-        package.writestr("word/document.xml", body)
-    return out.getvalue()
-
-
-def test_private_use_characters_in_a_word_document_stand_for_themselves():
+def test_private_use_characters_in_a_word_document_stand_for_themselves(make_docx):
     import io
     import zipfile
 
     paragraph = ('<w:p><w:r><w:t xml:space="preserve">The </w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>red</w:t></w:r>'
                  '<w:r><w:t xml:space="preserve"> car \uf000 and \uf001 here.</w:t></w:r></w:p>')
-    extracted = _load("docx").extract(_docx(paragraph))
+    extracted = _load("docx").extract(make_docx(paragraph))
     markers = [c for c in extracted.segments[0] if is_marker(c)]
     assert len(markers) == len(set(markers))
     xml = zipfile.ZipFile(io.BytesIO(extracted.rebuild(list(extracted.segments)))).read("word/document.xml").decode()
