@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
+from ..batch.folder_job import shown
 from ..bundle.store import install, installed_models, models_dir, remove, resolve
 from .command import CONTEXT_SETTINGS, Group, user_errors, version_option
 
@@ -27,7 +27,7 @@ def list_models() -> None:
     """The bundled model and every installed one: name, languages, precision, path."""
     with user_errors(PROG):
         models = installed_models(skipped=lambda path, why: click.echo(
-            f"{PROG}: warning: skipped {json.dumps(path.name)[1:-1][:100]} in the model folder: {why}", err=True))
+            f"{PROG}: warning: skipped {shown(Path(path.name[:100]))} in the model folder: {why}", err=True))
         for info in models:
             pair = f"{info.source or '?'}→{info.target or '?'}"
             click.echo(f"{info.name:<20} {pair:<8} {info.precision or '?':<5} {info.path}"

@@ -74,10 +74,6 @@ def clusters(text: str) -> Clusters:
     return Clusters(starts, ends, folded, word)
 
 
-def folded_term(term: str) -> str:
-    return "".join(clusters(term).folded)
-
-
 class TermMatcher:
     """Finds terms as whole words, leftmost first and longest at each place ("New York City" wins
     over "New York"), never overlapping. `terms` maps each term to what a match stands for (a
@@ -102,9 +98,6 @@ class TermMatcher:
             for index in range(1, len(parts)):
                 if not parts.word[index]:
                     self._prefixes.add("".join(parts.folded[:index]))
-
-    def __bool__(self) -> bool:
-        return bool(self._terms)
 
     def find(self, text: str) -> list[tuple[int, int, str | None]]:
         """(start, end, output) of every match, in order; `output` is the term's, or None."""

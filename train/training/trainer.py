@@ -312,6 +312,7 @@ class Trainer:
         self.skipped = {"empty": corpus.skipped_empty + skipped_empty, "too_long": corpus.skipped_long + skipped_long}
         if not self.train_data.source_ids:
             raise TrainingInputError(f"no training pairs left after filtering (max length {config.max_length} tokens)")
+        self._source_lengths = [len(s) for s in self.train_data.source_ids]  # what batches are sorted by
         # One entry per validation set, named by its path as given.
         self.valid_sets: dict[str, EncodedCorpus] = {}
         for path in config.valid:
@@ -541,9 +542,8 @@ class Trainer:
         (the time budget, an interrupt, the step limit), or None when it ended or early stopping
         ended the run."""
         config, state = self.config, self.state
-        lengths = [len(s) for s in self.train_data.source_ids]
         generator = torch.Generator().manual_seed(config.seed * 1000 + state.epoch)
-        batches = batch_order(lengths, config.batch_size, generator)
+        batches = batch_order(self._source_lengths, config.batch_size, generator)
         epoch_started, epoch_first_batch = time.monotonic(), state.batch_in_epoch
         show_progress = sys.stderr.isatty()
         progress = tqdm(total=len(batches), initial=state.batch_in_epoch, desc=f"epoch {state.epoch + 1}",

@@ -76,10 +76,6 @@ export class TermMatcher {
     }
   }
 
-  get size() {
-    return this.terms.size;
-  }
-
   /** [start, end, output] (UTF-16 offsets) of every match, leftmost first, longest at each place. */
   find(text) {
     const parts = clusters(text);
